@@ -1,0 +1,38 @@
+# Regulars: everyday commands. `make run` serves on SQLite; `make test` runs
+# the whole suite (PostgreSQL half included when the local server answers).
+
+GO          ?= go
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -s -w -X main.version=$(VERSION)
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
+export TEST_DATABASE_URL
+
+.PHONY: run build test generate fmt lint bench seed clean
+
+run: ## serve on :8080 with ./data/regulars.db (or DATABASE_URL)
+	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/regulars
+
+build: ## one static binary with assets and migrations embedded
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/regulars ./cmd/regulars
+
+test: ## the whole suite, with the race detector
+	$(GO) test -race -count=1 ./...
+
+generate: ## regenerate templ components
+	$(GO) tool templ generate
+
+fmt: ## format Go and templ sources
+	$(GO) tool templ fmt views
+	gofmt -w $$(git ls-files '*.go')
+
+lint: ## vet, gofmt check, and generated files matching their .templ sources
+	$(GO) vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) tool templ generate
+	@git diff --exit-code -- '*_templ.go' || (echo "generated templ files differ from their sources: run make generate and commit"; exit 1)
+
+bench: ## benchmarks (later issues add the 1M-member figures)
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+clean:
+	rm -rf bin

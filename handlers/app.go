@@ -1,0 +1,81 @@
+// Package handlers is the web layer: it parses requests, authorizes them,
+// calls the models and picks a view. Echo's types stay in this package.
+package handlers
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"gorm.io/gorm"
+)
+
+// Options configure the web app; cmd/regulars fills them from the
+// environment.
+type Options struct {
+	DB             *gorm.DB
+	Logger         *slog.Logger
+	SessionKeys    []string // newest first; older ones still open old cookies
+	Production     bool     // Secure cookies and HSTS
+	BaseURL        string   // absolute origin for links sent to people, like set-password links
+	TrustedProxies []*net.IPNet
+}
+
+// App holds what the handlers share.
+type App struct {
+	db       *gorm.DB
+	log      *slog.Logger
+	store    *sessions.CookieStore
+	baseURL  string
+	prod     bool
+	limiters loginLimiters
+}
+
+// New builds the echo application with every middleware and route.
+func New(o Options) *echo.Echo {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	a := &App{
+		db:       o.DB,
+		log:      log,
+		store:    newSessionStore(o.SessionKeys, o.Production),
+		baseURL:  o.BaseURL,
+		prod:     o.Production,
+		limiters: newLoginLimiters(time.Now),
+	}
+	e := echo.New()
+	e.HideBanner = true
+	e.HidePort = true
+	e.IPExtractor = ipExtractor(o.TrustedProxies)
+	e.HTTPErrorHandler = a.handleError
+	e.Pre(middleware.RemoveTrailingSlashWithConfig(middleware.TrailingSlashConfig{RedirectCode: http.StatusMovedPermanently}))
+	e.Use(
+		middleware.RequestID(),
+		a.logRequests(),
+		a.recoverPanics(),
+		a.securityHeaders,
+		middleware.BodyLimit("2M"),
+		a.csrf,
+	)
+	a.register(e)
+	return e
+}
+
+// ipExtractor trusts X-Forwarded-For only from the configured proxies, so
+// a client cannot forge its address to dodge the login limits.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

@@ -1,0 +1,68 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/regularshq/regulars/models"
+	"github.com/regularshq/regulars/views/pages"
+)
+
+func (a *App) settings(c echo.Context) error {
+	return redirect(c, "/settings/business")
+}
+
+func businessForm(name, currency, timeZone string) pages.BusinessForm {
+	return pages.BusinessForm{
+		BusinessName: name, Currency: currency, TimeZone: timeZone,
+		Currencies: models.CurrencyCodes(), TimeZones: models.CommonTimeZones(),
+	}
+}
+
+func (a *App) businessPage(c echo.Context) error {
+	m := currentMerchant(c)
+	return ok(c, pages.BusinessSettings(a.shell(c, "Business settings"), businessForm(m.Name, m.Currency, m.TimeZone)))
+}
+
+func (a *App) updateBusiness(c echo.Context) error {
+	form := businessForm(c.FormValue("business_name"), c.FormValue("currency"), c.FormValue("time_zone"))
+	m, err := models.UpdateMerchant(a.tenant(c), models.MerchantInput{Name: form.BusinessName, Currency: form.Currency, TimeZone: form.TimeZone})
+	if err != nil {
+		if models.ErrorCode(err) != models.EINVALID {
+			return err
+		}
+		form.Errors, form.Message = models.FieldErrors(err), models.ErrorMessage(err)
+		return render(c, http.StatusUnprocessableEntity, pages.BusinessSettings(a.shell(c, "Business settings"), form))
+	}
+	if err := a.flash(c, "success", "Business settings saved for "+m.Name+"."); err != nil {
+		return err
+	}
+	return redirect(c, "/settings/business")
+}
+
+func (a *App) passwordPage(c echo.Context) error {
+	return ok(c, pages.ChangePassword(a.shell(c, "Change password"), pages.PasswordForm{}))
+}
+
+// changePassword ends every other session of the user and re-issues this
+// one with the new epoch, so the person at the screen stays signed in.
+func (a *App) changePassword(c echo.Context) error {
+	u, err := models.ChangePassword(a.tenant(c), currentUser(c).ID, models.ChangePasswordInput{
+		Current: c.FormValue("current_password"),
+		New:     c.FormValue("new_password"),
+		Confirm: c.FormValue("confirm_password"),
+	})
+	if err != nil {
+		if models.ErrorCode(err) != models.EINVALID {
+			return err
+		}
+		return render(c, http.StatusUnprocessableEntity, pages.ChangePassword(a.shell(c, "Change password"), pages.PasswordForm{
+			Errors: models.FieldErrors(err), Message: models.ErrorMessage(err),
+		}))
+	}
+	if err := a.startSession(c, u, "Your password is changed. Your other sessions have ended."); err != nil {
+		return err
+	}
+	return redirect(c, "/dashboard")
+}

@@ -1,0 +1,118 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Dialect names the SQL flavour behind a *gorm.DB.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DialectOf reports which database a connection talks to.
+func DialectOf(db *gorm.DB) Dialect {
+	if db.Dialector.Name() == "postgres" {
+		return Postgres
+	}
+	return SQLite
+}
+
+// IsPostgresURL tells a PostgreSQL connection string from a SQLite path.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to PostgreSQL when dsn is a postgres:// URL and otherwise
+// treats dsn as the path of a SQLite file, creating its directory. The
+// connection is registered with the tenant guard before it is returned.
+func Open(dsn string, log *slog.Logger) (*gorm.DB, error) {
+	cfg := &gorm.Config{
+		Logger:         newGormLogger(log),
+		NowFunc:        func() time.Time { return time.Now().UTC() },
+		TranslateError: true,
+	}
+	var (
+		db  *gorm.DB
+		err error
+	)
+	if IsPostgresURL(dsn) {
+		db, err = gorm.Open(postgres.Open(dsn), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("db: open postgres: %w", err)
+		}
+	} else {
+		if dir := filepath.Dir(dsn); dir != "." {
+			if err := os.MkdirAll(dir, 0o750); err != nil {
+				return nil, fmt.Errorf("db: create data directory: %w", err)
+			}
+		}
+		db, err = gorm.Open(sqlite.Open(sqliteDSN(dsn)), cfg)
+		if err != nil {
+			return nil, fmt.Errorf("db: open sqlite: %w", err)
+		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, fmt.Errorf("db: sqlite handle: %w", err)
+		}
+		// One writer at a time is SQLite's nature; a small pool keeps readers
+		// concurrent under WAL while writers queue on the busy timeout.
+		sqlDB.SetMaxOpenConns(8)
+	}
+	if err := registerTenantGuard(db); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// sqliteDSN adds the pragmas every Regulars SQLite file runs with: WAL for
+// concurrent readers, enforced foreign keys, a busy timeout instead of
+// instant "database is locked", and IMMEDIATE transactions so a writer
+// takes the lock at BEGIN rather than failing half-way through.
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Set("_txlock", "immediate")
+	q.Set("_time_format", "sqlite")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Ping checks that the database answers, for readiness probes.
+func Ping(ctx context.Context, db *gorm.DB) error {
+	sqlDB, err := db.DB()
+	if err != nil {
+		return fmt.Errorf("db: handle: %w", err)
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return fmt.Errorf("db: ping: %w", err)
+	}
+	return nil
+}
+
+func newGormLogger(log *slog.Logger) logger.Interface {
+	if log == nil {
+		log = slog.Default()
+	}
+	return logger.NewSlogLogger(log, logger.Config{
+		SlowThreshold:             500 * time.Millisecond,
+		IgnoreRecordNotFoundError: true,
+		LogLevel:                  logger.Warn,
+	})
+}

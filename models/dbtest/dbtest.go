@@ -1,0 +1,165 @@
+// Package dbtest opens fresh, migrated databases for tests: SQLite always,
+// and PostgreSQL when TEST_DATABASE_URL names a server. Each test package
+// gets a throwaway PostgreSQL database (made in Main, dropped after) and
+// each test a schema of its own inside it.
+package dbtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"gorm.io/gorm"
+
+	"github.com/regularshq/regulars/models"
+)
+
+var (
+	packageDBURL string // set by Main when PostgreSQL is in use
+	mainRan      bool
+	schemaSeq    atomic.Int64
+)
+
+// RequirePostgres reports whether a missing PostgreSQL must fail the run.
+func RequirePostgres() bool { return os.Getenv("REQUIRE_POSTGRES") == "1" }
+
+// Main is a test package's TestMain: it creates the package's PostgreSQL
+// database, runs the tests and drops the database again.
+func Main(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	mainRan = true
+	admin := os.Getenv("TEST_DATABASE_URL")
+	if admin == "" {
+		if RequirePostgres() {
+			fmt.Fprintln(os.Stderr, "dbtest: REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
+			return 1
+		}
+		return m.Run()
+	}
+	name := "regulars_test_" + randomHex(6)
+	if err := adminExec(admin, "CREATE DATABASE "+name); err != nil {
+		if RequirePostgres() {
+			fmt.Fprintf(os.Stderr, "dbtest: create database on TEST_DATABASE_URL: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(os.Stderr, "dbtest: PostgreSQL unreachable, running the SQLite half only: %v\n", err)
+		return m.Run()
+	}
+	defer func() {
+		if err := adminExec(admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			fmt.Fprintf(os.Stderr, "dbtest: drop database %s: %v\n", name, err)
+		}
+	}()
+	u, err := url.Parse(admin)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: TEST_DATABASE_URL: %v\n", err)
+		return 1
+	}
+	u.Path = "/" + name
+	packageDBURL = u.String()
+	return m.Run()
+}
+
+func adminExec(dsn, sql string) error {
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	_, err = conn.Exec(ctx, sql)
+	return err
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Dialects returns the dialects this run tests against.
+func Dialects() []models.Dialect {
+	return []models.Dialect{models.SQLite, models.Postgres}
+}
+
+// Each runs fn as a subtest per dialect, each with a fresh database.
+func Each(t *testing.T, fn func(t *testing.T, db *gorm.DB)) {
+	t.Helper()
+	for _, d := range Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			fn(t, Open(t, d))
+		})
+	}
+}
+
+// Open returns a fresh, migrated database of dialect d, removed when the
+// test ends. PostgreSQL tests skip when no server is configured, unless
+// REQUIRE_POSTGRES=1.
+func Open(t testing.TB, d models.Dialect) *gorm.DB {
+	t.Helper()
+	dsn := DSN(t, d)
+	db, err := models.Open(dsn, quietLogger())
+	if err != nil {
+		t.Fatalf("dbtest: open %s: %v", d, err)
+	}
+	t.Cleanup(func() {
+		if sqlDB, err := db.DB(); err == nil {
+			_ = sqlDB.Close()
+		}
+	})
+	if _, err := models.Migrate(context.Background(), db); err != nil {
+		t.Fatalf("dbtest: migrate %s: %v", d, err)
+	}
+	return db
+}
+
+// DSN returns the connection string of a fresh, empty database of dialect
+// d, for tests that open it themselves (another process, say).
+func DSN(t testing.TB, d models.Dialect) string {
+	t.Helper()
+	if d == models.SQLite {
+		return filepath.Join(t.TempDir(), "regulars.db")
+	}
+	if !mainRan && os.Getenv("TEST_DATABASE_URL") != "" {
+		t.Fatal("dbtest: call dbtest.Main from this package's TestMain")
+	}
+	if packageDBURL == "" {
+		if RequirePostgres() {
+			t.Fatal("dbtest: PostgreSQL required but TEST_DATABASE_URL is not set")
+		}
+		t.Skip("PostgreSQL not configured: set TEST_DATABASE_URL to run this half")
+	}
+	schema := fmt.Sprintf("t%d_%s", schemaSeq.Add(1), randomHex(3))
+	if err := adminExec(packageDBURL, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("dbtest: create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := adminExec(packageDBURL, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("dbtest: drop schema %s: %v", schema, err)
+		}
+	})
+	u, _ := url.Parse(packageDBURL)
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func quietLogger() *slog.Logger {
+	if testing.Verbose() {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}

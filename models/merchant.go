@@ -1,0 +1,137 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Merchant is one business: the tenant every row of business data belongs to.
+type Merchant struct {
+	ID        int64
+	Name      string
+	Currency  string
+	TimeZone  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Location returns the merchant's time zone; days, weeks and birthdays are
+// counted in it.
+func (m *Merchant) Location() *time.Location {
+	loc, err := time.LoadLocation(m.TimeZone)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// MerchantInput is the editable part of a merchant.
+type MerchantInput struct {
+	Name     string
+	Currency string
+	TimeZone string
+}
+
+func (in *MerchantInput) normalise() {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Currency = strings.ToUpper(strings.TrimSpace(in.Currency))
+	in.TimeZone = strings.TrimSpace(in.TimeZone)
+}
+
+func (in *MerchantInput) validate(v Validation) {
+	v.Check(in.Name != "", "business_name", "Enter your business name.")
+	v.Check(utf8.RuneCountInString(in.Name) <= 100, "business_name", "Use at most 100 characters.")
+	_, ok := LookupCurrency(in.Currency)
+	v.Check(in.Currency != "", "currency", "Choose a currency.")
+	v.Check(ok, "currency", "Choose a currency by its three-letter ISO 4217 code, like EUR or USD.")
+	v.Check(in.TimeZone != "", "time_zone", "Choose a time zone.")
+	v.Check(validTimeZone(in.TimeZone), "time_zone", "Choose a time zone by its IANA name, like Europe/Paris.")
+}
+
+func validTimeZone(name string) bool {
+	if name == "" || name == "Local" {
+		return false
+	}
+	_, err := time.LoadLocation(name)
+	return err == nil
+}
+
+// GetMerchant loads the merchant a scoped db belongs to.
+func GetMerchant(db *gorm.DB) (*Merchant, error) {
+	var m Merchant
+	if err := db.Take(&m).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, Errorf(ENOTFOUND, "This business no longer exists.")
+		}
+		return nil, fmt.Errorf("merchant: get: %w", err)
+	}
+	return &m, nil
+}
+
+// UpdateMerchant saves the business settings of the scoped merchant.
+func UpdateMerchant(db *gorm.DB, in MerchantInput) (*Merchant, error) {
+	in.normalise()
+	v := Validation{}
+	in.validate(v)
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	var m *Merchant
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if m, err = GetMerchant(tx.Clauses(clause.Locking{Strength: "UPDATE"})); err != nil {
+			return err
+		}
+		m.Name, m.Currency, m.TimeZone = in.Name, in.Currency, in.TimeZone
+		if err := tx.Save(m).Error; err != nil {
+			return fmt.Errorf("merchant: update: %w", err)
+		}
+		return nil
+	})
+	return m, err
+}
+
+// SignUpInput is what a new business gives to open an account.
+type SignUpInput struct {
+	MerchantInput
+	OwnerName string
+	Email     string
+	Password  string
+}
+
+// SignUp creates a merchant and its first owner in one transaction.
+func SignUp(ctx context.Context, db *gorm.DB, in SignUpInput) (*Merchant, *User, error) {
+	in.normalise()
+	in.OwnerName = strings.TrimSpace(in.OwnerName)
+	in.Email = NormaliseEmail(in.Email)
+	v := Validation{}
+	in.validate(v)
+	checkPerson(v, in.OwnerName, in.Email)
+	checkPassword(v, "password", in.Password)
+	if err := v.Err(); err != nil {
+		return nil, nil, err
+	}
+	hash, err := HashPassword(in.Password)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sign up: %w", err)
+	}
+	m := &Merchant{Name: in.Name, Currency: in.Currency, TimeZone: in.TimeZone}
+	u := &User{Name: in.OwnerName, Email: in.Email, Role: RoleOwner, PasswordHash: hash, Active: true, SessionEpoch: 1}
+	err = CrossTenant(db.WithContext(ctx)).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(m).Error; err != nil {
+			return fmt.Errorf("sign up: create merchant: %w", err)
+		}
+		return createUser(ForMerchant(tx, m.ID), u)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, u, nil
+}

@@ -1,0 +1,358 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Role is what a user may do; each role includes the ones below it.
+type Role string
+
+const (
+	RoleStaff   Role = "staff"
+	RoleManager Role = "manager"
+	RoleOwner   Role = "owner"
+)
+
+// Roles lists the roles from the most to the least powerful.
+var Roles = []Role{RoleOwner, RoleManager, RoleStaff}
+
+func (r Role) rank() int {
+	switch r {
+	case RoleOwner:
+		return 3
+	case RoleManager:
+		return 2
+	case RoleStaff:
+		return 1
+	}
+	return 0
+}
+
+// Valid reports whether r is one of the known roles.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
+// Includes reports whether r may do what min may do.
+func (r Role) Includes(min Role) bool { return r.Valid() && r.rank() >= min.rank() }
+
+// User is a staff account of a merchant.
+type User struct {
+	ID           int64
+	MerchantID   int64
+	Name         string
+	Email        string
+	Role         Role
+	PasswordHash string
+	Active       bool
+	// SessionEpoch is stored in every session cookie; bumping it ends all of
+	// the user's sessions at once (deactivation, role or password change).
+	SessionEpoch int64
+	LastLoginAt  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// PasswordSet reports whether the user has chosen a password yet.
+func (u *User) PasswordSet() bool { return u.PasswordHash != "" }
+
+// NormaliseEmail trims and lower-cases an email address.
+func NormaliseEmail(email string) string {
+	return strings.ToLower(strings.TrimSpace(email))
+}
+
+func validEmail(email string) bool {
+	if len(email) > 254 || strings.ContainsAny(email, " <>") {
+		return false
+	}
+	addr, err := mail.ParseAddress(email)
+	return err == nil && addr.Address == email && strings.Contains(email[strings.LastIndex(email, "@"):], ".")
+}
+
+func checkPerson(v Validation, name, email string) {
+	v.Check(name != "", "name", "Enter a name.")
+	v.Check(utf8.RuneCountInString(name) <= 100, "name", "Use at most 100 characters.")
+	v.Check(email != "", "email", "Enter an email address.")
+	v.Check(validEmail(email), "email", "Enter an email address like name@example.com.")
+}
+
+var errEmailTaken = &Error{Code: EINVALID, Message: "Please correct the highlighted fields.",
+	Fields: map[string]string{"email": "An account with this email already exists."}}
+
+func createUser(db *gorm.DB, u *User) error {
+	if err := db.Create(u).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return errEmailTaken
+		}
+		return fmt.Errorf("user: create: %w", err)
+	}
+	return nil
+}
+
+var errBadLogin = Errorf(EUNAUTHORIZED, "That email and password do not match an active account.")
+
+// dummyHash is verified against when no account matches, so a wrong email
+// takes as long as a wrong password and reveals nothing.
+var dummyHash = sync.OnceValue(func() string {
+	h, _ := HashPassword("regulars-timing-equaliser")
+	return h
+})
+
+// Authenticate checks an email and password across all merchants. Unknown
+// emails take as long as wrong passwords so neither reveals the other.
+func Authenticate(ctx context.Context, db *gorm.DB, email, password string) (*User, error) {
+	var u User
+	err := CrossTenant(db.WithContext(ctx)).Where("email = ?", NormaliseEmail(email)).Take(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		VerifyPassword(dummyHash(), password)
+		return nil, errBadLogin
+	}
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if !VerifyPassword(orDummy(u.PasswordHash), password) || !u.Active {
+		return nil, errBadLogin
+	}
+	now := time.Now().UTC()
+	if err := ForMerchant(db.WithContext(ctx), u.MerchantID).Model(&u).Update("last_login_at", now).Error; err != nil {
+		return nil, fmt.Errorf("authenticate: record login: %w", err)
+	}
+	return &u, nil
+}
+
+func orDummy(hash string) string {
+	if hash == "" {
+		return dummyHash()
+	}
+	return hash
+}
+
+// SessionUser loads the user behind a session; it fails unless the user is
+// still active and the session's epoch is current.
+func SessionUser(ctx context.Context, db *gorm.DB, merchantID, userID, epoch int64) (*User, *Merchant, error) {
+	scoped := ForMerchant(db.WithContext(ctx), merchantID)
+	u, err := GetUser(scoped, userID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !u.Active || u.SessionEpoch != epoch {
+		return nil, nil, Errorf(EUNAUTHORIZED, "Your session has ended. Please log in again.")
+	}
+	m, err := GetMerchant(scoped)
+	if err != nil {
+		return nil, nil, err
+	}
+	return u, m, nil
+}
+
+// ListUsers returns the scoped merchant's staff accounts by name.
+func ListUsers(db *gorm.DB) ([]User, error) {
+	var users []User
+	if err := db.Order("active DESC, name, id").Find(&users).Error; err != nil {
+		return nil, fmt.Errorf("user: list: %w", err)
+	}
+	return users, nil
+}
+
+// GetUser loads one of the scoped merchant's users.
+func GetUser(db *gorm.DB, id int64) (*User, error) {
+	var u User
+	if err := db.Take(&u, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, Errorf(ENOTFOUND, "No such user.")
+		}
+		return nil, fmt.Errorf("user: get %d: %w", id, err)
+	}
+	return &u, nil
+}
+
+// AddUserInput describes a new staff account. With an empty password the
+// account waits for its holder to choose one through a set-password link.
+type AddUserInput struct {
+	Name     string
+	Email    string
+	Role     Role
+	Password string
+}
+
+// AddUser creates a user of the scoped merchant. When no password is given
+// it also returns a one-time set-password token to hand to the new user.
+func AddUser(db *gorm.DB, in AddUserInput) (*User, string, error) {
+	in.Name = strings.TrimSpace(in.Name)
+	in.Email = NormaliseEmail(in.Email)
+	v := Validation{}
+	checkPerson(v, in.Name, in.Email)
+	v.Check(in.Role.Valid(), "role", "Choose owner, manager or staff.")
+	if in.Password != "" {
+		checkPassword(v, "password", in.Password)
+	}
+	if err := v.Err(); err != nil {
+		return nil, "", err
+	}
+	u := &User{Name: in.Name, Email: in.Email, Role: in.Role, Active: true, SessionEpoch: 1}
+	if in.Password != "" {
+		hash, err := HashPassword(in.Password)
+		if err != nil {
+			return nil, "", fmt.Errorf("user: add: %w", err)
+		}
+		u.PasswordHash = hash
+	}
+	var token string
+	err := db.Transaction(func(tx *gorm.DB) error {
+		if err := createUser(tx, u); err != nil {
+			return err
+		}
+		if u.PasswordSet() {
+			return nil
+		}
+		var err error
+		token, err = issuePasswordToken(tx, u.ID)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return u, token, nil
+}
+
+// lockUserForChange loads a user for update and refuses the change when it
+// would leave the merchant without an active owner.
+func lockUserForChange(tx *gorm.DB, id int64, staysOwner bool) (*User, error) {
+	var users []User
+	// Lock every owner row too, so two owners demoting each other at once
+	// cannot both succeed.
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("id = ? OR (role = ? AND active = ?)", id, RoleOwner, true).
+		Order("id").Find(&users).Error; err != nil {
+		return nil, fmt.Errorf("user: lock: %w", err)
+	}
+	var target *User
+	otherOwners := 0
+	for i := range users {
+		if users[i].ID == id {
+			target = &users[i]
+		} else {
+			otherOwners++
+		}
+	}
+	if target == nil {
+		return nil, Errorf(ENOTFOUND, "No such user.")
+	}
+	if target.Active && target.Role == RoleOwner && !staysOwner && otherOwners == 0 {
+		return nil, Errorf(ECONFLICT, "%s is the last active owner. Make someone else an owner first.", target.Name)
+	}
+	return target, nil
+}
+
+// ChangeRole gives a user a new role and ends their sessions.
+func ChangeRole(db *gorm.DB, id int64, role Role) (*User, error) {
+	if !role.Valid() {
+		return nil, &Error{Code: EINVALID, Message: "Please correct the highlighted fields.",
+			Fields: map[string]string{"role": "Choose owner, manager or staff."}}
+	}
+	var u *User
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if u, err = lockUserForChange(tx, id, role == RoleOwner); err != nil {
+			return err
+		}
+		if u.Role == role {
+			return nil
+		}
+		u.Role = role
+		u.SessionEpoch++
+		if err := tx.Model(u).Updates(map[string]any{"role": u.Role, "session_epoch": u.SessionEpoch}).Error; err != nil {
+			return fmt.Errorf("user: change role: %w", err)
+		}
+		return nil
+	})
+	return u, err
+}
+
+// SetActive deactivates a user, ending their sessions, or reactivates them.
+func SetActive(db *gorm.DB, id int64, active bool) (*User, error) {
+	var u *User
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if u, err = lockUserForChange(tx, id, active); err != nil {
+			return err
+		}
+		if u.Active == active {
+			return nil
+		}
+		u.Active = active
+		u.SessionEpoch++
+		if err := tx.Model(u).Updates(map[string]any{"active": u.Active, "session_epoch": u.SessionEpoch}).Error; err != nil {
+			return fmt.Errorf("user: set active: %w", err)
+		}
+		return nil
+	})
+	return u, err
+}
+
+// ChangePasswordInput is a user's own password change.
+type ChangePasswordInput struct {
+	Current string
+	New     string
+	Confirm string
+}
+
+// ChangePassword replaces a user's password after checking the current one,
+// and ends every session of theirs; the caller re-issues its own with the
+// returned user's epoch.
+func ChangePassword(db *gorm.DB, id int64, in ChangePasswordInput) (*User, error) {
+	u, err := GetUser(db, id)
+	if err != nil {
+		return nil, err
+	}
+	v := Validation{}
+	v.Check(in.Current != "", "current_password", "Enter your current password.")
+	v.Check(in.Current == "" || VerifyPassword(orDummy(u.PasswordHash), in.Current), "current_password", "That is not your current password.")
+	checkPassword(v, "new_password", in.New)
+	v.Check(in.New == in.Confirm, "confirm_password", "The two new passwords do not match.")
+	if err := v.Err(); err != nil {
+		return nil, err
+	}
+	if err := setPassword(db, u, in.New); err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+func setPassword(db *gorm.DB, u *User, password string) error {
+	hash, err := HashPassword(password)
+	if err != nil {
+		return fmt.Errorf("user: set password: %w", err)
+	}
+	u.PasswordHash = hash
+	// Increment in SQL so concurrent changes never reuse an epoch.
+	if err := db.Model(u).Updates(map[string]any{
+		"password_hash": hash,
+		"session_epoch": gorm.Expr("session_epoch + 1"),
+	}).Error; err != nil {
+		return fmt.Errorf("user: set password: %w", err)
+	}
+	var epochs []int64
+	if err := db.Model(&User{}).Where("id = ?", u.ID).Pluck("session_epoch", &epochs).Error; err != nil || len(epochs) != 1 {
+		return fmt.Errorf("user: read epoch: %w", err)
+	}
+	u.SessionEpoch = epochs[0]
+	return nil
+}
+
+// CountActiveUsers counts the scoped merchant's active accounts.
+func CountActiveUsers(db *gorm.DB) (int64, error) {
+	var n int64
+	if err := db.Model(&User{}).Where("active = ?", true).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("user: count active: %w", err)
+	}
+	return n, nil
+}
