@@ -23,6 +23,7 @@ type Options struct {
 	Production     bool     // Secure cookies and HSTS
 	BaseURL        string   // absolute origin for links sent to people, like set-password links
 	TrustedProxies []*net.IPNet
+	Clock          func() time.Time // time.Now when nil; tests move it forward
 }
 
 // App holds what the handlers share.
@@ -32,6 +33,7 @@ type App struct {
 	store    *sessions.CookieStore
 	baseURL  string
 	prod     bool
+	now      func() time.Time
 	limiters loginLimiters
 }
 
@@ -41,13 +43,18 @@ func New(o Options) *echo.Echo {
 	if log == nil {
 		log = slog.Default()
 	}
+	now := o.Clock
+	if now == nil {
+		now = time.Now
+	}
 	a := &App{
 		db:       o.DB,
 		log:      log,
 		store:    newSessionStore(o.SessionKeys, o.Production),
 		baseURL:  o.BaseURL,
 		prod:     o.Production,
-		limiters: newLoginLimiters(time.Now),
+		now:      now,
+		limiters: newLoginLimiters(now),
 	}
 	e := echo.New()
 	e.HideBanner = true

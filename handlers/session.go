@@ -104,7 +104,7 @@ func (a *App) startSession(c echo.Context, u *models.User, flash string) error {
 	s.Values[keyUserID] = u.ID
 	s.Values[keyMerchantID] = u.MerchantID
 	s.Values[keyEpoch] = u.SessionEpoch
-	s.Values[keySeen] = time.Now().Unix()
+	s.Values[keySeen] = a.now().Unix()
 	s.Values[keyCSRF] = randomToken()
 	if flash != "" {
 		s.AddFlash("success|" + flash)
@@ -145,7 +145,8 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		if uid == 0 || mid == 0 {
 			return a.toLogin(c, "")
 		}
-		if time.Since(time.Unix(seen, 0)) > IdleTimeout {
+		idle := a.now().Sub(time.Unix(seen, 0))
+		if idle > IdleTimeout {
 			return a.toLogin(c, "You were logged out after 12 hours without activity.")
 		}
 		u, m, err := models.SessionUser(c.Request().Context(), a.db, mid, uid, epoch)
@@ -155,8 +156,8 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return err
 		}
-		if time.Since(time.Unix(seen, 0)) > seenResolution {
-			s.Values[keySeen] = time.Now().Unix()
+		if idle > seenResolution {
+			s.Values[keySeen] = a.now().Unix()
 			if err := a.saveSession(c, s); err != nil {
 				return err
 			}

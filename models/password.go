@@ -58,13 +58,18 @@ func VerifyPassword(hash, password string) bool {
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &memory, &passes, &threads); err != nil {
 		return false
 	}
+	// Refuse parameters argon2 would panic on, or that would let a bad row
+	// burn a gigabyte per login.
+	if passes < 1 || passes > 16 || threads < 1 || memory < 8*uint32(threads) || memory > 1<<20 {
+		return false
+	}
 	b64 := base64.RawStdEncoding
 	salt, err := b64.DecodeString(parts[4])
 	if err != nil {
 		return false
 	}
 	want, err := b64.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
+	if err != nil || len(want) < 16 || len(want) > 128 {
 		return false
 	}
 	got := argon2.IDKey([]byte(password), salt, passes, memory, threads, uint32(len(want)))

@@ -81,13 +81,18 @@ var errBadToken = Errorf(ENOTFOUND, "This link is invalid, used or expired. Ask 
 
 // UserForToken finds the active user a valid, unused token belongs to.
 func UserForToken(ctx context.Context, db *gorm.DB, token string) (*User, error) {
-	u, _, err := findToken(CrossTenant(db.WithContext(ctx)), token)
+	u, _, err := findToken(CrossTenant(db.WithContext(ctx)), token, false)
 	return u, err
 }
 
-func findToken(db *gorm.DB, token string) (*User, *PasswordToken, error) {
+// findToken looks a token up, locking its row when it is about to be spent.
+func findToken(db *gorm.DB, token string, forUpdate bool) (*User, *PasswordToken, error) {
 	var t PasswordToken
-	err := db.Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hashToken(token), time.Now().UTC()).Take(&t).Error
+	q := db
+	if forUpdate {
+		q = db.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	err := q.Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hashToken(token), time.Now().UTC()).Take(&t).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil, errBadToken
 	}
@@ -119,7 +124,7 @@ func UsePasswordToken(ctx context.Context, db *gorm.DB, token, password, confirm
 			t   *PasswordToken
 			err error
 		)
-		if u, t, err = findToken(tx.Clauses(clause.Locking{Strength: "UPDATE"}), token); err != nil {
+		if u, t, err = findToken(tx, token, true); err != nil {
 			return err
 		}
 		// The used_at guard makes a double submit spend the token once.

@@ -118,7 +118,9 @@ func Authenticate(ctx context.Context, db *gorm.DB, email, password string) (*Us
 	if err != nil {
 		return nil, fmt.Errorf("authenticate: %w", err)
 	}
-	if !VerifyPassword(orDummy(u.PasswordHash), password) || !u.Active {
+	// Verify even when no password is set, so timing reveals nothing; a
+	// match against the dummy hash must still fail.
+	if !VerifyPassword(orDummy(u.PasswordHash), password) || !u.PasswordSet() || !u.Active {
 		return nil, errBadLogin
 	}
 	now := time.Now().UTC()
@@ -315,7 +317,7 @@ func ChangePassword(db *gorm.DB, id int64, in ChangePasswordInput) (*User, error
 	}
 	v := Validation{}
 	v.Check(in.Current != "", "current_password", "Enter your current password.")
-	v.Check(in.Current == "" || VerifyPassword(orDummy(u.PasswordHash), in.Current), "current_password", "That is not your current password.")
+	v.Check(in.Current == "" || (VerifyPassword(orDummy(u.PasswordHash), in.Current) && u.PasswordSet()), "current_password", "That is not your current password.")
 	checkPassword(v, "new_password", in.New)
 	v.Check(in.New == in.Confirm, "confirm_password", "The two new passwords do not match.")
 	if err := v.Err(); err != nil {

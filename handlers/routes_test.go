@@ -1,0 +1,138 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/regularshq/regulars/handlers"
+	"github.com/regularshq/regulars/models"
+)
+
+// pathFor fills a route's parameters from ids; a parameter the test does
+// not know fails the test, so a new id route cannot skip these checks.
+func pathFor(t *testing.T, r handlers.Route, ids map[string]int64) string {
+	t.Helper()
+	parts := strings.Split(r.Path, "/")
+	for i, p := range parts {
+		if !strings.HasPrefix(p, ":") {
+			continue
+		}
+		id, ok := ids[p[1:]]
+		if !ok {
+			t.Fatalf("route %s %s has parameter %s that this test does not know: add it", r.Method, r.Path, p)
+		}
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return strings.Join(parts, "/")
+}
+
+func (c *client) call(method, path string) *response {
+	c.t.Helper()
+	if method == http.MethodGet {
+		return c.get(path)
+	}
+	return c.post(path, url.Values{"role": {"staff"}, "name": {"X"}, "email": {"x@example.com"}})
+}
+
+// snapshot is every user row, to prove a refused request changed nothing.
+func (app *testApp) snapshot() []models.User {
+	app.t.Helper()
+	var users []models.User
+	if err := models.CrossTenant(app.db).Order("id").Find(&users).Error; err != nil {
+		app.t.Fatal(err)
+	}
+	return users
+}
+
+func TestEveryProtectedRouteEnforcesItsRole(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		acct := app.signUp("Corner Café", "olive@example.com")
+		staffID := app.addUser(acct, "Sam Staff", "sam@example.com", models.RoleStaff)
+		app.addUser(acct, "Mia Manager", "mia@example.com", models.RoleManager)
+		clients := map[models.Role]*client{
+			models.RoleStaff:   app.login("sam@example.com"),
+			models.RoleManager: app.login("mia@example.com"),
+		}
+		ids := map[string]int64{"id": staffID}
+		checked := 0
+		for _, r := range handlers.Routes() {
+			if r.MinRole == "" {
+				continue
+			}
+			path := pathFor(t, r, ids)
+			before := app.snapshot()
+
+			res := app.client().call(r.Method, path)
+			if res.status != http.StatusSeeOther || !strings.HasPrefix(res.location(), "/login") {
+				t.Errorf("anonymous %s %s: %d %q, want 303 to /login", r.Method, path, res.status, res.location())
+			}
+			for role, c := range clients {
+				if role.Includes(r.MinRole) {
+					continue
+				}
+				if res := c.call(r.Method, path); res.status != http.StatusForbidden {
+					t.Errorf("%s %s %s: %d, want 403", role, r.Method, path, res.status)
+				}
+			}
+			if after := app.snapshot(); !reflect.DeepEqual(before, after) {
+				t.Errorf("%s %s changed users although refused", r.Method, path)
+			}
+			checked++
+		}
+		if checked == 0 {
+			t.Fatal("no protected routes found")
+		}
+	})
+}
+
+// Merchant B's owner tries every id route with merchant A's ids: each
+// answers 404 and A's data stays as it was.
+func TestTenantIsolationOnEveryIDRoute(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		a := app.signUp("Shop A", "a@example.com")
+		aStaff := app.addUser(a, "Alice Staff", "alice@example.com", models.RoleStaff)
+		b := app.signUp("Shop B", "b@example.com")
+		before := app.snapshot()
+		tokensBefore := app.count(&models.PasswordToken{})
+
+		ids := map[string]int64{"id": aStaff}
+		checked := 0
+		for _, r := range handlers.Routes() {
+			if r.MinRole == "" || !strings.Contains(r.Path, ":") {
+				continue
+			}
+			path := pathFor(t, r, ids)
+			if res := b.owner.call(r.Method, path); res.status != http.StatusNotFound {
+				t.Errorf("merchant B %s %s with A's id: %d, want 404", r.Method, path, res.status)
+			}
+			checked++
+		}
+		if checked == 0 {
+			t.Fatal("no id routes found")
+		}
+		if after := app.snapshot(); !reflect.DeepEqual(before, after) {
+			t.Fatalf("merchant B changed merchant A's users:\nbefore %+v\nafter  %+v", before, after)
+		}
+		if n := app.count(&models.PasswordToken{}); n != tokensBefore {
+			t.Fatalf("password tokens %d → %d", tokensBefore, n)
+		}
+		// B's own list never shows A's people.
+		if strings.Contains(b.owner.get("/settings/users").body, "alice@example.com") {
+			t.Fatal("merchant B sees merchant A's staff")
+		}
+	})
+}
+
+func TestMalformedIDsAreNotFound(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		acct := app.signUp("Corner Café", "olive@example.com")
+		for _, path := range []string{"/settings/users/abc", "/settings/users/0", "/settings/users/-3", "/settings/users/99999999", "/settings/users/1e3"} {
+			expectStatus(t, acct.owner.get(path), http.StatusNotFound)
+		}
+		expectStatus(t, acct.owner.post("/settings/users/abc/role", url.Values{"role": {"owner"}}), http.StatusNotFound)
+	})
+}
