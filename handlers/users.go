@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -33,7 +34,8 @@ func roleOptions() []components.Option {
 
 func userURL(id int64) string { return fmt.Sprintf("/settings/users/%d", id) }
 
-func userRow(u *models.User, me *models.User) pages.UserRow {
+// userRow shows a user; times are in the business's time zone.
+func userRow(u *models.User, me *models.User, loc *time.Location) pages.UserRow {
 	status := "active"
 	switch {
 	case !u.Active:
@@ -43,7 +45,7 @@ func userRow(u *models.User, me *models.User) pages.UserRow {
 	}
 	lastLogin := "never"
 	if u.LastLoginAt != nil {
-		lastLogin = u.LastLoginAt.Format("2 Jan 2006 15:04 MST")
+		lastLogin = u.LastLoginAt.In(loc).Format("2 Jan 2006 15:04 MST")
 	}
 	return pages.UserRow{
 		ID: u.ID, Name: u.Name, Email: u.Email, Role: string(u.Role), Status: status,
@@ -59,7 +61,7 @@ func (a *App) renderUsers(c echo.Context, status int, form pages.AddUserForm) er
 	me := currentUser(c)
 	rows := make([]pages.UserRow, 0, len(users))
 	for i := range users {
-		rows = append(rows, userRow(&users[i], me))
+		rows = append(rows, userRow(&users[i], me, currentMerchant(c).Location()))
 	}
 	return render(c, status, pages.Users(a.shell(c, "Team"), pages.UsersData{Users: rows, Form: form, Roles: roleOptions()}))
 }
@@ -123,7 +125,7 @@ func (a *App) renderUser(c echo.Context, status int, roleErr, message string) er
 	if err != nil {
 		return err
 	}
-	data := pages.UserData{User: userRow(u, currentUser(c)), Roles: roleOptions(), RoleError: roleErr, Message: message}
+	data := pages.UserData{User: userRow(u, currentUser(c), currentMerchant(c).Location()), Roles: roleOptions(), RoleError: roleErr, Message: message}
 	s := a.session(c)
 	if link, ok := s.Values[keyLink].(string); ok {
 		if owner, url, _ := strings.Cut(link, "|"); owner == strconv.FormatInt(u.ID, 10) {

@@ -436,31 +436,86 @@ func TestForMerchantCreateFromMapIsGuarded(t *testing.T) {
 	})
 }
 
-// Save falls back to an upsert when its UPDATE matches nothing; in A's
-// scope that must not overwrite B's row with the same id.
-func TestForMerchantSaveCannotTakeOverAnotherMerchantsRow(t *testing.T) {
+// Save falls back to an upsert when its UPDATE matches nothing, and an
+// upsert's DO UPDATE is not filtered by the scope; in A's scope neither may
+// overwrite B's row with the same id, whatever MerchantID the row names.
+func TestForMerchantUpsertCannotTakeOverAnotherMerchantsRow(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
 		tn := twoMerchants(t, db)
-		before := reloadUser(t, db, tn.bOwner.ID)
-		forged := models.User{ID: tn.bOwner.ID, Name: "Hijacker", Email: "hijacker@example.com",
-			Role: models.RoleOwner, Active: true, SessionEpoch: 1}
-		_ = models.ForMerchant(db, tn.a.ID).Save(&forged).Error // an error is a fine outcome; a takeover is not
-		after := reloadUser(t, db, tn.bOwner.ID)
-		if after.MerchantID != tn.b.ID || after.Email != before.Email || after.Name != before.Name {
-			t.Errorf("Save in A's scope overwrote B's owner: before %+v, after %+v", before, after)
+		cases := []struct {
+			name       string
+			merchantID func() int64
+			write      func(db *gorm.DB, u *models.User) error
+		}{
+			{"Save without a merchant", func() int64 { return 0 },
+				func(db *gorm.DB, u *models.User) error { return db.Save(u).Error }},
+			{"Save naming the scope's merchant", func() int64 { return tn.a.ID },
+				func(db *gorm.DB, u *models.User) error { return db.Save(u).Error }},
+			{"upsert naming the scope's merchant", func() int64 { return tn.a.ID },
+				func(db *gorm.DB, u *models.User) error {
+					return db.Clauses(clause.OnConflict{UpdateAll: true}).Create(u).Error
+				}},
+		}
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				before := reloadUser(t, db, tn.bOwner.ID)
+				forged := models.User{ID: tn.bOwner.ID, MerchantID: c.merchantID(), Name: "Hijacker",
+					Email: fmt.Sprintf("hijacker%d@example.com", i), Role: models.RoleOwner, Active: true, SessionEpoch: 1}
+				_ = c.write(models.ForMerchant(db, tn.a.ID), &forged) // an error is a fine outcome; a takeover is not
+				after := reloadUser(t, db, tn.bOwner.ID)
+				if after.MerchantID != tn.b.ID || after.Email != before.Email || after.PasswordHash != before.PasswordHash {
+					t.Errorf("A's scope overwrote B's owner: before %+v, after %+v", before, after)
+					models.CrossTenant(db).Save(&before)
+				}
+			})
 		}
 	})
 }
 
-// A scoped update must not hand a row over to another merchant.
+// A scoped update must not hand a row over to another merchant, however
+// the update is spelled.
 func TestForMerchantCannotMoveRowToAnotherMerchant(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
 		tn := twoMerchants(t, db)
-		_ = models.ForMerchant(db, tn.a.ID).Model(&models.User{ID: tn.aStaff.ID}).Update("merchant_id", tn.b.ID).Error
-		if got := reloadUser(t, db, tn.aStaff.ID).MerchantID; got != tn.a.ID {
-			t.Errorf("A's staff now belongs to merchant %d, want %d", got, tn.a.ID)
+		id := tn.aStaff.ID
+		moves := []struct {
+			name string
+			run  func(db *gorm.DB) error
+		}{
+			{"Update", func(db *gorm.DB) error {
+				return db.Model(&models.User{ID: id}).Update("merchant_id", tn.b.ID).Error
+			}},
+			{"Updates map", func(db *gorm.DB) error {
+				return db.Model(&models.User{ID: id}).Updates(map[string]any{"merchant_id": tn.b.ID}).Error
+			}},
+			{"Updates struct", func(db *gorm.DB) error {
+				return db.Model(&models.User{ID: id}).Updates(models.User{MerchantID: tn.b.ID}).Error
+			}},
+			{"UpdateColumn", func(db *gorm.DB) error {
+				return db.Model(&models.User{}).Where("id = ?", id).UpdateColumn("merchant_id", tn.b.ID).Error
+			}},
+			{"Table Update", func(db *gorm.DB) error {
+				return db.Table("users").Where("id = ?", id).Update("merchant_id", tn.b.ID).Error
+			}},
+			{"Table Updates map", func(db *gorm.DB) error {
+				return db.Table("users").Where("id = ?", id).Updates(map[string]any{"merchant_id": tn.b.ID}).Error
+			}},
+		}
+		for _, m := range moves {
+			t.Run(m.name, func(t *testing.T) {
+				_ = m.run(models.ForMerchant(db, tn.a.ID)) // an error is a fine outcome; a move is not
+				if got := reloadUser(t, db, id).MerchantID; got != tn.a.ID {
+					t.Errorf("A's staff now belongs to merchant %d, want %d", got, tn.a.ID)
+					models.CrossTenant(db).Model(&models.User{ID: id}).Update("merchant_id", tn.a.ID)
+				}
+			})
+		}
+		// Naming the scope's own merchant is no move, and is allowed.
+		res := models.ForMerchant(db, tn.a.ID).Model(&models.User{ID: id}).Updates(map[string]any{"merchant_id": tn.a.ID, "name": "Kept"})
+		if res.Error != nil || res.RowsAffected != 1 {
+			t.Errorf("update naming A's own merchant: rows %d, err %v; want 1 row", res.RowsAffected, res.Error)
 		}
 	})
 }
@@ -491,28 +546,39 @@ func TestForMerchantKeepsMissingWhereProtection(t *testing.T) {
 	})
 }
 
-// Table("users") names a tenant table without a model; the guard must
-// still see it rather than let it read across merchants.
+// Table("users") names a tenant table without a model, with or without
+// an alias; the guard must still see it rather than let it cross merchants.
 func TestTenantGuardCoversTableQueries(t *testing.T) {
 	t.Parallel()
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
 		tn := twoMerchants(t, db)
+		for _, table := range []string{"users", "users u", "users AS u"} {
+			t.Run(table, func(t *testing.T) {
+				var n int64
+				err := db.Table(table).Count(&n).Error
+				if err == nil || !strings.Contains(err.Error(), "tenant guard") {
+					t.Errorf("unscoped Table(%q).Count: n = %d, err = %v; want a tenant guard error", table, n, err)
+				}
 
-		var n int64
-		err := db.Table("users").Count(&n).Error
-		if err == nil || !strings.Contains(err.Error(), "tenant guard") {
-			t.Errorf("unscoped Table(users).Count: n = %d, err = %v; want a tenant guard error", n, err)
-		}
+				var rows []map[string]any
+				if err := models.ForMerchant(db, tn.a.ID).Table(table).Find(&rows).Error; err != nil {
+					t.Fatal(err)
+				}
+				if len(rows) != 2 {
+					t.Errorf("A's scoped Table(%q) query returned %d rows, want A's 2", table, len(rows))
+				}
+				for _, r := range rows {
+					if fmt.Sprint(r["merchant_id"]) != fmt.Sprint(tn.a.ID) {
+						t.Errorf("A's scoped Table(%q) query returned a row of merchant %v", table, r["merchant_id"])
+					}
+				}
 
-		var rows []map[string]any
-		if err := models.ForMerchant(db, tn.a.ID).Table("users").Find(&rows).Error; err != nil &&
-			!strings.Contains(err.Error(), "tenant guard") {
-			t.Fatal(err)
-		}
-		for _, r := range rows {
-			if fmt.Sprint(r["merchant_id"]) != fmt.Sprint(tn.a.ID) {
-				t.Errorf("A's scoped Table(users) query returned a row of merchant %v", r["merchant_id"])
-			}
+				_ = db.Table(table).Where("1 = 1").Update("name", "Renamed").Error // must fail, one way or another
+				if got := reloadUser(t, db, tn.bOwner.ID).Name; got != tn.bOwner.Name {
+					t.Errorf("unscoped update through Table(%q) renamed B's owner to %q", table, got)
+					models.CrossTenant(db).Model(&models.User{ID: tn.bOwner.ID}).Update("name", tn.bOwner.Name)
+				}
+			})
 		}
 	})
 }

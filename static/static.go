@@ -12,7 +12,7 @@ import (
 	"sync"
 )
 
-//go:embed vendor css js
+//go:embed vendor css js img
 var files embed.FS
 
 // FS is the tree of assets.

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/regularshq/regulars/models"
+	"github.com/regularshq/regulars/models/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func env(vars map[string]string) func(string) string {
+	return func(k string) string { return vars[k] }
+}
+
+func TestLoadConfig(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	cases := []struct {
+		name    string
+		vars    map[string]string
+		wantErr string
+		check   func(t *testing.T, c Config)
+	}{
+		{name: "defaults", vars: map[string]string{}, check: func(t *testing.T, c Config) {
+			if c.Addr != ":8080" || c.DatabaseURL != "data/regulars.db" || c.Production || c.DataDir() != "data" {
+				t.Fatalf("defaults %+v", c)
+			}
+		}},
+		{name: "production needs keys", vars: map[string]string{"APP_ENV": "production"}, wantErr: "SESSION_KEYS is required"},
+		{name: "production with keys", vars: map[string]string{"APP_ENV": "production", "SESSION_KEYS": key + ", " + key + "2"}, check: func(t *testing.T, c Config) {
+			if !c.Production || len(c.SessionKeys) != 2 {
+				t.Fatalf("%+v", c)
+			}
+		}},
+		{name: "short key", vars: map[string]string{"SESSION_KEYS": "short"}, wantErr: "at least 32"},
+		{name: "bad env", vars: map[string]string{"APP_ENV": "staging"}, wantErr: "APP_ENV"},
+		{name: "bad level", vars: map[string]string{"LOG_LEVEL": "loud"}, wantErr: "LOG_LEVEL"},
+		{name: "bad base url", vars: map[string]string{"BASE_URL": "example.com"}, wantErr: "BASE_URL"},
+		{name: "bad proxy", vars: map[string]string{"TRUSTED_PROXIES": "10.0.0.1"}, wantErr: "TRUSTED_PROXIES"},
+		{name: "postgres data dir", vars: map[string]string{"DATABASE_URL": "postgres://u@h/db", "LOG_LEVEL": "debug", "TRUSTED_PROXIES": "10.0.0.0/8"}, check: func(t *testing.T, c Config) {
+			if c.DataDir() != "data" || len(c.TrustedProxies) != 1 || c.LogLevel.String() != "DEBUG" {
+				t.Fatalf("%+v", c)
+			}
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := LoadConfig(env(tc.vars))
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			tc.check(t, c)
+		})
+	}
+}
+
+func TestDevelopmentSessionKeyIsKept(t *testing.T) {
+	dir := t.TempDir()
+	c, err := LoadConfig(env(map[string]string{"DATABASE_URL": filepath.Join(dir, "r.db")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := c.devSessionKeys(c.logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.devSessionKeys(c.logger())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 1 || first[0] != second[0] || len(first[0]) < 32 {
+		t.Fatalf("keys %v then %v", first, second)
+	}
+	info, err := os.Stat(filepath.Join(dir, "session.key"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("key file %v %v", info, err)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"version"}, env(nil), &out, &errOut); code != 0 || !strings.HasPrefix(out.String(), "regulars ") {
+		t.Fatalf("version: %d %q", code, out.String())
+	}
+	if code := run(context.Background(), []string{"frobnicate"}, env(nil), &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "unknown command") {
+		t.Fatalf("unknown: %d %q", code, errOut.String())
+	}
+	errOut.Reset()
+	if code := run(context.Background(), []string{"serve"}, env(map[string]string{"APP_ENV": "production"}), &out, &errOut); code != 2 || !strings.Contains(errOut.String(), "SESSION_KEYS") {
+		t.Fatalf("production without keys: %d %q", code, errOut.String())
+	}
+}
+
+// migrate runs the migrations alone, on both dialects.
+func TestMigrateCommand(t *testing.T) {
+	for _, d := range dbtest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			dsn := dbtest.DSN(t, d)
+			var out, errOut bytes.Buffer
+			vars := map[string]string{"DATABASE_URL": dsn, "LOG_LEVEL": "error"}
+			if d == models.SQLite {
+				vars["DATABASE_URL"] = filepath.Join(t.TempDir(), "sub", "r.db")
+			}
+			if code := run(context.Background(), []string{"migrate"}, env(vars), &out, &errOut); code != 0 {
+				t.Fatalf("migrate exit %d: %s", code, errOut.String())
+			}
+			db, err := models.Open(vars["DATABASE_URL"], nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeDB(db)
+			if !db.Migrator().HasTable("users") {
+				t.Fatal("migrate did not create users")
+			}
+		})
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// serve answers, then stops cleanly when its context ends (SIGTERM).
+func TestServeShutsDownGracefully(t *testing.T) {
+	addr := freeAddr(t)
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var out, errOut bytes.Buffer
+	go func() {
+		done <- run(ctx, nil, env(map[string]string{"ADDR": addr, "DATABASE_URL": filepath.Join(dir, "r.db"), "LOG_LEVEL": "error"}), &out, &errOut)
+	}()
+	var res *http.Response
+	var err error
+	for i := 0; i < 100; i++ {
+		if res, err = http.Get("http://" + addr + "/readyz"); err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("server never answered: %v", err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("readyz %d", res.StatusCode)
+	}
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit %d", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("server did not stop")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "session.key")); err != nil {
+		t.Fatalf("development session key not kept in the data directory: %v", err)
+	}
+}
