@@ -29,7 +29,7 @@ const testPassword = "correct horse battery"
 
 // testApp is the real echo app on a real database behind httptest.
 type testApp struct {
-	t     *testing.T
+	t     testing.TB
 	db    *gorm.DB
 	e     *echo.Echo
 	srv   *httptest.Server
@@ -42,7 +42,7 @@ type fakeClock struct{ offset atomic.Int64 }
 func (f *fakeClock) now() time.Time          { return time.Now().Add(time.Duration(f.offset.Load())) }
 func (f *fakeClock) advance(d time.Duration) { f.offset.Add(int64(d)) }
 
-func newTestApp(t *testing.T, db *gorm.DB) *testApp {
+func newTestApp(t testing.TB, db *gorm.DB) *testApp {
 	t.Helper()
 	clock := &fakeClock{}
 	e := handlers.New(handlers.Options{
@@ -66,7 +66,7 @@ func eachApp(t *testing.T, fn func(t *testing.T, app *testApp)) {
 // client is one browser: its own cookies and the CSRF token of the last
 // page it saw. It does not follow redirects, so tests see them.
 type client struct {
-	t     *testing.T
+	t     testing.TB
 	app   *testApp
 	http  *http.Client
 	csrf  string
@@ -162,14 +162,14 @@ func (c *client) postRaw(path string, form url.Values) *response {
 	return c.do(req)
 }
 
-func expectStatus(t *testing.T, r *response, want int) {
+func expectStatus(t testing.TB, r *response, want int) {
 	t.Helper()
 	if r.status != want {
 		t.Fatalf("status %d, want %d; body:\n%.600s", r.status, want, r.body)
 	}
 }
 
-func expectRedirect(t *testing.T, r *response, prefix string) {
+func expectRedirect(t testing.TB, r *response, prefix string) {
 	t.Helper()
 	if r.status != http.StatusSeeOther || !strings.HasPrefix(r.location(), prefix) {
 		t.Fatalf("got %d to %q, want 303 to %s…; body:\n%.400s", r.status, r.location(), prefix, r.body)

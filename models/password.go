@@ -75,4 +75,3 @@ func VerifyPassword(hash, password string) bool {
 	got := argon2.IDKey([]byte(password), salt, passes, memory, threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
-

@@ -18,8 +18,8 @@ import (
 // (one whose model has a MerchantID field, and merchants itself) is scoped
 // to the merchant in the statement's context, and fails if there is none.
 // Code that truly works across merchants (sign-in by email, background
-// jobs) says so with CrossTenant. Raw SQL bypasses GORM's builder and must
-// filter merchant_id itself.
+// jobs) says so with CrossTenant. Raw SQL, and joins or subqueries written
+// as strings, bypass GORM's builder: they must filter merchant_id themselves.
 
 type tenantKey struct{}
 type crossTenantKey struct{}
@@ -71,6 +71,7 @@ func registerTenantGuard(db *gorm.DB) error {
 		cb.Query().Before("gorm:query").Register("tenant:scope_query", scopeRead),
 		cb.Row().Before("gorm:row").Register("tenant:scope_row", scopeRead),
 		cb.Update().Before("gorm:update").Register("tenant:scope_update", scopeUpdate),
+		cb.Update().After("gorm:update").Register("tenant:forget_set", forgetSet),
 		cb.Delete().Before("gorm:delete").Register("tenant:scope_delete", scopeDelete),
 		cb.Create().Before("gorm:create").Register("tenant:stamp_create", stampCreate),
 	}
@@ -82,12 +83,18 @@ func registerTenantGuard(db *gorm.DB) error {
 	return nil
 }
 
+// tableOf names the table a statement works on. Table("users u") leaves
+// the alias in stmt.Table and the real name in TableExpr.
 func tableOf(stmt *gorm.Statement) string {
 	if stmt.Schema != nil {
 		return stmt.Schema.Table
 	}
-	table, _, _ := strings.Cut(strings.TrimSpace(stmt.Table), " ") // "users u" is users
-	return strings.Trim(table, `"`)
+	table := stmt.Table
+	if stmt.TableExpr != nil {
+		table = stmt.TableExpr.SQL
+	}
+	table, _, _ = strings.Cut(strings.TrimSpace(table), " ")
+	return strings.Trim(table, "\"`")
 }
 
 // guarded returns the tenant column and merchant of a statement that must
@@ -130,9 +137,10 @@ func scopeUpdate(db *gorm.DB) {
 		return
 	}
 	stmt := db.Statement
-	if _, has := stmt.Clauses["SET"]; !has && stmt.Schema != nil {
+	if _, has := stmt.Clauses["SET"]; !has {
 		if set := callbacks.ConvertToAssignments(stmt); len(set) != 0 {
 			stmt.AddClause(set)
+			stmt.Settings.Store(setAddedKey, true)
 		}
 	}
 	if c, has := stmt.Clauses["SET"]; has {
@@ -150,6 +158,16 @@ func scopeUpdate(db *gorm.DB) {
 		return
 	}
 	scopeWhere(stmt, col, id)
+}
+
+const setAddedKey = "tenant:set_added"
+
+// forgetSet drops the SET clause scopeUpdate built, as gorm:update does
+// with its own, so a reused statement does not repeat an old update.
+func forgetSet(db *gorm.DB) {
+	if _, added := db.Statement.Settings.LoadAndDelete(setAddedKey); added {
+		delete(db.Statement.Clauses, "SET")
+	}
 }
 
 func scopeDelete(db *gorm.DB) {
@@ -258,7 +276,32 @@ func stampCreate(db *gorm.DB) {
 	}
 	if err := stamp(stmt.ReflectValue); err != nil {
 		_ = db.AddError(err)
+		return
 	}
+	scopeUpsert(stmt, id)
+}
+
+// scopeUpsert limits ON CONFLICT … DO UPDATE to the scope's rows: without
+// it, an insert colliding with another merchant's row would overwrite it
+// (GORM's Save falls back to such an upsert when its UPDATE matches
+// nothing).
+func scopeUpsert(stmt *gorm.Statement, id int64) {
+	c, ok := stmt.Clauses["ON CONFLICT"]
+	if !ok {
+		return
+	}
+	oc, ok := c.Expression.(clause.OnConflict)
+	if !ok || oc.DoNothing {
+		return
+	}
+	cond := clause.Eq{Column: clause.Column{Table: stmt.Table, Name: "merchant_id"}, Value: id}
+	exprs := []clause.Expression{cond}
+	if len(oc.Where.Exprs) > 0 {
+		exprs = append(exprs, parenthesised(oc.Where.Exprs))
+	}
+	oc.Where = clause.Where{Exprs: exprs}
+	c.Expression = oc
+	stmt.Clauses["ON CONFLICT"] = c
 }
 
 func stampMap(rv reflect.Value, id int64) error {

@@ -84,13 +84,15 @@ func checkPerson(v Validation, name, email string) {
 	v.Check(validEmail(email), "email", "Enter an email address like name@example.com.")
 }
 
-var errEmailTaken = &Error{Code: EINVALID, Message: "Please correct the highlighted fields.",
-	Fields: map[string]string{"email": "An account with this email already exists."}}
+func errEmailTaken() error {
+	return &Error{Code: EINVALID, Message: "Please correct the highlighted fields.",
+		Fields: map[string]string{"email": "An account with this email already exists."}}
+}
 
 func createUser(db *gorm.DB, u *User) error {
 	if err := db.Create(u).Error; err != nil {
 		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return errEmailTaken
+			return errEmailTaken()
 		}
 		return fmt.Errorf("user: create: %w", err)
 	}
@@ -343,8 +345,11 @@ func setPassword(db *gorm.DB, u *User, password string) error {
 		return fmt.Errorf("user: set password: %w", err)
 	}
 	var epochs []int64
-	if err := db.Model(&User{}).Where("id = ?", u.ID).Pluck("session_epoch", &epochs).Error; err != nil || len(epochs) != 1 {
+	if err := db.Model(&User{}).Where("id = ?", u.ID).Pluck("session_epoch", &epochs).Error; err != nil {
 		return fmt.Errorf("user: read epoch: %w", err)
+	}
+	if len(epochs) != 1 {
+		return Errorf(ENOTFOUND, "No such user.")
 	}
 	u.SessionEpoch = epochs[0]
 	return nil
