@@ -184,12 +184,17 @@ func (b *browser) open(path string) int64 {
 // status 200 whose path starts with wantPath.
 func (b *browser) submit(button, wantPath string) {
 	b.t.Helper()
+	b.submitExpect(button, 200, wantPath)
+}
+
+func (b *browser) submitExpect(button string, status int64, wantPath string) {
+	b.t.Helper()
 	resp, err := chromedp.RunResponse(b.ctx, chromedp.Click(testID(button)))
 	if err != nil {
 		b.t.Fatalf("click %s: %v", button, err)
 	}
-	if got := b.path(); resp.Status != 200 || !strings.HasPrefix(got, wantPath) {
-		b.t.Fatalf("after %s: status %d at %s, want 200 at %s", button, resp.Status, got, wantPath)
+	if got := b.path(); resp.Status != status || !strings.HasPrefix(got, wantPath) {
+		b.t.Fatalf("after %s: status %d at %s, want %d at %s", button, resp.Status, got, status, wantPath)
 	}
 }
 
@@ -308,9 +313,20 @@ func TestBrowserFoundationFlow(t *testing.T) {
 	b := newBrowser(t, app, 1280, 900)
 	const business, ownerEmail = "Corner Café", "olive@example.com"
 
-	// An owner signs up through the form.
+	// An owner signs up through the form; a short password is refused
+	// with a message beside it and the rest of the input kept.
 	b.fillSignUp(business, ownerEmail)
 	b.screenshot("signup.png")
+	b.fill("password", "too short")
+	b.submitExpect("signup-submit", 422, "/signup")
+	if msg := b.text("error-password"); !strings.Contains(msg, "at least 10") {
+		t.Errorf("password message %q", msg)
+	}
+	if kept := eval[string](b, `document.querySelector('[name="business_name"]').value`); kept != business {
+		t.Errorf("business name not kept: %q", kept)
+	}
+	b.screenshot("signup-invalid.png")
+	b.fill("password", testPassword)
 	b.submit("signup-submit", "/dashboard")
 	b.expectDashboard(business)
 	if got := b.text("current-user"); got != "Olive Owner (owner)" {
