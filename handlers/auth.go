@@ -11,13 +11,9 @@ import (
 
 func signUpForm(c echo.Context) pages.SignUpForm {
 	return pages.SignUpForm{
-		BusinessName: c.FormValue("business_name"),
-		Currency:     c.FormValue("currency"),
-		TimeZone:     c.FormValue("time_zone"),
-		Name:         c.FormValue("name"),
-		Email:        c.FormValue("email"),
-		Currencies:   models.CurrencyCodes(),
-		TimeZones:    models.CommonTimeZones(),
+		Business: businessFields(c.FormValue("business_name"), c.FormValue("currency"), c.FormValue("time_zone")),
+		Name:     c.FormValue("name"),
+		Email:    c.FormValue("email"),
 	}
 }
 
@@ -32,7 +28,7 @@ func (a *App) signUp(c echo.Context) error {
 	}
 	form := signUpForm(c)
 	_, u, err := models.SignUp(c.Request().Context(), a.db, models.SignUpInput{
-		MerchantInput: models.MerchantInput{Name: form.BusinessName, Currency: form.Currency, TimeZone: form.TimeZone},
+		MerchantInput: models.MerchantInput{Name: form.Business.Name, Currency: form.Business.Currency, TimeZone: form.Business.TimeZone},
 		OwnerName:     form.Name,
 		Email:         form.Email,
 		Password:      c.FormValue("password"),

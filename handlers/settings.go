@@ -13,21 +13,22 @@ func (a *App) settings(c echo.Context) error {
 	return redirect(c, "/settings/business")
 }
 
-func businessForm(name, currency, timeZone string) pages.BusinessForm {
-	return pages.BusinessForm{
-		BusinessName: name, Currency: currency, TimeZone: timeZone,
+func businessFields(name, currency, timeZone string) pages.BusinessFields {
+	return pages.BusinessFields{
+		Name: name, Currency: currency, TimeZone: timeZone,
 		Currencies: models.CurrencyCodes(), TimeZones: models.CommonTimeZones(),
 	}
 }
 
 func (a *App) businessPage(c echo.Context) error {
 	m := currentMerchant(c)
-	return ok(c, pages.BusinessSettings(a.shell(c, "Business settings"), businessForm(m.Name, m.Currency, m.TimeZone)))
+	return ok(c, pages.BusinessSettings(a.shell(c, "Business settings"), pages.BusinessForm{Business: businessFields(m.Name, m.Currency, m.TimeZone)}))
 }
 
 func (a *App) updateBusiness(c echo.Context) error {
-	form := businessForm(c.FormValue("business_name"), c.FormValue("currency"), c.FormValue("time_zone"))
-	m, err := models.UpdateMerchant(a.tenant(c), models.MerchantInput{Name: form.BusinessName, Currency: form.Currency, TimeZone: form.TimeZone})
+	b := businessFields(c.FormValue("business_name"), c.FormValue("currency"), c.FormValue("time_zone"))
+	form := pages.BusinessForm{Business: b}
+	m, err := models.UpdateMerchant(a.tenant(c), models.MerchantInput{Name: b.Name, Currency: b.Currency, TimeZone: b.TimeZone})
 	if err != nil {
 		if models.ErrorCode(err) != models.EINVALID {
 			return err

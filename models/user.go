@@ -256,50 +256,54 @@ func lockUserForChange(tx *gorm.DB, id int64, staysOwner bool) (*User, error) {
 	return target, nil
 }
 
-// ChangeRole gives a user a new role and ends their sessions.
-func ChangeRole(db *gorm.DB, id int64, role Role) (*User, error) {
-	if !role.Valid() {
-		return nil, &Error{Code: EINVALID, Message: "Please correct the highlighted fields.",
-			Fields: map[string]string{"role": "Choose owner, manager or staff."}}
-	}
+// changeUser applies an owner's change to a user under the last-owner
+// rule and ends the user's sessions. change returns the columns to update,
+// or nil when the user already is as asked.
+func changeUser(db *gorm.DB, id int64, staysOwner bool, change func(u *User) map[string]any) (*User, error) {
 	var u *User
 	err := db.Transaction(func(tx *gorm.DB) error {
 		var err error
-		if u, err = lockUserForChange(tx, id, role == RoleOwner); err != nil {
+		if u, err = lockUserForChange(tx, id, staysOwner); err != nil {
 			return err
 		}
-		if u.Role == role {
+		updates := change(u)
+		if updates == nil {
 			return nil
 		}
-		u.Role = role
 		u.SessionEpoch++
-		if err := tx.Model(u).Updates(map[string]any{"role": u.Role, "session_epoch": u.SessionEpoch}).Error; err != nil {
-			return fmt.Errorf("user: change role: %w", err)
+		updates["session_epoch"] = u.SessionEpoch
+		if err := tx.Model(u).Updates(updates).Error; err != nil {
+			return fmt.Errorf("user: change %d: %w", id, err)
 		}
 		return nil
 	})
 	return u, err
 }
 
+// ChangeRole gives a user a new role and ends their sessions.
+func ChangeRole(db *gorm.DB, id int64, role Role) (*User, error) {
+	if !role.Valid() {
+		return nil, &Error{Code: EINVALID, Message: "Please correct the highlighted fields.",
+			Fields: map[string]string{"role": "Choose owner, manager or staff."}}
+	}
+	return changeUser(db, id, role == RoleOwner, func(u *User) map[string]any {
+		if u.Role == role {
+			return nil
+		}
+		u.Role = role
+		return map[string]any{"role": role}
+	})
+}
+
 // SetActive deactivates a user, ending their sessions, or reactivates them.
 func SetActive(db *gorm.DB, id int64, active bool) (*User, error) {
-	var u *User
-	err := db.Transaction(func(tx *gorm.DB) error {
-		var err error
-		if u, err = lockUserForChange(tx, id, active); err != nil {
-			return err
-		}
+	return changeUser(db, id, active, func(u *User) map[string]any {
 		if u.Active == active {
 			return nil
 		}
 		u.Active = active
-		u.SessionEpoch++
-		if err := tx.Model(u).Updates(map[string]any{"active": u.Active, "session_epoch": u.SessionEpoch}).Error; err != nil {
-			return fmt.Errorf("user: set active: %w", err)
-		}
-		return nil
+		return map[string]any{"active": active}
 	})
-	return u, err
 }
 
 // ChangePasswordInput is a user's own password change.

@@ -6,15 +6,11 @@ import "github.com/regularshq/regulars/views/components"
 
 // SignUpForm is the sign-up form's input (never the password) and messages.
 type SignUpForm struct {
-	BusinessName string
-	Currency     string
-	TimeZone     string
-	Name         string
-	Email        string
-	Errors       components.Errors
-	Message      string
-	Currencies   []string
-	TimeZones    []string
+	Business BusinessFields
+	Name     string
+	Email    string
+	Errors   components.Errors
+	Message  string
 }
 
 // LoginForm is the log-in form's input and messages.
