@@ -28,7 +28,7 @@ func (a *App) businessPage(c echo.Context) error {
 func (a *App) updateBusiness(c echo.Context) error {
 	b := businessFields(c.FormValue("business_name"), c.FormValue("currency"), c.FormValue("time_zone"))
 	form := pages.BusinessForm{Business: b}
-	m, err := models.UpdateMerchant(a.tenant(c), models.MerchantInput{Name: b.Name, Currency: b.Currency, TimeZone: b.TimeZone})
+	m, err := models.UpdateMerchant(a.tenant(c), models.ActorOf(currentUser(c)), models.MerchantInput{Name: b.Name, Currency: b.Currency, TimeZone: b.TimeZone})
 	if err != nil {
 		if models.ErrorCode(err) != models.EINVALID {
 			return err

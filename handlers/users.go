@@ -72,7 +72,7 @@ func (a *App) usersPage(c echo.Context) error {
 
 func (a *App) addUser(c echo.Context) error {
 	form := pages.AddUserForm{Name: c.FormValue("name"), Email: c.FormValue("email"), Role: c.FormValue("role")}
-	u, token, err := models.AddUser(a.tenant(c), models.AddUserInput{
+	u, token, err := models.AddUser(a.tenant(c), models.ActorOf(currentUser(c)), models.AddUserInput{
 		Name: form.Name, Email: form.Email, Role: models.Role(form.Role), Password: c.FormValue("password"),
 	})
 	if err != nil {
@@ -179,19 +179,19 @@ func (a *App) endSessionAndLogin(c echo.Context) error {
 func (a *App) changeRole(c echo.Context) error {
 	role := models.Role(c.FormValue("role"))
 	return a.userChange(c, func(id int64) (*models.User, error) {
-		return models.ChangeRole(a.tenant(c), id, role)
+		return models.ChangeRole(a.tenant(c), models.ActorOf(currentUser(c)), id, role)
 	}, "%s's role is saved.")
 }
 
 func (a *App) deactivateUser(c echo.Context) error {
 	return a.userChange(c, func(id int64) (*models.User, error) {
-		return models.SetActive(a.tenant(c), id, false)
+		return models.SetActive(a.tenant(c), models.ActorOf(currentUser(c)), id, false)
 	}, "%s is deactivated and logged out everywhere.")
 }
 
 func (a *App) reactivateUser(c echo.Context) error {
 	return a.userChange(c, func(id int64) (*models.User, error) {
-		return models.SetActive(a.tenant(c), id, true)
+		return models.SetActive(a.tenant(c), models.ActorOf(currentUser(c)), id, true)
 	}, "%s can log in again.")
 }
 
@@ -200,7 +200,7 @@ func (a *App) passwordLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	u, token, err := models.CreatePasswordLink(a.tenant(c), id)
+	u, token, err := models.CreatePasswordLink(a.tenant(c), models.ActorOf(currentUser(c)), id)
 	if models.ErrorCode(err) == models.ECONFLICT {
 		return a.renderUser(c, http.StatusConflict, "", models.ErrorMessage(err))
 	}

@@ -76,7 +76,7 @@ func GetMerchant(db *gorm.DB) (*Merchant, error) {
 }
 
 // UpdateMerchant saves the business settings of the scoped merchant.
-func UpdateMerchant(db *gorm.DB, in MerchantInput) (*Merchant, error) {
+func UpdateMerchant(db *gorm.DB, actor Actor, in MerchantInput) (*Merchant, error) {
 	in.normalise()
 	v := Validation{}
 	in.validate(v)
@@ -89,11 +89,12 @@ func UpdateMerchant(db *gorm.DB, in MerchantInput) (*Merchant, error) {
 		if m, err = GetMerchant(tx.Clauses(clause.Locking{Strength: "UPDATE"})); err != nil {
 			return err
 		}
+		before := *m
 		m.Name, m.Currency, m.TimeZone = in.Name, in.Currency, in.TimeZone
 		if err := tx.Save(m).Error; err != nil {
 			return fmt.Errorf("merchant: update: %w", err)
 		}
-		return nil
+		return recordAudit(tx, actor, AuditUpdate, "business", m.ID, "Updated business settings", before, m)
 	})
 	return m, err
 }

@@ -55,7 +55,7 @@ func issuePasswordToken(tx *gorm.DB, userID int64) (string, error) {
 
 // CreatePasswordLink issues a fresh set-password token for one of the
 // scoped merchant's users, for an owner to pass on.
-func CreatePasswordLink(db *gorm.DB, userID int64) (*User, string, error) {
+func CreatePasswordLink(db *gorm.DB, actor Actor, userID int64) (*User, string, error) {
 	var (
 		u     *User
 		token string
@@ -68,8 +68,10 @@ func CreatePasswordLink(db *gorm.DB, userID int64) (*User, string, error) {
 		if !u.Active {
 			return Errorf(ECONFLICT, "%s is deactivated. Reactivate the account first.", u.Name)
 		}
-		token, err = issuePasswordToken(tx, u.ID)
-		return err
+		if token, err = issuePasswordToken(tx, u.ID); err != nil {
+			return err
+		}
+		return recordAudit(tx, actor, AuditUpdate, "user", u.ID, "Made a set-password link for "+u.Name, nil, nil)
 	})
 	if err != nil {
 		return nil, "", err

@@ -1,7 +1,11 @@
 package models
 
-// Models lists every GORM model with a table, for the migration test that
-// proves each model's columns exist in both dialects.
+// Models lists every GORM model with a table: the migration test proves
+// each model's columns exist in both dialects, and the tenant guard learns
+// from it which tables belong to merchants.
 func Models() []any {
-	return []any{&Merchant{}, &User{}, &PasswordToken{}}
+	return []any{
+		&Merchant{}, &User{}, &PasswordToken{},
+		&Program{}, &Tier{}, &Reward{}, &EarningRule{}, &Campaign{}, &AuditEntry{},
+	}
 }

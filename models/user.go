@@ -189,7 +189,7 @@ type AddUserInput struct {
 
 // AddUser creates a user of the scoped merchant. When no password is given
 // it also returns a one-time set-password token to hand to the new user.
-func AddUser(db *gorm.DB, in AddUserInput) (*User, string, error) {
+func AddUser(db *gorm.DB, actor Actor, in AddUserInput) (*User, string, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	in.Email = NormaliseEmail(in.Email)
 	v := Validation{}
@@ -212,6 +212,9 @@ func AddUser(db *gorm.DB, in AddUserInput) (*User, string, error) {
 	var token string
 	err := db.Transaction(func(tx *gorm.DB) error {
 		if err := createUser(tx, u); err != nil {
+			return err
+		}
+		if err := recordAudit(tx, actor, AuditCreate, "user", u.ID, fmt.Sprintf("Added %s as %s", u.Name, u.Role), nil, u); err != nil {
 			return err
 		}
 		if u.PasswordSet() {
@@ -259,14 +262,15 @@ func lockUserForChange(tx *gorm.DB, id int64, staysOwner bool) (*User, error) {
 // changeUser applies an owner's change to a user under the last-owner
 // rule and ends the user's sessions. change returns the columns to update,
 // or nil when the user already is as asked.
-func changeUser(db *gorm.DB, id int64, staysOwner bool, change func(u *User) map[string]any) (*User, error) {
+func changeUser(db *gorm.DB, actor Actor, id int64, staysOwner bool, change func(u *User) (map[string]any, string)) (*User, error) {
 	var u *User
 	err := db.Transaction(func(tx *gorm.DB) error {
 		var err error
 		if u, err = lockUserForChange(tx, id, staysOwner); err != nil {
 			return err
 		}
-		updates := change(u)
+		before := *u
+		updates, summary := change(u)
 		if updates == nil {
 			return nil
 		}
@@ -275,34 +279,43 @@ func changeUser(db *gorm.DB, id int64, staysOwner bool, change func(u *User) map
 		if err := tx.Model(u).Updates(updates).Error; err != nil {
 			return fmt.Errorf("user: change %d: %w", id, err)
 		}
-		return nil
+		action := AuditUpdate
+		if !u.Active {
+			action = AuditArchive
+		}
+		return recordAudit(tx, actor, action, "user", u.ID, summary, before, u)
 	})
 	return u, err
 }
 
 // ChangeRole gives a user a new role and ends their sessions.
-func ChangeRole(db *gorm.DB, id int64, role Role) (*User, error) {
+func ChangeRole(db *gorm.DB, actor Actor, id int64, role Role) (*User, error) {
 	if !role.Valid() {
 		return nil, &Error{Code: EINVALID, Message: "Please correct the highlighted fields.",
 			Fields: map[string]string{"role": "Choose owner, manager or staff."}}
 	}
-	return changeUser(db, id, role == RoleOwner, func(u *User) map[string]any {
+	return changeUser(db, actor, id, role == RoleOwner, func(u *User) (map[string]any, string) {
 		if u.Role == role {
-			return nil
+			return nil, ""
 		}
+		summary := fmt.Sprintf("Changed %s from %s to %s", u.Name, u.Role, role)
 		u.Role = role
-		return map[string]any{"role": role}
+		return map[string]any{"role": role}, summary
 	})
 }
 
 // SetActive deactivates a user, ending their sessions, or reactivates them.
-func SetActive(db *gorm.DB, id int64, active bool) (*User, error) {
-	return changeUser(db, id, active, func(u *User) map[string]any {
+func SetActive(db *gorm.DB, actor Actor, id int64, active bool) (*User, error) {
+	return changeUser(db, actor, id, active, func(u *User) (map[string]any, string) {
 		if u.Active == active {
-			return nil
+			return nil, ""
 		}
 		u.Active = active
-		return map[string]any{"active": active}
+		verb := "Deactivated"
+		if active {
+			verb = "Reactivated"
+		}
+		return map[string]any{"active": active}, verb + " " + u.Name
 	})
 }
 

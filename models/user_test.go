@@ -44,7 +44,7 @@ func signUp(t *testing.T, db *gorm.DB, email string) (*models.Merchant, *models.
 // the set-password token.
 func addUser(t *testing.T, db *gorm.DB, merchantID int64, email string, role models.Role, password string) (*models.User, string) {
 	t.Helper()
-	u, token, err := models.AddUser(models.ForMerchant(db, merchantID),
+	u, token, err := models.AddUser(models.ForMerchant(db, merchantID), testActor,
 		models.AddUserInput{Name: "User " + email, Email: email, Role: role, Password: password})
 	if err != nil {
 		t.Fatalf("add user %s: %v", email, err)
@@ -310,7 +310,7 @@ func TestAuthenticate(t *testing.T) {
 		t.Run("deactivated user", func(t *testing.T) {
 			staff, _ := addUser(t, db, m.ID, "gone@example.com", models.RoleStaff, testPassword)
 			wantLogin(t, db, "gone@example.com", testPassword)
-			if _, err := models.SetActive(models.ForMerchant(db, m.ID), staff.ID, false); err != nil {
+			if _, err := models.SetActive(models.ForMerchant(db, m.ID), testActor, staff.ID, false); err != nil {
 				t.Fatal(err)
 			}
 			wantNoLogin(t, db, "gone@example.com", testPassword)
@@ -337,7 +337,7 @@ func TestAddUser(t *testing.T) {
 		scoped := models.ForMerchant(db, a.ID)
 
 		t.Run("with a password", func(t *testing.T) {
-			u, token, err := models.AddUser(scoped, models.AddUserInput{
+			u, token, err := models.AddUser(scoped, testActor, models.AddUserInput{
 				Name: " Bob ", Email: " Bob@Example.com", Role: models.RoleManager, Password: "bobs password"})
 			if err != nil {
 				t.Fatal(err)
@@ -357,7 +357,7 @@ func TestAddUser(t *testing.T) {
 		})
 
 		t.Run("without a password", func(t *testing.T) {
-			u, token, err := models.AddUser(scoped, models.AddUserInput{Name: "Cleo", Email: "cleo@example.com", Role: models.RoleStaff})
+			u, token, err := models.AddUser(scoped, testActor, models.AddUserInput{Name: "Cleo", Email: "cleo@example.com", Role: models.RoleStaff})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -382,7 +382,7 @@ func TestAddUser(t *testing.T) {
 		t.Run("email taken in another merchant", func(t *testing.T) {
 			users, tokens := countRows(t, db, &models.User{}), countRows(t, db, &models.PasswordToken{})
 			for _, password := range []string{"", testPassword} {
-				u, token, err := models.AddUser(models.ForMerchant(db, b.ID),
+				u, token, err := models.AddUser(models.ForMerchant(db, b.ID), testActor,
 					models.AddUserInput{Name: "Copy", Email: " OWNER@a.example.com", Role: models.RoleStaff, Password: password})
 				if u != nil || token != "" {
 					t.Errorf("AddUser returned %+v, %q with an error", u, token)
@@ -412,7 +412,7 @@ func TestAddUser(t *testing.T) {
 			}
 			for _, c := range cases {
 				t.Run(c.name, func(t *testing.T) {
-					_, _, err := models.AddUser(scoped, c.in)
+					_, _, err := models.AddUser(scoped, testActor, c.in)
 					wantField(t, err, c.field)
 				})
 			}
@@ -461,7 +461,7 @@ func TestSessionEpoch(t *testing.T) {
 		wantSession(t, 1)
 		wantNoSession(t, 2)
 
-		u, err := models.ChangeRole(scoped, staff.ID, models.RoleManager)
+		u, err := models.ChangeRole(scoped, testActor, staff.ID, models.RoleManager)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -473,13 +473,13 @@ func TestSessionEpoch(t *testing.T) {
 		wantSession(t, 2)
 
 		// Giving the same role again changes nothing and keeps sessions.
-		u, err = models.ChangeRole(scoped, staff.ID, models.RoleManager)
+		u, err = models.ChangeRole(scoped, testActor, staff.ID, models.RoleManager)
 		if err != nil {
 			t.Fatal(err)
 		}
 		wantEpoch(t, u, 2)
 
-		u, err = models.SetActive(scoped, staff.ID, false)
+		u, err = models.SetActive(scoped, testActor, staff.ID, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -490,7 +490,7 @@ func TestSessionEpoch(t *testing.T) {
 		wantNoSession(t, 2)
 		wantNoSession(t, 3) // current epoch, but deactivated
 
-		u, err = models.SetActive(scoped, staff.ID, true)
+		u, err = models.SetActive(scoped, testActor, staff.ID, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -502,11 +502,11 @@ func TestSessionEpoch(t *testing.T) {
 			t.Errorf("SessionUser under merchant B = %+v, %+v, %v; want an error", u, m, err)
 		}
 
-		_, err = models.ChangeRole(scoped, staff.ID, "admin")
+		_, err = models.ChangeRole(scoped, testActor, staff.ID, "admin")
 		wantField(t, err, "role")
-		_, err = models.ChangeRole(scoped, staff.ID+1000, models.RoleStaff)
+		_, err = models.ChangeRole(scoped, testActor, staff.ID+1000, models.RoleStaff)
 		wantCode(t, err, models.ENOTFOUND)
-		_, err = models.SetActive(models.ForMerchant(db, b.ID), staff.ID, false)
+		_, err = models.SetActive(models.ForMerchant(db, b.ID), testActor, staff.ID, false)
 		wantCode(t, err, models.ENOTFOUND)
 		if got := reloadUser(t, db, staff.ID); !got.Active || got.SessionEpoch != 4 {
 			t.Errorf("merchant B changed A's staff: %+v", got)
@@ -532,18 +532,18 @@ func TestLastActiveOwner(t *testing.T) {
 
 		t.Run("only owner", func(t *testing.T) {
 			for _, role := range []models.Role{models.RoleManager, models.RoleStaff} {
-				_, err := models.ChangeRole(scoped, owner.ID, role)
+				_, err := models.ChangeRole(scoped, testActor, owner.ID, role)
 				wantCode(t, err, models.ECONFLICT)
 			}
-			_, err := models.SetActive(scoped, owner.ID, false)
+			_, err := models.SetActive(scoped, testActor, owner.ID, false)
 			wantCode(t, err, models.ECONFLICT)
 			wantUnchanged(t, owner.ID, models.RoleOwner, true, 1)
 
 			// Staying an owner is always allowed.
-			if _, err := models.ChangeRole(scoped, owner.ID, models.RoleOwner); err != nil {
+			if _, err := models.ChangeRole(scoped, testActor, owner.ID, models.RoleOwner); err != nil {
 				t.Error(err)
 			}
-			if _, err := models.SetActive(scoped, owner.ID, true); err != nil {
+			if _, err := models.SetActive(scoped, testActor, owner.ID, true); err != nil {
 				t.Error(err)
 			}
 			wantUnchanged(t, owner.ID, models.RoleOwner, true, 1)
@@ -552,42 +552,42 @@ func TestLastActiveOwner(t *testing.T) {
 		second, _ := addUser(t, db, a.ID, "second@a.example.com", models.RoleOwner, testPassword)
 
 		t.Run("two owners", func(t *testing.T) {
-			if _, err := models.ChangeRole(scoped, owner.ID, models.RoleManager); err != nil {
+			if _, err := models.ChangeRole(scoped, testActor, owner.ID, models.RoleManager); err != nil {
 				t.Fatalf("demote one of two owners: %v", err)
 			}
 			wantUnchanged(t, owner.ID, models.RoleManager, true, 2)
-			_, err := models.ChangeRole(scoped, second.ID, models.RoleStaff)
+			_, err := models.ChangeRole(scoped, testActor, second.ID, models.RoleStaff)
 			wantCode(t, err, models.ECONFLICT)
-			_, err = models.SetActive(scoped, second.ID, false)
+			_, err = models.SetActive(scoped, testActor, second.ID, false)
 			wantCode(t, err, models.ECONFLICT)
 			wantUnchanged(t, second.ID, models.RoleOwner, true, 1)
 		})
 
 		t.Run("deactivated owner does not count", func(t *testing.T) {
 			third, _ := addUser(t, db, a.ID, "third@a.example.com", models.RoleOwner, testPassword)
-			if _, err := models.SetActive(scoped, third.ID, false); err != nil {
+			if _, err := models.SetActive(scoped, testActor, third.ID, false); err != nil {
 				t.Fatalf("deactivate one of two owners: %v", err)
 			}
-			_, err := models.ChangeRole(scoped, second.ID, models.RoleManager)
+			_, err := models.ChangeRole(scoped, testActor, second.ID, models.RoleManager)
 			wantCode(t, err, models.ECONFLICT)
-			_, err = models.SetActive(scoped, second.ID, false)
+			_, err = models.SetActive(scoped, testActor, second.ID, false)
 			wantCode(t, err, models.ECONFLICT)
 			wantUnchanged(t, second.ID, models.RoleOwner, true, 1)
 
 			// An inactive owner may itself be demoted freely.
-			if _, err := models.ChangeRole(scoped, third.ID, models.RoleStaff); err != nil {
+			if _, err := models.ChangeRole(scoped, testActor, third.ID, models.RoleStaff); err != nil {
 				t.Errorf("demote a deactivated owner: %v", err)
 			}
 		})
 
 		t.Run("hand over ownership", func(t *testing.T) {
-			if _, err := models.ChangeRole(scoped, owner.ID, models.RoleOwner); err != nil {
+			if _, err := models.ChangeRole(scoped, testActor, owner.ID, models.RoleOwner); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := models.SetActive(scoped, second.ID, false); err != nil {
+			if _, err := models.SetActive(scoped, testActor, second.ID, false); err != nil {
 				t.Fatalf("deactivate the second owner once the first is back: %v", err)
 			}
-			_, err := models.SetActive(scoped, owner.ID, false)
+			_, err := models.SetActive(scoped, testActor, owner.ID, false)
 			wantCode(t, err, models.ECONFLICT)
 		})
 	})
@@ -609,9 +609,9 @@ func TestLastActiveOwnerConcurrentDemotion(t *testing.T) {
 			for i, id := range ids {
 				wg.Go(func() {
 					if round%2 == 0 {
-						_, errs[i] = models.ChangeRole(scoped, id, models.RoleManager)
+						_, errs[i] = models.ChangeRole(scoped, testActor, id, models.RoleManager)
 					} else {
-						_, errs[i] = models.SetActive(scoped, id, false)
+						_, errs[i] = models.SetActive(scoped, testActor, id, false)
 					}
 				})
 			}
@@ -635,10 +635,10 @@ func TestLastActiveOwnerConcurrentDemotion(t *testing.T) {
 			}
 			// Restore both owners for the next round.
 			for _, id := range ids {
-				if _, err := models.SetActive(scoped, id, true); err != nil {
+				if _, err := models.SetActive(scoped, testActor, id, true); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := models.ChangeRole(scoped, id, models.RoleOwner); err != nil {
+				if _, err := models.ChangeRole(scoped, testActor, id, models.RoleOwner); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -775,7 +775,7 @@ func TestPasswordTokens(t *testing.T) {
 
 		t.Run("new link voids the old", func(t *testing.T) {
 			u, first := addUser(t, db, a.ID, "relink@example.com", models.RoleStaff, "")
-			linked, second, err := models.CreatePasswordLink(scoped, u.ID)
+			linked, second, err := models.CreatePasswordLink(scoped, testActor, u.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -790,7 +790,7 @@ func TestPasswordTokens(t *testing.T) {
 
 		t.Run("reset for a user with a password", func(t *testing.T) {
 			u, _ := addUser(t, db, a.ID, "forgot@example.com", models.RoleManager, testPassword)
-			_, token, err := models.CreatePasswordLink(scoped, u.ID)
+			_, token, err := models.CreatePasswordLink(scoped, testActor, u.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -819,14 +819,14 @@ func TestPasswordTokens(t *testing.T) {
 
 		t.Run("deactivated user", func(t *testing.T) {
 			u, token := addUser(t, db, a.ID, "left@example.com", models.RoleStaff, "")
-			if _, err := models.SetActive(scoped, u.ID, false); err != nil {
+			if _, err := models.SetActive(scoped, testActor, u.ID, false); err != nil {
 				t.Fatal(err)
 			}
 			wantBadToken(t, token)
 			if reloadUser(t, db, u.ID).PasswordHash != "" {
 				t.Error("a deactivated user's token set a password")
 			}
-			_, _, err := models.CreatePasswordLink(scoped, u.ID)
+			_, _, err := models.CreatePasswordLink(scoped, testActor, u.ID)
 			wantCode(t, err, models.ECONFLICT)
 		})
 
@@ -837,7 +837,7 @@ func TestPasswordTokens(t *testing.T) {
 
 		t.Run("another merchant's user", func(t *testing.T) {
 			tokens := countRows(t, db, &models.PasswordToken{})
-			_, token, err := models.CreatePasswordLink(scoped, bOwner.ID)
+			_, token, err := models.CreatePasswordLink(scoped, testActor, bOwner.ID)
 			if token != "" {
 				t.Errorf("A got a token for B's owner")
 			}
@@ -845,7 +845,7 @@ func TestPasswordTokens(t *testing.T) {
 			if n := countRows(t, db, &models.PasswordToken{}); n != tokens {
 				t.Errorf("password tokens = %d, want %d", n, tokens)
 			}
-			if _, _, err := models.CreatePasswordLink(models.ForMerchant(db, b.ID), bOwner.ID); err != nil {
+			if _, _, err := models.CreatePasswordLink(models.ForMerchant(db, b.ID), testActor, bOwner.ID); err != nil {
 				t.Errorf("B's own link for its owner: %v", err)
 			}
 		})

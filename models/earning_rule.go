@@ -1,0 +1,203 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// RuleKind is what an earning rule pays for. The sign-up bonus is a
+// program setting, since every program has exactly one.
+type RuleKind string
+
+const (
+	RuleBirthday RuleKind = "birthday"
+	RuleReferral RuleKind = "referral"
+	RuleAction   RuleKind = "action"
+)
+
+// RuleCap limits how often a custom action pays one member.
+type RuleCap string
+
+const (
+	CapOnce      RuleCap = "once"
+	CapDay       RuleCap = "day"
+	CapWeek      RuleCap = "week"
+	CapMonth     RuleCap = "month"
+	CapYear      RuleCap = "year"
+	CapUnlimited RuleCap = "unlimited"
+)
+
+var (
+	// RuleKinds lists the kinds for forms.
+	RuleKinds = []RuleKind{RuleBirthday, RuleReferral, RuleAction}
+	// ActionCaps lists the caps a custom action may have.
+	ActionCaps = []RuleCap{CapOnce, CapDay, CapWeek, CapMonth, CapUnlimited}
+	// SuggestedActions are the custom actions most shops reward.
+	SuggestedActions = []string{"Newsletter sign-up", "Social follow", "Review", "Event attendance", "Feedback survey", "Volunteering"}
+)
+
+// BirthdayEditCooldown: a birthday changed this recently does not pay, so
+// nobody moves their birthday to today for a treat.
+const BirthdayEditCooldown = 30 * 24 * time.Hour
+
+// EarningRule pays units for something that is not a plain purchase. A
+// birthday pays Points once a year, on a day within WindowDays from the
+// birthday; a referral pays Points to the referrer and ReferredPoints to
+// the new member once the new member's first purchase reaches
+// MinPurchaseMinor; a custom action pays Points up to its cap.
+type EarningRule struct {
+	ID               int64
+	MerchantID       int64
+	ProgramID        int64
+	Kind             RuleKind
+	Name             string
+	Points           int64
+	ReferredPoints   int64
+	MinPurchaseMinor int64
+	WindowDays       int64
+	Cap              RuleCap
+	Active           bool
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// EarningRuleInput is a rule form as typed.
+type EarningRuleInput struct {
+	Kind, Name, Points, ReferredPoints, MinPurchase, WindowDays, Cap string
+	Active                                                            bool
+}
+
+func (in EarningRuleInput) apply(r *EarningRule, currency string) Validation {
+	v := Validation{}
+	if r.ID == 0 {
+		r.Kind = RuleKind(in.Kind)
+	} else if in.Kind != "" && RuleKind(in.Kind) != r.Kind {
+		v.Check(false, "kind", "A rule's kind cannot change; add a new rule instead.")
+	}
+	v.Check(oneOf(r.Kind, RuleKinds), "kind", "Choose birthday, referral or custom action.")
+	r.Name = strings.TrimSpace(in.Name)
+	r.Active = in.Active
+	r.Points = numberField(v, "points", in.Points, 0, maxUnits, "Enter a whole number, 0 or more.")
+	r.ReferredPoints, r.MinPurchaseMinor, r.WindowDays = 0, 0, 0
+	switch r.Kind {
+	case RuleBirthday:
+		r.Name = orDefault(r.Name, "Birthday treat")
+		r.Cap = CapYear
+		r.WindowDays = numberField(v, "window_days", in.WindowDays, 0, 31, "Enter 0 to 31 days after the birthday.")
+		v.Check(r.Points > 0, "points", "A birthday treat needs points above 0.")
+	case RuleReferral:
+		r.Name = orDefault(r.Name, "Refer a friend")
+		r.Cap = CapUnlimited
+		r.ReferredPoints = numberField(v, "referred_points", in.ReferredPoints, 0, maxUnits, "Enter a whole number, 0 or more.")
+		r.MinPurchaseMinor = moneyField(v, "min_purchase", in.MinPurchase, currency, maxMoneyMinor)
+		v.Check(r.Points > 0 || r.ReferredPoints > 0, "points", "Give points to the referrer, the new member, or both.")
+	case RuleAction:
+		r.Cap = RuleCap(in.Cap)
+		v.Check(oneOf(r.Cap, ActionCaps), "cap", "Choose how often it may pay: once, per day, week, month, or unlimited.")
+		v.Check(r.Points > 0, "points", "Enter points above 0.")
+	}
+	v.Check(r.Name != "", "name", "Name the action, like Newsletter sign-up.")
+	v.Check(utf8.RuneCountInString(r.Name) <= 80, "name", "Use at most 80 characters.")
+	return v
+}
+
+// ListEarningRules returns a program's rules by kind and name.
+func ListEarningRules(db *gorm.DB, programID int64) ([]EarningRule, error) {
+	var rs []EarningRule
+	if err := db.Where("program_id = ?", programID).Order("kind, lower(name), id").Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("earning rule: list: %w", err)
+	}
+	return rs, nil
+}
+
+// GetEarningRule loads one rule of a program.
+func GetEarningRule(db *gorm.DB, programID, id int64) (*EarningRule, error) {
+	var r EarningRule
+	if err := db.Where("program_id = ?", programID).Take(&r, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, Errorf(ENOTFOUND, "No such earning rule.")
+		}
+		return nil, fmt.Errorf("earning rule: get %d: %w", id, err)
+	}
+	return &r, nil
+}
+
+// SaveEarningRule creates (ruleID 0) or updates a rule. A program has at
+// most one birthday and one referral rule.
+func SaveEarningRule(db *gorm.DB, actor Actor, programID, ruleID int64, in EarningRuleInput) (*EarningRule, error) {
+	var r *EarningRule
+	err := db.Transaction(func(tx *gorm.DB) error {
+		m, err := GetMerchant(tx)
+		if err != nil {
+			return err
+		}
+		p, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID)
+		if err != nil {
+			return err
+		}
+		var before *EarningRule
+		r = &EarningRule{ProgramID: p.ID}
+		if ruleID != 0 {
+			if r, err = GetEarningRule(tx, p.ID, ruleID); err != nil {
+				return err
+			}
+			copy := *r
+			before = &copy
+		}
+		if err := in.apply(r, m.Currency).Err(); err != nil {
+			return err
+		}
+		if r.Kind != RuleAction {
+			var n int64
+			if err := tx.Model(&EarningRule{}).Where("program_id = ? AND kind = ? AND id <> ?", p.ID, r.Kind, r.ID).Count(&n).Error; err != nil {
+				return fmt.Errorf("earning rule: count: %w", err)
+			}
+			if n > 0 {
+				return fieldError("kind", fmt.Sprintf("%s already has a %s rule; edit that one.", p.Name, r.Kind))
+			}
+		}
+		if err := checkUniqueName(tx, &EarningRule{}, "program_id", p.ID, r.ID, r.Name); err != nil {
+			return err
+		}
+		if err := tx.Save(r).Error; err != nil {
+			return duplicateName(fmt.Errorf("earning rule: save: %w", err))
+		}
+		if before == nil {
+			return recordAudit(tx, actor, AuditCreate, "earning_rule", r.ID, fmt.Sprintf("Added earning rule %s to %s", r.Name, p.Name), nil, r)
+		}
+		return recordAudit(tx, actor, AuditUpdate, "earning_rule", r.ID, fmt.Sprintf("Updated earning rule %s of %s", r.Name, p.Name), before, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// DeleteEarningRule removes a rule; what it paid stays in the ledger.
+func DeleteEarningRule(db *gorm.DB, actor Actor, programID, ruleID int64) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		r, err := GetEarningRule(tx, programID, ruleID)
+		if err != nil {
+			return err
+		}
+		if err := tx.Delete(r).Error; err != nil {
+			return fmt.Errorf("earning rule: delete: %w", err)
+		}
+		return recordAudit(tx, actor, AuditDelete, "earning_rule", r.ID, "Deleted earning rule "+r.Name, r, nil)
+	})
+}
+
+// FormInput turns a stored rule back into what its form shows.
+func (r *EarningRule) FormInput(currency string) EarningRuleInput {
+	return EarningRuleInput{
+		Kind: string(r.Kind), Name: r.Name, Points: fmt.Sprint(r.Points), ReferredPoints: fmt.Sprint(r.ReferredPoints),
+		MinPurchase: FormatMoney(r.MinPurchaseMinor, currency), WindowDays: fmt.Sprint(r.WindowDays),
+		Cap: string(r.Cap), Active: r.Active,
+	}
+}

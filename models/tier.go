@@ -1,0 +1,277 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Tier is a level within a program. Earned tiers form a ladder: ordered by
+// position, the first (base) at threshold 0, thresholds rising strictly.
+// Paid tiers stand beside the ladder: they are joined by a recorded
+// payment, for a fee and a period, not by a threshold. Multipliers are in
+// thousandths (1.25× is 1250), discounts in basis points.
+type Tier struct {
+	ID                  int64
+	MerchantID          int64
+	ProgramID           int64
+	Name                string
+	Color               string
+	Position            int64
+	Threshold           int64
+	EarnMultiplierMilli int64
+	DiscountBasisPoints int64
+	FreeShipping        bool
+	Perks               string
+	Paid                bool
+	FeeMinor            int64
+	PeriodMonths        int64
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+}
+
+// TierInput is a tier form as typed.
+type TierInput struct {
+	Name, Color, Position, Threshold string
+	EarnMultiplier, Discount, Perks  string
+	FreeShipping, Paid               bool
+	Fee, PeriodMonths                string
+}
+
+var colorPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
+
+func (in TierInput) apply(t *Tier, p *Program, currency string) Validation {
+	v := Validation{}
+	t.Name = strings.TrimSpace(in.Name)
+	v.Check(t.Name != "", "name", "Enter a name.")
+	v.Check(utf8.RuneCountInString(t.Name) <= 40, "name", "Use at most 40 characters.")
+	t.Color = strings.ToLower(orDefault(in.Color, "#9e9e9e"))
+	v.Check(colorPattern.MatchString(t.Color), "color", "Choose a colour like #c0a060.")
+	t.Position = numberField(v, "position", in.Position, 1, 50, "Enter the tier's rank, 1 for the first.")
+	t.EarnMultiplierMilli = decimalField(v, "earn_multiplier", orDefault(in.EarnMultiplier, "1"), 3, 1000, maxMultiplier,
+		"Enter a multiplier from 1 to 10, like 1.25.")
+	t.DiscountBasisPoints = decimalField(v, "discount", in.Discount, 2, 0, 10_000, "Enter a percentage from 0 to 100.")
+	t.FreeShipping = in.FreeShipping
+	t.Perks = strings.TrimSpace(in.Perks)
+	v.Check(utf8.RuneCountInString(t.Perks) <= 500, "perks", "Use at most 500 characters.")
+	t.Paid = in.Paid
+	t.Threshold, t.FeeMinor, t.PeriodMonths = 0, 0, 0
+	if t.Paid {
+		t.FeeMinor = moneyField(v, "fee", in.Fee, currency, maxMoneyMinor)
+		v.Check(t.FeeMinor > 0, "fee", "A paid tier needs a fee above 0.")
+		t.PeriodMonths = numberField(v, "period_months", in.PeriodMonths, 1, 120, "Enter 1 to 120 months.")
+	} else if p.TierMetric == MetricSpend {
+		t.Threshold = moneyField(v, "threshold", in.Threshold, currency, maxMoneyMinor)
+	} else {
+		t.Threshold = numberField(v, "threshold", in.Threshold, 0, maxUnits*100, "Enter a whole number, 0 or more.")
+	}
+	return v
+}
+
+// checkLadder proves the earned tiers, with t in place, start at 0 and rise
+// strictly by position, and says where t's threshold must lie if not.
+func checkLadder(ladder []Tier, t *Tier, v Validation, show func(int64) string) {
+	if t.Paid {
+		return
+	}
+	var earned []Tier
+	for _, o := range ladder {
+		if !o.Paid && o.ID != t.ID {
+			earned = append(earned, o)
+		}
+	}
+	for _, o := range earned {
+		if o.Position == t.Position {
+			v.Check(false, "position", fmt.Sprintf("%s already has rank %d.", o.Name, o.Position))
+			return
+		}
+	}
+	earned = append(earned, *t)
+	sort.Slice(earned, func(i, j int) bool { return earned[i].Position < earned[j].Position })
+	for i := range earned {
+		if earned[i].ID != t.ID { // a new tier is the only one without an id
+			continue
+		}
+		if i == 0 {
+			v.Check(t.Threshold == 0, "threshold", "The first tier is where everyone starts: its threshold is 0.")
+			if len(earned) > 1 {
+				v.Check(earned[1].Threshold > 0, "position", fmt.Sprintf("%s is the first tier now; move it before adding another first tier.", earned[1].Name))
+			}
+			return
+		}
+		lo := earned[i-1]
+		v.Check(t.Threshold > lo.Threshold, "threshold", fmt.Sprintf("Must be above %s's threshold of %s.", lo.Name, show(lo.Threshold)))
+		if i+1 < len(earned) {
+			hi := earned[i+1]
+			v.Check(t.Threshold < hi.Threshold, "threshold", fmt.Sprintf("Must be below %s's threshold of %s.", hi.Name, show(hi.Threshold)))
+		}
+		return
+	}
+}
+
+// ListTiers returns a program's tiers: the ladder by rank, then paid tiers.
+func ListTiers(db *gorm.DB, programID int64) ([]Tier, error) {
+	var ts []Tier
+	if err := db.Where("program_id = ?", programID).Order("paid, position, id").Find(&ts).Error; err != nil {
+		return nil, fmt.Errorf("tier: list: %w", err)
+	}
+	return ts, nil
+}
+
+// GetTier loads one tier of a program.
+func GetTier(db *gorm.DB, programID, id int64) (*Tier, error) {
+	var t Tier
+	if err := db.Where("program_id = ?", programID).Take(&t, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, Errorf(ENOTFOUND, "No such tier.")
+		}
+		return nil, fmt.Errorf("tier: get %d: %w", id, err)
+	}
+	return &t, nil
+}
+
+// saveTier validates t against its program's ladder, saves it and records
+// the change, all under a lock on the program so two edits cannot both
+// pass the ladder check.
+func saveTier(db *gorm.DB, actor Actor, programID int64, tierID int64, in TierInput) (*Tier, error) {
+	var t *Tier
+	err := db.Transaction(func(tx *gorm.DB) error {
+		m, err := GetMerchant(tx)
+		if err != nil {
+			return err
+		}
+		p, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID)
+		if err != nil {
+			return err
+		}
+		var before *Tier
+		t = &Tier{ProgramID: p.ID}
+		if tierID != 0 {
+			if t, err = GetTier(tx, p.ID, tierID); err != nil {
+				return err
+			}
+			copy := *t
+			before = &copy
+		}
+		v := in.apply(t, p, m.Currency)
+		ladder, err := ListTiers(tx, p.ID)
+		if err != nil {
+			return err
+		}
+		if len(v) == 0 {
+			checkLadder(ladder, t, v, p.thresholdFormatter(m.Currency))
+		}
+		if err := v.Err(); err != nil {
+			return err
+		}
+		if err := checkUniqueName(tx, &Tier{}, "program_id", p.ID, t.ID, t.Name); err != nil {
+			return err
+		}
+		if err := tx.Save(t).Error; err != nil {
+			return duplicateName(fmt.Errorf("tier: save: %w", err))
+		}
+		if before == nil {
+			return recordAudit(tx, actor, AuditCreate, "tier", t.ID, fmt.Sprintf("Added tier %s to %s", t.Name, p.Name), nil, t)
+		}
+		return recordAudit(tx, actor, AuditUpdate, "tier", t.ID, fmt.Sprintf("Updated tier %s of %s", t.Name, p.Name), before, t)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// CreateTier adds a tier to a program.
+func CreateTier(db *gorm.DB, actor Actor, programID int64, in TierInput) (*Tier, error) {
+	return saveTier(db, actor, programID, 0, in)
+}
+
+// UpdateTier changes a tier of a program.
+func UpdateTier(db *gorm.DB, actor Actor, programID, tierID int64, in TierInput) (*Tier, error) {
+	return saveTier(db, actor, programID, tierID, in)
+}
+
+// DeleteTier removes a tier nothing refers to. The base tier goes last;
+// rewards and campaigns that name the tier keep it.
+func DeleteTier(db *gorm.DB, actor Actor, programID, tierID int64) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		p, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID)
+		if err != nil {
+			return err
+		}
+		t, err := GetTier(tx, p.ID, tierID)
+		if err != nil {
+			return err
+		}
+		ladder, err := ListTiers(tx, p.ID)
+		if err != nil {
+			return err
+		}
+		if !t.Paid && t.Threshold == 0 {
+			for _, o := range ladder {
+				if !o.Paid && o.ID != t.ID {
+					return Errorf(ECONFLICT, "%s is the base tier everyone starts in. Delete the higher tiers first.", t.Name)
+				}
+			}
+		}
+		if err := tierInUse(tx, t); err != nil {
+			return err
+		}
+		if err := tx.Delete(t).Error; err != nil {
+			return fmt.Errorf("tier: delete: %w", err)
+		}
+		return recordAudit(tx, actor, AuditDelete, "tier", t.ID, fmt.Sprintf("Deleted tier %s of %s", t.Name, p.Name), t, nil)
+	})
+}
+
+// tierInUse refuses to delete a tier that rewards or campaigns name.
+func tierInUse(tx *gorm.DB, t *Tier) error {
+	var rewards int64
+	if err := tx.Model(&Reward{}).Where("min_tier_id = ?", t.ID).Count(&rewards).Error; err != nil {
+		return fmt.Errorf("tier: count rewards: %w", err)
+	}
+	if rewards > 0 {
+		return Errorf(ECONFLICT, "%d reward(s) require %s. Change their minimum tier first.", rewards, t.Name)
+	}
+	campaigns, err := ListCampaigns(tx, t.ProgramID)
+	if err != nil {
+		return err
+	}
+	for _, c := range campaigns {
+		if c.AppliesToTier(t.ID) && len(c.TierIDList()) > 0 {
+			return Errorf(ECONFLICT, "Campaign %s is limited to %s. Change the campaign first.", c.Name, t.Name)
+		}
+	}
+	return nil
+}
+
+// FormInput turns a stored tier back into what its form shows.
+func (t *Tier) FormInput(p *Program, currency string) TierInput {
+	in := TierInput{
+		Name: t.Name, Color: t.Color, Position: fmt.Sprint(t.Position),
+		EarnMultiplier: FormatRate(t.EarnMultiplierMilli, 3), Discount: FormatRate(t.DiscountBasisPoints, 2),
+		Perks: t.Perks, FreeShipping: t.FreeShipping, Paid: t.Paid,
+		Fee: FormatMoney(t.FeeMinor, currency), PeriodMonths: fmt.Sprint(t.PeriodMonths),
+		Threshold: fmt.Sprint(t.Threshold),
+	}
+	if p.TierMetric == MetricSpend {
+		in.Threshold = FormatMoney(t.Threshold, currency)
+	}
+	return in
+}
+
+// thresholdFormatter shows a threshold in the program's metric: money for
+// spend, a count otherwise.
+func (p *Program) thresholdFormatter(currency string) func(int64) string {
+	if p.TierMetric == MetricSpend {
+		return func(v int64) string { return FormatMoney(v, currency) + " " + currency }
+	}
+	return func(v int64) string { return fmt.Sprint(v) }
+}
