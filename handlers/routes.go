@@ -44,11 +44,46 @@ func (a *App) routes() []Route {
 		{"POST", "/settings/business", models.RoleOwner, a.updateBusiness},
 		{"GET", "/settings/users", models.RoleOwner, a.usersPage},
 		{"POST", "/settings/users", models.RoleOwner, a.addUser},
-		{"GET", "/settings/users/:id", models.RoleOwner, a.userPage},
-		{"POST", "/settings/users/:id/role", models.RoleOwner, a.changeRole},
-		{"POST", "/settings/users/:id/deactivate", models.RoleOwner, a.deactivateUser},
-		{"POST", "/settings/users/:id/reactivate", models.RoleOwner, a.reactivateUser},
-		{"POST", "/settings/users/:id/password-link", models.RoleOwner, a.passwordLink},
+		{"GET", "/settings/users/:userID", models.RoleOwner, a.userPage},
+		{"POST", "/settings/users/:userID/role", models.RoleOwner, a.changeRole},
+		{"POST", "/settings/users/:userID/deactivate", models.RoleOwner, a.deactivateUser},
+		{"POST", "/settings/users/:userID/reactivate", models.RoleOwner, a.reactivateUser},
+		{"POST", "/settings/users/:userID/password-link", models.RoleOwner, a.passwordLink},
+		{"GET", "/settings/audit", models.RoleOwner, a.auditPage},
+
+		// Programs: staff read; owners configure; managers run rewards and
+		// campaigns.
+		{"GET", "/programs", models.RoleStaff, a.programsPage},
+		{"POST", "/programs", models.RoleOwner, a.createProgram},
+		{"GET", "/programs/:programID", models.RoleStaff, a.programPage},
+		{"POST", "/programs/:programID", models.RoleOwner, a.updateProgram},
+		{"GET", "/programs/:programID/preview", models.RoleStaff, a.previewEarn},
+
+		{"GET", "/programs/:programID/tiers", models.RoleStaff, a.tiersPage},
+		{"POST", "/programs/:programID/tiers", models.RoleOwner, a.createTier},
+		{"GET", "/programs/:programID/tiers/:tierID", models.RoleOwner, a.tierPage},
+		{"POST", "/programs/:programID/tiers/:tierID", models.RoleOwner, a.updateTier},
+		{"POST", "/programs/:programID/tiers/:tierID/delete", models.RoleOwner, a.deleteTier},
+
+		{"GET", "/rewards", models.RoleStaff, a.catalogPage},
+		{"GET", "/programs/:programID/rewards", models.RoleStaff, a.rewardsPage},
+		{"POST", "/programs/:programID/rewards", models.RoleManager, a.createReward},
+		{"GET", "/programs/:programID/rewards/:rewardID", models.RoleManager, a.rewardPage},
+		{"POST", "/programs/:programID/rewards/:rewardID", models.RoleManager, a.updateReward},
+		{"POST", "/programs/:programID/rewards/:rewardID/archive", models.RoleManager, a.archiveReward},
+		{"POST", "/programs/:programID/rewards/:rewardID/restore", models.RoleManager, a.restoreReward},
+
+		{"GET", "/programs/:programID/rules", models.RoleStaff, a.rulesPage},
+		{"POST", "/programs/:programID/rules", models.RoleOwner, a.createRule},
+		{"GET", "/programs/:programID/rules/:ruleID", models.RoleOwner, a.rulePage},
+		{"POST", "/programs/:programID/rules/:ruleID", models.RoleOwner, a.updateRule},
+		{"POST", "/programs/:programID/rules/:ruleID/delete", models.RoleOwner, a.deleteRule},
+
+		{"GET", "/programs/:programID/campaigns", models.RoleStaff, a.campaignsPage},
+		{"POST", "/programs/:programID/campaigns", models.RoleManager, a.createCampaign},
+		{"GET", "/programs/:programID/campaigns/:campaignID", models.RoleManager, a.campaignPage},
+		{"POST", "/programs/:programID/campaigns/:campaignID", models.RoleManager, a.updateCampaign},
+		{"POST", "/programs/:programID/campaigns/:campaignID/delete", models.RoleManager, a.deleteCampaign},
 	}
 }
 

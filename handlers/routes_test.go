@@ -30,22 +30,67 @@ func pathFor(t *testing.T, r handlers.Route, ids map[string]int64) string {
 	return strings.Join(parts, "/")
 }
 
+// call sends a request a handler would accept if it were allowed: a form
+// that passes validation wherever one is needed.
 func (c *client) call(method, path string) *response {
 	c.t.Helper()
 	if method == http.MethodGet {
 		return c.get(path)
 	}
-	return c.post(path, url.Values{"role": {"staff"}, "name": {"X"}, "email": {"x@example.com"}})
+	return c.post(path, url.Values{
+		"role": {"staff"}, "name": {"Valid Name"}, "email": {"x@example.com"}, "type": {"points"},
+		"earn_rate": {"1"}, "position": {"9"}, "threshold": {"99999"}, "cost": {"10"}, "kind": {"action"},
+		"points": {"5"}, "cap": {"once"}, "starts_on": {"2026-01-01"}, "ends_on": {"2026-01-31"}, "multiplier": {"2"},
+	})
 }
 
-// snapshot is every user row, to prove a refused request changed nothing.
-func (app *testApp) snapshot() []models.User {
+// state is what a refused request must leave as it was: every user row
+// and the audit log, which every change of configuration appends to.
+type state struct {
+	Users []models.User
+	Audit int64
+}
+
+func (app *testApp) snapshot() state {
 	app.t.Helper()
 	var users []models.User
 	if err := models.CrossTenant(app.db).Order("id").Find(&users).Error; err != nil {
 		app.t.Fatal(err)
 	}
-	return users
+	return state{Users: users, Audit: app.count(&models.AuditEntry{})}
+}
+
+// fixtures gives a merchant one of everything an id route can name, and
+// returns their ids by route parameter.
+func (app *testApp) fixtures(acct *account, staffID int64) map[string]int64 {
+	t := app.t
+	t.Helper()
+	db := models.ForMerchant(app.db, acct.merchantID)
+	actor := models.Actor{Name: "fixture"}
+	p, err := models.CreateProgram(db, actor, models.ProgramInput{Name: "Coffee Club", Type: "points", EarnRate: "1", Status: "active"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tier, err := models.CreateTier(db, actor, p.ID, models.TierInput{Name: "Bronze", Position: "1", Threshold: "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reward, err := models.SaveReward(db, actor, p.ID, 0, models.RewardInput{Name: "Free coffee", Type: "free_item", Cost: "50"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule, err := models.SaveEarningRule(db, actor, p.ID, 0, models.EarningRuleInput{Kind: "birthday", Points: "25", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	campaign, err := models.SaveCampaign(db, actor, p.ID, 0, models.CampaignInput{Name: "Double Mondays", StartsOn: "2026-01-01", EndsOn: "2026-12-31", Multiplier: "2", Weekdays: []string{"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]int64{
+		"userID": staffID, "programID": p.ID, "tierID": tier.ID,
+		"rewardID": reward.ID, "ruleID": rule.ID, "campaignID": campaign.ID,
+	}
 }
 
 func TestEveryProtectedRouteEnforcesItsRole(t *testing.T) {
@@ -57,7 +102,7 @@ func TestEveryProtectedRouteEnforcesItsRole(t *testing.T) {
 			models.RoleStaff:   app.login("sam@example.com"),
 			models.RoleManager: app.login("mia@example.com"),
 		}
-		ids := map[string]int64{"id": staffID}
+		ids := app.fixtures(acct, staffID)
 		checked := 0
 		for _, r := range handlers.Routes() {
 			if r.MinRole == "" {
@@ -95,11 +140,12 @@ func TestTenantIsolationOnEveryIDRoute(t *testing.T) {
 	eachApp(t, func(t *testing.T, app *testApp) {
 		a := app.signUp("Shop A", "a@example.com")
 		aStaff := app.addUser(a, "Alice Staff", "alice@example.com", models.RoleStaff)
+		ids := app.fixtures(a, aStaff)
 		b := app.signUp("Shop B", "b@example.com")
+		app.fixtures(b, 0) // B has programs of its own: ids of A's must still miss
 		before := app.snapshot()
 		tokensBefore := app.count(&models.PasswordToken{})
 
-		ids := map[string]int64{"id": aStaff}
 		checked := 0
 		for _, r := range handlers.Routes() {
 			if r.MinRole == "" || !strings.Contains(r.Path, ":") {

@@ -117,7 +117,7 @@ func (a *App) userPage(c echo.Context) error {
 }
 
 func (a *App) renderUser(c echo.Context, status int, roleErr, message string) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "userID")
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (a *App) renderUser(c echo.Context, status int, roleErr, message string) er
 // userChange runs one of the owner's changes to a user and answers the
 // way each outcome needs: a refused change re-renders the page with why.
 func (a *App) userChange(c echo.Context, change func(id int64) (*models.User, error), msg string) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "userID")
 	if err != nil {
 		return err
 	}
@@ -196,7 +196,7 @@ func (a *App) reactivateUser(c echo.Context) error {
 }
 
 func (a *App) passwordLink(c echo.Context) error {
-	id, err := idParam(c, "id")
+	id, err := idParam(c, "userID")
 	if err != nil {
 		return err
 	}
