@@ -111,8 +111,10 @@ func (in CampaignInput) apply(tx *gorm.DB, c *Campaign, programID int64, currenc
 			v.Check(false, "tier_ids", "Choose among this program's tiers.")
 			continue
 		}
-		if !slices.Contains(ids, s) {
-			ids = append(ids, s)
+		// Store the canonical form: "07" or "+7" would dodge the duplicate
+		// check and be stored as typed.
+		if canon := strconv.FormatInt(id, 10); !slices.Contains(ids, canon) {
+			ids = append(ids, canon)
 		}
 	}
 	slices.Sort(ids)

@@ -70,7 +70,7 @@ type EarningRule struct {
 // EarningRuleInput is a rule form as typed.
 type EarningRuleInput struct {
 	Kind, Name, Points, ReferredPoints, MinPurchase, WindowDays, Cap string
-	Active                                                            bool
+	Active                                                           bool
 }
 
 func (in EarningRuleInput) apply(r *EarningRule, currency string) Validation {

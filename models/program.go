@@ -197,7 +197,9 @@ func (in ProgramInput) apply(tx *gorm.DB, p *Program, currency string, creating 
 	if p.ExpiryPolicy != ExpireNever {
 		p.ExpiryMonths = numberField(v, "expiry_months", in.ExpiryMonths, 1, 120, "Enter 1 to 120 months.")
 		p.ReminderDays = numberField(v, "reminder_days", in.ReminderDays, 0, 365, "Enter 0 to 365 days.")
-		v.Check(p.ReminderDays < p.ExpiryMonths*28, "reminder_days", "The reminder must come before the points expire.")
+		if v["expiry_months"] == "" { // a bad month count is its own message
+			v.Check(p.ReminderDays < p.ExpiryMonths*28, "reminder_days", "The reminder must come before the points expire.")
+		}
 	}
 
 	p.TierMetric = TierMetric(orDefault(in.TierMetric, string(MetricPointsEarned)))

@@ -216,8 +216,13 @@ func SaveReward(db *gorm.DB, actor Actor, programID, rewardID int64, in RewardIn
 func SetRewardArchived(db *gorm.DB, actor Actor, programID, rewardID int64, archived bool) (*Reward, error) {
 	var r *Reward
 	err := db.Transaction(func(tx *gorm.DB) error {
+		// Lock the program as every catalog change does, so the name check
+		// and the card-reward check see concurrent saves.
+		if _, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID); err != nil {
+			return err
+		}
 		var err error
-		if r, err = GetReward(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID, rewardID); err != nil {
+		if r, err = GetReward(tx, programID, rewardID); err != nil {
 			return err
 		}
 		if r.Archived == archived {

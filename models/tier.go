@@ -79,6 +79,7 @@ func (in TierInput) apply(t *Tier, p *Program, currency string) Validation {
 // strictly by position, and says where t's threshold must lie if not.
 func checkLadder(ladder []Tier, t *Tier, v Validation, show func(int64) string) {
 	if t.Paid {
+		checkPaidTier(ladder, t, v)
 		return
 	}
 	var earned []Tier
@@ -113,6 +114,26 @@ func checkLadder(ladder []Tier, t *Tier, v Validation, show func(int64) string) 
 			v.Check(t.Threshold < hi.Threshold, "threshold", fmt.Sprintf("Must be below %s's threshold of %s.", hi.Name, show(hi.Threshold)))
 		}
 		return
+	}
+}
+
+// checkPaidTier keeps paid tiers' ranks distinct and refuses to make the
+// base tier paid while higher tiers still stand on it.
+func checkPaidTier(ladder []Tier, t *Tier, v Validation) {
+	var base *Tier
+	for i, o := range ladder {
+		if o.ID == t.ID {
+			continue
+		}
+		if o.Paid && o.Position == t.Position {
+			v.Check(false, "position", fmt.Sprintf("The paid tier %s already has rank %d.", o.Name, o.Position))
+		}
+		if !o.Paid && (base == nil || o.Position < base.Position) {
+			base = &ladder[i]
+		}
+	}
+	if base != nil && base.Threshold != 0 {
+		v.Check(false, "paid", fmt.Sprintf("%s is the base tier everyone starts in; it cannot become paid while %s stands on it.", t.Name, base.Name))
 	}
 }
 

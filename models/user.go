@@ -280,7 +280,7 @@ func changeUser(db *gorm.DB, actor Actor, id int64, staysOwner bool, change func
 			return fmt.Errorf("user: change %d: %w", id, err)
 		}
 		action := AuditUpdate
-		if !u.Active {
+		if before.Active && !u.Active {
 			action = AuditArchive
 		}
 		return recordAudit(tx, actor, action, "user", u.ID, summary, before, u)
