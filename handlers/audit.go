@@ -92,13 +92,17 @@ func auditChoices(users []models.User) (people, types []components.Option) {
 	return people, types
 }
 
-func auditRow(e *models.AuditEntry, loc *time.Location) pages.AuditRow {
+func auditRow(e *models.AuditEntry, loc *time.Location, currency string) pages.AuditRow {
 	row := pages.AuditRow{
 		When: e.CreatedAt.In(loc).Format("2 Jan 2006 15:04"), Who: e.ActorName, Action: e.Action,
 		What: auditTypeLabel(e.EntityType) + " #" + strconv.FormatInt(e.EntityID, 10), Summary: e.Summary,
 	}
 	for _, ch := range e.Changes() {
-		row.Changes = append(row.Changes, pages.AuditChange{Field: ch.Field, Before: ch.Before, After: ch.After})
+		row.Changes = append(row.Changes, pages.AuditChange{
+			Field:  auditFieldLabel(ch.Field),
+			Before: auditValue(ch.Field, ch.Before, currency),
+			After:  auditValue(ch.Field, ch.After, currency),
+		})
 	}
 	return row
 }
@@ -158,7 +162,52 @@ func (a *App) auditPage(c echo.Context) error {
 		d.NewestURL = auditURL(q, 0)
 	}
 	for i := range entries {
-		d.Rows = append(d.Rows, auditRow(&entries[i], m.Location()))
+		d.Rows = append(d.Rows, auditRow(&entries[i], m.Location(), m.Currency))
 	}
 	return render(c, http.StatusOK, pages.Audit(shell, d))
+}
+
+// The log keeps exact stored values under the models' field names; these
+// turn them into what an owner reads: labels, money, rates and percents.
+var auditFieldLabels = map[string]string{
+	"ActiveFrom": "Available from", "ActiveTo": "Available until", "BonusPoints": "Bonus",
+	"CardRewardID": "Card reward (id)", "CashbackBasisPoints": "Cashback", "DiscountBasisPoints": "Discount",
+	"DowngradeGraceDays": "Grace days", "DowngradePolicy": "Downgrade", "EarnMultiplierMilli": "Earn multiplier",
+	"EarnRateHundredths": "Earn rate per currency unit", "EndsOn": "Ends", "ExpiryMonths": "Expiry months",
+	"ExpiryPolicy": "Expiry", "FeeMinor": "Fee", "MinPurchaseMinor": "Minimum purchase", "MinTierID": "Minimum tier (id)",
+	"MultiplierMilli": "Multiplier", "PercentBasisPoints": "Percent off", "PerMemberLimit": "Per-member limit",
+	"PeriodMonths": "Period months", "PointValueMilli": "Value of one unit", "ReferredPoints": "Points for the new member",
+	"ReminderDays": "Reminder days", "SignUpBonus": "Sign-up bonus", "StampsPerCard": "Stamps per card",
+	"StartsOn": "Starts", "TierIDs": "Tiers (ids)", "TierMetric": "Tier metric", "TierWindow": "Tier window",
+	"TimeZone": "Time zone", "UnitLabel": "Unit", "ValueMinor": "Value", "WindowDays": "Window days",
+	"Position": "Rank or order", "FreeShipping": "Free shipping",
+}
+
+func auditFieldLabel(field string) string {
+	if l, ok := auditFieldLabels[field]; ok {
+		return l
+	}
+	return field
+}
+
+// auditValue formats a stored value by what its field holds.
+func auditValue(field, v, currency string) string {
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return v
+	}
+	c, _ := models.LookupCurrency(currency)
+	switch {
+	case strings.HasSuffix(field, "Minor"):
+		return models.FormatMoney(n, currency) + " " + currency
+	case strings.HasSuffix(field, "Hundredths"):
+		return models.FormatRate(n, 2)
+	case strings.HasSuffix(field, "BasisPoints"):
+		return models.FormatRate(n, 2) + "%"
+	case field == "PointValueMilli":
+		return models.FormatRate(n, c.MinorDigits+3) + " " + currency
+	case strings.HasSuffix(field, "Milli"):
+		return models.FormatRate(n, 3) + "×"
+	}
+	return v
 }

@@ -53,8 +53,8 @@ func TestAuditLogListsChanges(t *testing.T) {
 		}
 		// The edit shows what it changed, and only that.
 		changes := page.doc.Find(`[data-testid="audit-row"]`).Eq(3).Find(`[data-testid="audit-change"]`)
-		if changes.Length() != 1 || strings.Join(strings.Fields(changes.Text()), " ") != "100 → 200" ||
-			strings.TrimSpace(page.doc.Find(`[data-testid="audit-row"]`).Eq(3).Find("dt").Text()) != "EarnRateHundredths" {
+		if changes.Length() != 1 || strings.Join(strings.Fields(changes.Text()), " ") != "1 → 2" ||
+			strings.TrimSpace(page.doc.Find(`[data-testid="audit-row"]`).Eq(3).Find("dt").Text()) != "Earn rate per currency unit" {
 			t.Errorf("changes of the edit: %q", changes.Text())
 		}
 		// The log only reads: no form on it posts anything but logging out.
