@@ -84,6 +84,26 @@ func (a *App) routes() []Route {
 		{"GET", "/programs/:programID/campaigns/:campaignID", models.RoleManager, a.campaignPage},
 		{"POST", "/programs/:programID/campaigns/:campaignID", models.RoleManager, a.updateCampaign},
 		{"POST", "/programs/:programID/campaigns/:campaignID/delete", models.RoleManager, a.deleteCampaign},
+
+		// Members and the ledger: staff work the till; managers block,
+		// cancel vouchers and refund.
+		{"GET", "/members", models.RoleStaff, a.membersPage},
+		{"POST", "/members", models.RoleStaff, a.enrolMember},
+		{"GET", "/members/:memberID", models.RoleStaff, a.memberPage},
+		{"POST", "/members/:memberID", models.RoleStaff, a.updateMember},
+		{"POST", "/members/:memberID/block", models.RoleManager, a.blockMember},
+		{"POST", "/members/:memberID/unblock", models.RoleManager, a.unblockMember},
+		{"POST", "/members/:memberID/adjust", models.RoleStaff, a.adjustBalance},
+		{"POST", "/members/:memberID/redeem", models.RoleStaff, a.redeemReward},
+		{"POST", "/members/:memberID/actions", models.RoleStaff, a.awardAction},
+		{"POST", "/vouchers/:voucherID/use", models.RoleStaff, a.useVoucher},
+		{"POST", "/vouchers/:voucherID/cancel", models.RoleManager, a.cancelVoucher},
+		{"POST", "/purchases/:purchaseID/refund", models.RoleManager, a.refundPurchase},
+
+		{"GET", "/till", models.RoleStaff, a.tillPage},
+		{"GET", "/till/search", models.RoleStaff, a.tillSearch},
+		{"GET", "/till/preview", models.RoleStaff, a.tillPreview},
+		{"POST", "/till/purchase", models.RoleStaff, a.tillPurchase},
 	}
 }
 

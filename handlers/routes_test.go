@@ -1,12 +1,14 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/regularshq/regulars/handlers"
 	"github.com/regularshq/regulars/models"
@@ -41,23 +43,33 @@ func (c *client) call(method, path string) *response {
 		"role": {"staff"}, "name": {"Valid Name"}, "email": {"x@example.com"}, "type": {"points"},
 		"earn_rate": {"1"}, "position": {"9"}, "threshold": {"99999"}, "cost": {"10"}, "kind": {"action"},
 		"points": {"5"}, "cap": {"once"}, "starts_on": {"2026-01-01"}, "ends_on": {"2026-01-31"}, "multiplier": {"2"},
+		"amount": {"5"}, "reason": {"Goodwill"}, "idempotency_key": {"k-" + path},
 	})
 }
 
-// state is what a refused request must leave as it was: every user row
-// and the audit log, which every change of configuration appends to.
+// state is what a refused request must leave as it was: every user,
+// member, account and voucher row, and the lengths of the audit log and
+// the ledger, which every change appends to.
 type state struct {
-	Users []models.User
-	Audit int64
+	Users    []models.User
+	Members  []models.Member
+	Accounts []models.Account
+	Vouchers []models.Voucher
+	Audit    int64
+	Ledger   int64
 }
 
 func (app *testApp) snapshot() state {
 	app.t.Helper()
-	var users []models.User
-	if err := models.CrossTenant(app.db).Order("id").Find(&users).Error; err != nil {
-		app.t.Fatal(err)
+	var s state
+	db := models.CrossTenant(app.db)
+	for _, rows := range []any{&s.Users, &s.Members, &s.Accounts, &s.Vouchers} {
+		if err := db.Order("id").Find(rows).Error; err != nil {
+			app.t.Fatal(err)
+		}
 	}
-	return state{Users: users, Audit: app.count(&models.AuditEntry{})}
+	s.Audit, s.Ledger = app.count(&models.AuditEntry{}), app.count(&models.LedgerEntry{})
+	return s
 }
 
 // fixtures gives a merchant one of everything an id route can name, and
@@ -87,9 +99,23 @@ func (app *testApp) fixtures(acct *account, staffID int64) map[string]int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	now := time.Now()
+	member, err := models.EnrolMember(db, actor, models.MemberInput{Name: "Mo Member", Email: fmt.Sprintf("mo%d@example.com", acct.merchantID)}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	purchase, err := models.RecordPurchase(db, actor, models.PurchaseInput{ProgramID: p.ID, MemberID: member.ID, Amount: "60", IdempotencyKey: "fixture"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	voucher, err := models.Redeem(db, actor, models.RedeemInput{MemberID: member.ID, ProgramID: p.ID, RewardID: reward.ID}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return map[string]int64{
 		"userID": staffID, "programID": p.ID, "tierID": tier.ID,
 		"rewardID": reward.ID, "ruleID": rule.ID, "campaignID": campaign.ID,
+		"memberID": member.ID, "purchaseID": purchase.Purchase.ID, "voucherID": voucher.ID,
 	}
 }
 

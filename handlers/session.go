@@ -256,6 +256,8 @@ func navFor(role models.Role, path string) []layouts.NavItem {
 		min         models.Role
 	}{
 		{"Dashboard", "/dashboard", models.RoleStaff},
+		{"Till", "/till", models.RoleStaff},
+		{"Members", "/members", models.RoleStaff},
 		{"Programs", "/programs", models.RoleStaff},
 		{"Rewards", "/rewards", models.RoleStaff},
 		{"Settings", "/settings/business", models.RoleOwner},

@@ -14,12 +14,16 @@ import (
 
 // Merchant is one business: the tenant every row of business data belongs to.
 type Merchant struct {
-	ID        int64
-	Name      string
-	Currency  string
-	TimeZone  string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID       int64
+	Name     string
+	Currency string
+	TimeZone string
+	// How many units staff and managers may credit or debit by hand in
+	// one adjustment; owners have no limit.
+	StaffAdjustLimit   int64
+	ManagerAdjustLimit int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
 }
 
 // Location returns the merchant's time zone; days, weeks and birthdays are
@@ -61,6 +65,24 @@ func validTimeZone(name string) bool {
 	}
 	_, err := time.LoadLocation(name)
 	return err == nil
+}
+
+// Adjustment limits a new business starts with.
+const (
+	DefaultStaffAdjustLimit   = 500
+	DefaultManagerAdjustLimit = 5000
+)
+
+// AdjustLimit is the most a role may adjust a balance by in one go; 0
+// with ok false means unlimited.
+func (m *Merchant) AdjustLimit(r Role) (limit int64, limited bool) {
+	switch r {
+	case RoleOwner:
+		return 0, false
+	case RoleManager:
+		return m.ManagerAdjustLimit, true
+	}
+	return m.StaffAdjustLimit, true
 }
 
 // GetMerchant loads the merchant a scoped db belongs to.
@@ -123,7 +145,8 @@ func SignUp(ctx context.Context, db *gorm.DB, in SignUpInput) (*Merchant, *User,
 	if err != nil {
 		return nil, nil, fmt.Errorf("sign up: %w", err)
 	}
-	m := &Merchant{Name: in.Name, Currency: in.Currency, TimeZone: in.TimeZone}
+	m := &Merchant{Name: in.Name, Currency: in.Currency, TimeZone: in.TimeZone,
+		StaffAdjustLimit: DefaultStaffAdjustLimit, ManagerAdjustLimit: DefaultManagerAdjustLimit}
 	u := &User{Name: in.OwnerName, Email: in.Email, Role: RoleOwner, PasswordHash: hash, Active: true, SessionEpoch: 1}
 	err = CrossTenant(db.WithContext(ctx)).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(m).Error; err != nil {

@@ -7,5 +7,6 @@ func Models() []any {
 	return []any{
 		&Merchant{}, &User{}, &PasswordToken{},
 		&Program{}, &Tier{}, &Reward{}, &EarningRule{}, &Campaign{}, &AuditEntry{},
+		&Member{}, &Account{}, &Purchase{}, &Voucher{}, &LedgerEntry{}, &TierChange{},
 	}
 }

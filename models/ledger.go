@@ -1,0 +1,257 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// EntryKind is what moved a balance.
+type EntryKind string
+
+const (
+	KindPurchaseEarn     EntryKind = "purchase_earn"
+	KindRuleEarn         EntryKind = "rule_earn"
+	KindCampaignBonus    EntryKind = "campaign_bonus"
+	KindManualCredit     EntryKind = "manual_credit"
+	KindManualDebit      EntryKind = "manual_debit"
+	KindRedemption       EntryKind = "redemption"
+	KindRedemptionCancel EntryKind = "redemption_cancel"
+	KindRefundClawback   EntryKind = "refund_clawback"
+	KindExpiry           EntryKind = "expiry"
+	KindOpeningBalance   EntryKind = "opening_balance"
+	KindRecognition      EntryKind = "recognition"
+)
+
+// earns reports whether an entry of this kind is newly earned value: it
+// counts towards tiers and expires under the program's policy. A cancelled
+// redemption gives back what was spent; it is not new.
+func (k EntryKind) earns() bool {
+	switch k {
+	case KindPurchaseEarn, KindRuleEarn, KindCampaignBonus, KindManualCredit, KindOpeningBalance, KindRecognition:
+		return true
+	}
+	return false
+}
+
+// Account is one member's balance in one program. Balance always equals
+// the sum of the account's ledger entries: it changes only in the same
+// transaction that appends an entry, under a lock on this row.
+type Account struct {
+	ID             int64
+	MerchantID     int64
+	ProgramID      int64
+	MemberID       int64
+	Balance        int64
+	LifetimeEarned int64
+	TierID         *int64
+	TierSince      *time.Time
+	LastActivityAt *time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// LedgerEntry is one change to one balance. Entries are never updated or
+// deleted (the database refuses); a mistake is corrected by a new entry
+// whose CorrectsID points at it.
+type LedgerEntry struct {
+	ID             int64
+	MerchantID     int64
+	ProgramID      int64
+	AccountID      int64
+	MemberID       int64
+	Kind           EntryKind
+	Amount         int64
+	BalanceAfter   int64
+	ExpiresAt      *time.Time
+	ActorUserID    *int64
+	ActorName      string
+	Reason         string
+	Note           string
+	PurchaseID     *int64
+	VoucherID      *int64
+	CorrectsID     *int64
+	IdempotencyKey *string
+	CreatedAt      time.Time
+}
+
+// TierChange is one step of an account's tier history.
+type TierChange struct {
+	ID         int64
+	MerchantID int64
+	AccountID  int64
+	FromTierID *int64
+	ToTierID   *int64
+	Reason     string
+	CreatedAt  time.Time
+}
+
+// lockAccount returns the member's account in a program, creating it if
+// needed, locked for the rest of the transaction: every posting to an
+// account goes through this lock, which is what keeps concurrent
+// redemptions from overspending.
+func lockAccount(tx *gorm.DB, programID, memberID int64, now time.Time) (*Account, error) {
+	var as []Account
+	find := func() error {
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+			Where("program_id = ? AND member_id = ?", programID, memberID).Limit(1).Find(&as).Error
+	}
+	if err := find(); err != nil {
+		return nil, fmt.Errorf("ledger: lock account: %w", err)
+	}
+	if len(as) == 1 {
+		return &as[0], nil
+	}
+	// First activity in this program: open the account. Two first
+	// activities at once both insert; the loser's insert does nothing and
+	// both then lock the one row.
+	fresh := &Account{ProgramID: programID, MemberID: memberID, LastActivityAt: &now}
+	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(fresh).Error; err != nil {
+		return nil, fmt.Errorf("ledger: open account: %w", err)
+	}
+	if err := find(); err != nil || len(as) != 1 {
+		return nil, fmt.Errorf("ledger: lock new account: %w", err)
+	}
+	return &as[0], nil
+}
+
+// post appends e to the locked account a and moves its balance with it.
+func post(tx *gorm.DB, a *Account, e *LedgerEntry, now time.Time) error {
+	e.ProgramID, e.AccountID, e.MemberID = a.ProgramID, a.ID, a.MemberID
+	e.CreatedAt = now
+	a.Balance += e.Amount
+	e.BalanceAfter = a.Balance
+	if e.Kind.earns() {
+		a.LifetimeEarned += e.Amount
+	}
+	activity := e.Kind != KindExpiry // lapsing is not something the member did
+	if activity {
+		a.LastActivityAt = &now
+	}
+	if err := tx.Create(e).Error; err != nil {
+		if errors.Is(err, gorm.ErrDuplicatedKey) {
+			return errAlreadyPosted
+		}
+		return fmt.Errorf("ledger: post %s: %w", e.Kind, err)
+	}
+	err := tx.Model(a).Updates(map[string]any{
+		"balance": a.Balance, "lifetime_earned": a.LifetimeEarned, "last_activity_at": a.LastActivityAt,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("ledger: move balance: %w", err)
+	}
+	if activity {
+		if err := tx.Model(&Member{}).Where("id = ?", a.MemberID).Update("last_activity_at", now).Error; err != nil {
+			return fmt.Errorf("ledger: member activity: %w", err)
+		}
+	}
+	return nil
+}
+
+// errAlreadyPosted is what an idempotency key that was used before gives.
+var errAlreadyPosted = Errorf(ECONFLICT, "This was already recorded.")
+
+// expiryFor is when value earned now lapses under the program's policy;
+// nil when it does not expire by itself.
+func expiryFor(p *Program, now time.Time) *time.Time {
+	if p.ExpiryPolicy != ExpireAfterEarning || p.ExpiryMonths <= 0 {
+		return nil
+	}
+	t := now.AddDate(0, int(p.ExpiryMonths), 0)
+	return &t
+}
+
+// credit posts newly earned value with its expiry, and re-checks the tier.
+func credit(tx *gorm.DB, a *Account, p *Program, e *LedgerEntry, now time.Time) error {
+	e.ExpiresAt = expiryFor(p, now)
+	if err := post(tx, a, e, now); err != nil {
+		return err
+	}
+	return promote(tx, a, p, now)
+}
+
+func actorFields(e *LedgerEntry, actor Actor) {
+	e.ActorName = actor.Name
+	if e.ActorName == "" {
+		e.ActorName = "system"
+	}
+	if actor.UserID != 0 {
+		id := actor.UserID
+		e.ActorUserID = &id
+	}
+}
+
+func key(s string) *string { return &s }
+
+// payEnrolment pays the sign-up bonus of every active program to a new
+// member, once each.
+func payEnrolment(tx *gorm.DB, actor Actor, m *Member, now time.Time) error {
+	var programs []Program
+	if err := tx.Where("status = ? AND sign_up_bonus > 0", StatusActive).Find(&programs).Error; err != nil {
+		return fmt.Errorf("ledger: programs for sign-up: %w", err)
+	}
+	for i := range programs {
+		p := &programs[i]
+		a, err := lockAccount(tx, p.ID, m.ID, now)
+		if err != nil {
+			return err
+		}
+		e := &LedgerEntry{Kind: KindRuleEarn, Amount: p.SignUpBonus, Reason: "Sign-up bonus",
+			IdempotencyKey: key(fmt.Sprintf("signup:%d:%d", p.ID, m.ID))}
+		actorFields(e, actor)
+		if err := credit(tx, a, p, e, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ListAccounts returns a member's accounts.
+func ListAccounts(db *gorm.DB, memberID int64) ([]Account, error) {
+	var as []Account
+	if err := db.Where("member_id = ?", memberID).Order("program_id").Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("ledger: accounts: %w", err)
+	}
+	return as, nil
+}
+
+// ListEntries returns a member's ledger, newest first, a page at a time
+// (entries before beforeID; 0 for the newest).
+func ListEntries(db *gorm.DB, memberID, beforeID int64, limit int) ([]LedgerEntry, error) {
+	q := db.Where("member_id = ?", memberID).Order("id DESC").Limit(limit)
+	if beforeID != 0 {
+		q = q.Where("id < ?", beforeID)
+	}
+	var es []LedgerEntry
+	if err := q.Find(&es).Error; err != nil {
+		return nil, fmt.Errorf("ledger: entries: %w", err)
+	}
+	return es, nil
+}
+
+// Imbalance is an account whose stored balance differs from its ledger.
+type Imbalance struct {
+	MerchantID int64
+	AccountID  int64
+	Balance    int64
+	LedgerSum  int64
+}
+
+// VerifyBalances checks ledger rule 2 for every account of every merchant:
+// the stored balance equals the sum of the account's entries. It returns
+// the accounts that break it.
+func VerifyBalances(db *gorm.DB) ([]Imbalance, error) {
+	var bad []Imbalance
+	err := db.Raw(`SELECT a.merchant_id, a.id AS account_id, a.balance, COALESCE(SUM(e.amount), 0) AS ledger_sum
+		FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
+		GROUP BY a.merchant_id, a.id, a.balance
+		HAVING a.balance <> COALESCE(SUM(e.amount), 0)
+		ORDER BY a.id`).Scan(&bad).Error
+	if err != nil {
+		return nil, fmt.Errorf("ledger: verify: %w", err)
+	}
+	return bad, nil
+}

@@ -1,0 +1,290 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// VoucherLifetime is how long an issued voucher can be used.
+const VoucherLifetime = 90 * 24 * time.Hour
+
+// VoucherStatus is where a voucher is in its life.
+type VoucherStatus string
+
+const (
+	VoucherIssued    VoucherStatus = "issued"
+	VoucherUsed      VoucherStatus = "used"
+	VoucherCancelled VoucherStatus = "cancelled"
+)
+
+// Voucher is what a redemption issues: a unique code that staff mark used,
+// or cancel to give the units back.
+type Voucher struct {
+	ID         int64
+	MerchantID int64
+	ProgramID  int64
+	AccountID  int64
+	MemberID   int64
+	RewardID   int64
+	Code       string
+	Cost       int64
+	Status     VoucherStatus
+	ExpiresAt  *time.Time
+	UsedAt     *time.Time
+	ClosedBy   string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Expired reports whether an issued voucher can no longer be used.
+func (v *Voucher) Expired(now time.Time) bool {
+	return v.Status == VoucherIssued && v.ExpiresAt != nil && !now.Before(*v.ExpiresAt)
+}
+
+// RedeemInput asks to spend a member's balance on a reward.
+type RedeemInput struct {
+	MemberID       int64
+	ProgramID      int64
+	RewardID       int64
+	IdempotencyKey string
+}
+
+// Redeem checks balance, tier, stock, the per-member limit and the
+// reward's dates, then debits, takes stock and issues a voucher, all in
+// one transaction under the account's lock: however many arrive at once,
+// the balance never goes below zero and stock never below nothing.
+func Redeem(db *gorm.DB, actor Actor, in RedeemInput, now time.Time) (*Voucher, error) {
+	var voucher *Voucher
+	err := db.Transaction(func(tx *gorm.DB) error {
+		m, err := GetMerchant(tx)
+		if err != nil {
+			return err
+		}
+		member, p, err := activeMemberProgram(tx, in.MemberID, in.ProgramID)
+		if err != nil {
+			return err
+		}
+		a, err := lockAccount(tx, p.ID, member.ID, now)
+		if err != nil {
+			return err
+		}
+		reward, err := GetReward(tx.Clauses(clause.Locking{Strength: "UPDATE"}), p.ID, in.RewardID)
+		if err != nil {
+			return err
+		}
+		if err := redeemable(tx, a, reward, now.In(m.Location()).Format(dateLayout)); err != nil {
+			return err
+		}
+		voucher, err = issueVoucher(tx, actor, a, reward, KindRedemption, strings.TrimSpace(in.IdempotencyKey), now)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return voucher, nil
+}
+
+// activeMemberProgram loads a member who may redeem or earn in a program
+// that takes activity.
+func activeMemberProgram(tx *gorm.DB, memberID, programID int64) (*Member, *Program, error) {
+	member, err := GetMember(tx, memberID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if member.Blocked {
+		return nil, nil, Errorf(ECONFLICT, "%s is blocked. Unblock them first.", member.Name)
+	}
+	p, err := GetProgram(tx, programID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !p.TakesActivity() {
+		return nil, nil, Errorf(ECONFLICT, "%s is %s: it takes no activity.", p.Name, p.Status)
+	}
+	return member, p, nil
+}
+
+// redeemable says why a locked account cannot have a reward, if it cannot.
+func redeemable(tx *gorm.DB, a *Account, r *Reward, today string) error {
+	if !r.ActiveOn(today) {
+		return Errorf(ECONFLICT, "%s is not available today.", r.Name)
+	}
+	if r.Stock != nil && *r.Stock <= 0 {
+		return Errorf(ECONFLICT, "%s is out of stock.", r.Name)
+	}
+	if r.MinTierID != nil {
+		ladder, err := ListTiers(tx, r.ProgramID)
+		if err != nil {
+			return err
+		}
+		need, have := tierByID(ladder, r.MinTierID), tierByID(ladder, a.TierID)
+		if need != nil && (have == nil || (!have.Paid && have.Position < need.Position)) {
+			return Errorf(ECONFLICT, "%s needs the %s tier.", r.Name, need.Name)
+		}
+	}
+	if r.PerMemberLimit != nil {
+		var n int64
+		if err := tx.Model(&Voucher{}).Where("member_id = ? AND reward_id = ? AND status <> ?", a.MemberID, r.ID, VoucherCancelled).
+			Count(&n).Error; err != nil {
+			return fmt.Errorf("redeem: count: %w", err)
+		}
+		if n >= *r.PerMemberLimit {
+			return Errorf(ECONFLICT, "%s can be redeemed %d time(s) per member; this member has reached that.", r.Name, *r.PerMemberLimit)
+		}
+	}
+	if a.Balance < r.Cost {
+		return Errorf(ECONFLICT, "The balance of %d is below the %d this reward costs.", a.Balance, r.Cost)
+	}
+	return nil
+}
+
+// issueVoucher debits a locked account for a reward, takes stock and
+// creates the voucher. kind is a redemption, or the card's own debit for
+// a full stamp card.
+func issueVoucher(tx *gorm.DB, actor Actor, a *Account, r *Reward, kind EntryKind, idemKey string, now time.Time) (*Voucher, error) {
+	if r.Stock != nil {
+		res := tx.Model(r).Where("stock > 0").Update("stock", gorm.Expr("stock - 1"))
+		if res.Error != nil {
+			return nil, fmt.Errorf("redeem: take stock: %w", res.Error)
+		}
+		if res.RowsAffected != 1 {
+			return nil, Errorf(ECONFLICT, "%s is out of stock.", r.Name)
+		}
+	}
+	code, err := newCardCode()
+	if err != nil {
+		return nil, err
+	}
+	expires := now.Add(VoucherLifetime)
+	v := &Voucher{ProgramID: a.ProgramID, AccountID: a.ID, MemberID: a.MemberID, RewardID: r.ID,
+		Code: code, Cost: r.Cost, Status: VoucherIssued, ExpiresAt: &expires}
+	if err := tx.Create(v).Error; err != nil {
+		return nil, fmt.Errorf("redeem: voucher: %w", err)
+	}
+	e := &LedgerEntry{Kind: kind, Amount: -r.Cost, Reason: r.Name, VoucherID: &v.ID}
+	if idemKey != "" {
+		e.IdempotencyKey = key("redeem:" + idemKey)
+	}
+	actorFields(e, actor)
+	if err := post(tx, a, e, now); err != nil {
+		if errors.Is(err, errAlreadyPosted) {
+			return nil, Errorf(ECONFLICT, "This redemption was already recorded.")
+		}
+		return nil, err
+	}
+	return v, nil
+}
+
+// fillStampCards issues the card reward for every full card on a locked
+// stamps account, starting a new card each time.
+func fillStampCards(tx *gorm.DB, actor Actor, a *Account, p *Program, now time.Time) ([]Voucher, error) {
+	if p.CardRewardID == nil || p.StampsPerCard <= 0 {
+		return nil, nil
+	}
+	reward, err := GetReward(tx.Clauses(clause.Locking{Strength: "UPDATE"}), p.ID, *p.CardRewardID)
+	if err != nil {
+		return nil, err
+	}
+	card := *reward
+	card.Cost, card.Stock = p.StampsPerCard, nil // a full card is the price, whatever the catalog says
+	var issued []Voucher
+	for a.Balance >= p.StampsPerCard {
+		v, err := issueVoucher(tx, actor, a, &card, KindRedemption, "", now)
+		if err != nil {
+			return nil, err
+		}
+		issued = append(issued, *v)
+	}
+	return issued, nil
+}
+
+// GetVoucher loads a voucher by id.
+func GetVoucher(db *gorm.DB, id int64) (*Voucher, error) {
+	var v Voucher
+	if err := db.Take(&v, id).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, Errorf(ENOTFOUND, "No such voucher.")
+		}
+		return nil, fmt.Errorf("voucher: get %d: %w", id, err)
+	}
+	return &v, nil
+}
+
+// MarkVoucherUsed closes an issued, unexpired voucher as used.
+func MarkVoucherUsed(db *gorm.DB, actor Actor, id int64, now time.Time) (*Voucher, error) {
+	var v *Voucher
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if v, err = GetVoucher(tx.Clauses(clause.Locking{Strength: "UPDATE"}), id); err != nil {
+			return err
+		}
+		switch {
+		case v.Status != VoucherIssued:
+			return Errorf(ECONFLICT, "Voucher %s is already %s.", FormatCardCode(v.Code), v.Status)
+		case v.Expired(now):
+			return Errorf(ECONFLICT, "Voucher %s expired on %s.", FormatCardCode(v.Code), v.ExpiresAt.Format("2 Jan 2006"))
+		}
+		v.Status, v.UsedAt, v.ClosedBy = VoucherUsed, &now, orSystem(actor.Name)
+		return tx.Model(v).Updates(map[string]any{"status": v.Status, "used_at": now, "closed_by": v.ClosedBy}).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// CancelVoucher cancels an issued voucher: the units come back with an
+// entry that points at the redemption, and so does the stock.
+func CancelVoucher(db *gorm.DB, actor Actor, id int64, now time.Time) (*Voucher, error) {
+	var v *Voucher
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if v, err = GetVoucher(tx, id); err != nil {
+			return err
+		}
+		a, err := lockAccount(tx, v.ProgramID, v.MemberID, now)
+		if err != nil {
+			return err
+		}
+		if v, err = GetVoucher(tx.Clauses(clause.Locking{Strength: "UPDATE"}), id); err != nil {
+			return err
+		}
+		if v.Status != VoucherIssued {
+			return Errorf(ECONFLICT, "Voucher %s is already %s.", FormatCardCode(v.Code), v.Status)
+		}
+		var redemption LedgerEntry
+		if err := tx.Where("voucher_id = ? AND amount < 0", v.ID).Take(&redemption).Error; err != nil {
+			return fmt.Errorf("voucher: find redemption: %w", err)
+		}
+		e := &LedgerEntry{Kind: KindRedemptionCancel, Amount: v.Cost, Reason: "Voucher cancelled", VoucherID: &v.ID,
+			CorrectsID: &redemption.ID, IdempotencyKey: key(fmt.Sprintf("cancel:%d", v.ID))}
+		actorFields(e, actor)
+		if err := post(tx, a, e, now); err != nil {
+			return err
+		}
+		if err := tx.Model(&Reward{}).Where("id = ? AND stock IS NOT NULL", v.RewardID).
+			Update("stock", gorm.Expr("stock + 1")).Error; err != nil {
+			return fmt.Errorf("voucher: return stock: %w", err)
+		}
+		v.Status, v.ClosedBy = VoucherCancelled, orSystem(actor.Name)
+		return tx.Model(v).Updates(map[string]any{"status": v.Status, "closed_by": v.ClosedBy}).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+// ListVouchers returns a member's vouchers, newest first.
+func ListVouchers(db *gorm.DB, memberID int64) ([]Voucher, error) {
+	var vs []Voucher
+	if err := db.Where("member_id = ?", memberID).Order("id DESC").Limit(100).Find(&vs).Error; err != nil {
+		return nil, fmt.Errorf("voucher: list: %w", err)
+	}
+	return vs, nil
+}
