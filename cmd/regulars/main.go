@@ -2,6 +2,7 @@
 //
 //	regulars [serve]   migrate the database and serve the app (default)
 //	regulars migrate   migrate the database and exit
+//	regulars verify    check that every balance equals the sum of its ledger
 //	regulars version   print the version
 package main
 
@@ -27,7 +28,13 @@ import (
 // version is set at build time with -ldflags "-X main.version=…".
 var version = "dev"
 
-const shutdownGrace = 30 * time.Second
+const (
+	shutdownGrace = 30 * time.Second
+	// dailyEvery is how often the daily job runs; it is idempotent, so
+	// running it hourly only makes expiries and birthdays arrive on time.
+	dailyEvery = time.Hour
+	usage      = "usage: regulars [serve|migrate|verify|version]"
+)
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -45,11 +52,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintln(stdout, "regulars", version)
 		return 0
 	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: regulars [serve|migrate|version]")
+		fmt.Fprintln(stdout, usage)
 		return 0
-	case "serve", "migrate":
+	case "serve", "migrate", "verify":
 	default:
-		fmt.Fprintf(stderr, "regulars: unknown command %q\nusage: regulars [serve|migrate|version]\n", cmd)
+		fmt.Fprintf(stderr, "regulars: unknown command %q\n%s\n", cmd, usage)
 		return 2
 	}
 	cfg, err := LoadConfig(getenv)
@@ -64,8 +71,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return 1
 	}
 	defer closeDB(db)
-	if cmd == "migrate" {
+	switch cmd {
+	case "migrate":
 		return 0
+	case "verify":
+		return verify(db, stdout, stderr)
 	}
 	if err := serve(ctx, cfg, db, log); err != nil {
 		log.Error("serve", "err", err)
@@ -113,6 +123,7 @@ func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error
 		IdleTimeout:       120 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	go runDaily(ctx, db, log)
 	errc := make(chan error, 1)
 	go func() {
 		log.Info("listening", "addr", cfg.Addr, "version", version, "production", cfg.Production)
@@ -134,4 +145,45 @@ func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// verify checks ledger rule 2 for every account and prints each account
+// whose balance differs from the sum of its entries.
+func verify(db *gorm.DB, stdout, stderr io.Writer) int {
+	bad, err := models.VerifyBalances(db)
+	if err != nil {
+		fmt.Fprintf(stderr, "regulars: verify: %v\n", err)
+		return 1
+	}
+	for _, b := range bad {
+		fmt.Fprintf(stdout, "merchant %d account %d: balance %d, ledger sum %d, difference %d\n",
+			b.MerchantID, b.AccountID, b.Balance, b.LedgerSum, b.Balance-b.LedgerSum)
+	}
+	if len(bad) > 0 {
+		fmt.Fprintf(stdout, "%d account(s) do not balance\n", len(bad))
+		return 1
+	}
+	fmt.Fprintln(stdout, "every balance equals the sum of its ledger")
+	return 0
+}
+
+// runDaily runs the daily job now and then every dailyEvery until ctx
+// ends: expiries, birthdays and tier downgrades.
+func runDaily(ctx context.Context, db *gorm.DB, log *slog.Logger) {
+	ticker := time.NewTicker(dailyEvery)
+	defer ticker.Stop()
+	for {
+		rep, err := models.RunDaily(db.WithContext(ctx), time.Now())
+		if err != nil && ctx.Err() == nil {
+			log.Error("daily job", "err", err)
+		} else if err == nil {
+			log.Info("daily job", "merchants", rep.Merchants, "skipped", rep.Skipped, "expired", rep.Expired,
+				"birthdays", rep.Birthdays, "downgrades", rep.Downgrades)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
 }

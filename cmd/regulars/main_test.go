@@ -177,3 +177,54 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Fatalf("development session key not kept in the data directory: %v", err)
 	}
 }
+
+// verify passes on a healthy ledger and fails, naming the account, when a
+// balance has been tampered with.
+func TestVerifyCommand(t *testing.T) {
+	for _, d := range dbtest.Dialects() {
+		t.Run(string(d), func(t *testing.T) {
+			dsn := dbtest.DSN(t, d)
+			ctx := context.Background()
+			db, err := models.Open(dsn, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer closeDB(db)
+			if _, err := models.Migrate(ctx, db); err != nil {
+				t.Fatal(err)
+			}
+			_, u, err := models.SignUp(ctx, db, models.SignUpInput{
+				MerchantInput: models.MerchantInput{Name: "Shop", Currency: "EUR", TimeZone: "UTC"},
+				OwnerName:     "Olive", Email: "olive@example.com", Password: "long enough password",
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			scoped := models.ForMerchant(db, u.MerchantID)
+			actor := models.ActorOf(u)
+			p, err := models.CreateProgram(scoped, actor, models.ProgramInput{Name: "Club", Type: "points", EarnRate: "1", Status: "active"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := models.EnrolMember(scoped, actor, models.MemberInput{Name: "Mo"}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := models.RecordPurchase(scoped, actor, models.PurchaseInput{ProgramID: p.ID, MemberID: m.ID, Amount: "10", IdempotencyKey: "k"}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			vars := map[string]string{"DATABASE_URL": dsn, "LOG_LEVEL": "error"}
+			var out, errOut bytes.Buffer
+			if code := run(ctx, []string{"verify"}, env(vars), &out, &errOut); code != 0 || !strings.Contains(out.String(), "every balance") {
+				t.Fatalf("healthy verify: %d %q %q", code, out.String(), errOut.String())
+			}
+			if err := db.Exec("UPDATE accounts SET balance = balance + 7").Error; err != nil {
+				t.Fatal(err)
+			}
+			out.Reset()
+			if code := run(ctx, []string{"verify"}, env(vars), &out, &errOut); code != 1 || !strings.Contains(out.String(), "difference 7") {
+				t.Fatalf("tampered verify: %d %q", code, out.String())
+			}
+		})
+	}
+}
