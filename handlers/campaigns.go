@@ -78,7 +78,7 @@ func campaignTiers(cp *models.Campaign, names map[int64]string) string {
 func campaignBoost(cp *models.Campaign, p *models.Program, currency string) string {
 	var boost []string
 	if cp.MultiplierMilli > 1000 {
-		boost = append(boost, "×"+models.FormatRate(cp.MultiplierMilli, 3))
+		boost = append(boost, multiplierText(cp.MultiplierMilli))
 	}
 	if cp.BonusPoints > 0 {
 		boost = append(boost, "+"+units(p, cp.BonusPoints, currency))

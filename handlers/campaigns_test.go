@@ -92,8 +92,8 @@ func TestCampaignLifecycle(t *testing.T) {
 		}
 		rows := rowTexts(page, `[data-testid="campaign-row"]`) // the latest end first
 		want := []string{
-			"Double points Mondays 2020-01-01 to 2999-12-31 running ×2 — Mon all tiers Edit",
-			"Future 2998-01-01 to 2998-01-02 upcoming ×1.5 — Sat, Sun all tiers Edit",
+			"Double points Mondays 2020-01-01 to 2999-12-31 running 2× — Mon all tiers Edit",
+			"Future 2998-01-01 to 2998-01-02 upcoming 1.5× — Sat, Sun all tiers Edit",
 			"Gold bonus 2001-01-01 to 2001-01-31 ended +15 points 5.00 EUR every day Gold Edit",
 		}
 		if strings.Join(rows, "\n") != strings.Join(want, "\n") {
@@ -114,7 +114,7 @@ func TestCampaignLifecycle(t *testing.T) {
 		if err := models.CrossTenant(app.db).Take(&saved, cp.ID).Error; err != nil || len(saved.TierIDList()) != 2 || strings.Contains(saved.TierIDs, ",0") {
 			t.Fatalf("tier ids stored as %q (%v)", saved.TierIDs, err)
 		}
-		if got := rowTexts(s.manager.get(list), `[data-testid="campaign-row"]`)[0]; !strings.Contains(got, "×3 — Mon Bronze, Gold") {
+		if got := rowTexts(s.manager.get(list), `[data-testid="campaign-row"]`)[0]; !strings.Contains(got, "3× — Mon Bronze, Gold") {
 			t.Fatalf("after edit %q", got)
 		}
 		expectRedirect(t, s.manager.post(sectionPath(s.coffee, "campaigns", cp.ID)+"/delete", nil), list)

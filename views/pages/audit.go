@@ -43,9 +43,15 @@ type AuditData struct {
 	NewestURL string
 }
 
-func changeCount(n int) string {
-	if n == 1 {
-		return "1 field changed"
+// changeCount heads an entry's fields: a new item's are set, a deleted
+// one's removed, any other's changed.
+func changeCount(action string, n int) string {
+	verb := map[string]string{"create": "set", "delete": "removed"}[action]
+	if verb == "" {
+		verb = "changed"
 	}
-	return fmt.Sprintf("%d fields changed", n)
+	if n == 1 {
+		return "1 field " + verb
+	}
+	return fmt.Sprintf("%d fields %s", n, verb)
 }

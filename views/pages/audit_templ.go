@@ -187,7 +187,7 @@ func Audit(s layouts.Shell, d AuditData) templ.Component {
 						return templ_7745c5c3_Err
 					}
 					if len(r.Changes) > 0 {
-						templ_7745c5c3_Err = auditChanges(r.Changes).Render(ctx, templ_7745c5c3_Buffer)
+						templ_7745c5c3_Err = auditChanges(r.Action, r.Changes).Render(ctx, templ_7745c5c3_Buffer)
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
@@ -258,7 +258,7 @@ func Audit(s layouts.Shell, d AuditData) templ.Component {
 	})
 }
 
-func auditChanges(changes []AuditChange) templ.Component {
+func auditChanges(action string, changes []AuditChange) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -284,9 +284,9 @@ func auditChanges(changes []AuditChange) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var12 string
-		templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(changeCount(len(changes)))
+		templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(changeCount(action, len(changes)))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/audit.templ`, Line: 70, Col: 38}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/audit.templ`, Line: 70, Col: 46}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
 		if templ_7745c5c3_Err != nil {

@@ -9,7 +9,7 @@ type CampaignRow struct {
 	StartsOn    string
 	EndsOn      string
 	Status      string // upcoming, running or ended, by the business's date today
-	Boost       string // like "×2", "+10 points" or "×2, +10 points"
+	Boost       string // like "2×", "+10 points" or "2×, +10 points"
 	MinPurchase string // empty for any purchase
 	Days        string // like "Mon, Sat" or "every day"
 	Tiers       string // like "Gold, Silver" or "all tiers"

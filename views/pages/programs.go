@@ -89,8 +89,9 @@ type PreviewResult struct {
 }
 
 // previewNote stands beside every preview: owners tend to expect two
-// campaigns' multipliers to multiply each other, and they do not.
-const previewNote = "Multipliers do not stack: the best campaign multiplier applies, times the tier's; bonuses add."
+// campaigns' multipliers to multiply each other, and they do not; and to
+// multiply the rounded base, while only the total is rounded.
+const previewNote = "Multipliers do not stack: the best campaign multiplier applies, times the tier's; bonuses add. Only the total is rounded down."
 
 // inputOf describes a text input of a form with its refused value's
 // message, if any.
