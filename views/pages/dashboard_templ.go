@@ -99,15 +99,19 @@ func Dashboard(s layouts.Shell, d DashboardData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</div></article></section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "</div></article></section><section><h2>Next steps</h2><ul>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if d.IsOwner {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<section><h2>Next steps</h2><ul><li><a href=\"/settings/users\">Add your team</a>: baristas and managers get their own logins and roles.</li><li><a href=\"/settings/business\">Check your business settings</a>: currency and time zone decide how points and days are counted.</li></ul></section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 6, "<li><a href=\"/programs\" data-testid=\"next-programs\">Create a program</a>: how members earn, tiers, rewards and campaigns.</li><li><a href=\"/settings/users\">Add your team</a>: baristas and managers get their own logins and roles.</li><li><a href=\"/settings/business\">Check your business settings</a>: currency and time zone decide how points and days are counted.</li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<li><a href=\"/till\">Open the till</a>: find a member by name, phone or card, and record a purchase.</li><li><a href=\"/members\">Enrol members</a> and look up their balances.</li></ul></section>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
 			}
 			return nil
 		})
