@@ -31,8 +31,19 @@ lint: ## vet, gofmt check, and generated files matching their .templ sources
 	$(GO) tool templ generate
 	@git diff --exit-code -- '*_templ.go' || (echo "generated templ files differ from their sources: run make generate and commit"; exit 1)
 
-bench: ## benchmarks (later issues add the 1M-member figures)
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+BENCH_PG        ?= postgres://postgres@127.0.0.1:5432
+BENCH_DB        ?= regulars_bench
+BENCH_MEMBERS   ?= 1000000
+BENCH_ENTRIES   ?= 10
+BENCH_URL       := $(BENCH_PG)/$(BENCH_DB)?sslmode=disable
+
+bench: ## seed PostgreSQL once (1M members, 10M entries), then run every benchmark
+	@psql "$(BENCH_URL)" -Atc 'SELECT 1' >/dev/null 2>&1 || psql "$(BENCH_PG)/postgres" -qc 'CREATE DATABASE $(BENCH_DB)'
+	@if [ "$$(psql "$(BENCH_URL)" -Atc "SELECT count(*) FROM merchants WHERE name = 'Seed Coffee'" 2>/dev/null)" != "1" ]; then \
+		DATABASE_URL="$(BENCH_URL)" $(GO) run ./cmd/regulars seed --members $(BENCH_MEMBERS) --entries $(BENCH_ENTRIES); \
+	fi
+	$(GO) test -run '^$$' -bench . -skip Scale -benchmem ./...
+	BENCH_DATABASE_URL="$(BENCH_URL)" $(GO) test -run '^$$' -bench Scale -benchtime 1x -timeout 60m ./models/
 
 clean:
 	rm -rf bin

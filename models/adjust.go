@@ -71,7 +71,9 @@ func Adjust(db *gorm.DB, actor Actor, role Role, in AdjustInput, now time.Time) 
 		actorFields(e, actor)
 		if amount > 0 {
 			e.Kind = KindManualCredit
-			err = credit(tx, a, p, e, now)
+			if err = credit(tx, a, p, e, now); err == nil {
+				err = promote(tx, a, p, m.Location(), now)
+			}
 		} else {
 			e.Kind = KindManualDebit
 			if a.Balance+amount < 0 {

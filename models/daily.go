@@ -144,6 +144,9 @@ func payBirthdays(tx *gorm.DB, m *Merchant, p *Program, now time.Time, rep *Dail
 		if err := credit(tx, a, p, e, now); err != nil {
 			return err
 		}
+		if err := promote(tx, a, p, m.Location(), now); err != nil {
+			return err
+		}
 		rep.Birthdays++
 	}
 	return nil

@@ -164,13 +164,11 @@ func expiryFor(p *Program, now time.Time) *time.Time {
 	return &t
 }
 
-// credit posts newly earned value with its expiry, and re-checks the tier.
+// credit posts newly earned value with its expiry. Callers re-check the
+// tier once they have credited everything (promote).
 func credit(tx *gorm.DB, a *Account, p *Program, e *LedgerEntry, now time.Time) error {
 	e.ExpiresAt = expiryFor(p, now)
-	if err := post(tx, a, e, now); err != nil {
-		return err
-	}
-	return promote(tx, a, p, now)
+	return post(tx, a, e, now)
 }
 
 func actorFields(e *LedgerEntry, actor Actor) {
@@ -193,6 +191,13 @@ func payEnrolment(tx *gorm.DB, actor Actor, m *Member, now time.Time) error {
 	if err := tx.Where("status = ? AND sign_up_bonus > 0", StatusActive).Find(&programs).Error; err != nil {
 		return fmt.Errorf("ledger: programs for sign-up: %w", err)
 	}
+	if len(programs) == 0 {
+		return nil
+	}
+	merchant, err := GetMerchant(tx)
+	if err != nil {
+		return err
+	}
 	for i := range programs {
 		p := &programs[i]
 		a, err := lockAccount(tx, p.ID, m.ID, now)
@@ -203,6 +208,9 @@ func payEnrolment(tx *gorm.DB, actor Actor, m *Member, now time.Time) error {
 			IdempotencyKey: key(fmt.Sprintf("signup:%d:%d", p.ID, m.ID))}
 		actorFields(e, actor)
 		if err := credit(tx, a, p, e, now); err != nil {
+			return err
+		}
+		if err := promote(tx, a, p, merchant.Location(), now); err != nil {
 			return err
 		}
 	}

@@ -88,8 +88,7 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 		if err != nil {
 			return err
 		}
-		amount := moneyField(v, "amount", in.Amount, m.Currency, maxMoneyMinor)
-		v.Check(amount > 0, "amount", "Enter an amount above 0.")
+		amount := purchaseAmount(v, in.Amount, m.Currency)
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -98,7 +97,7 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			return err
 		}
 		if !p.TakesActivity() {
-			return Errorf(ECONFLICT, "%s is %s: it takes no purchases.", p.Name, p.Status)
+			return takesNoPurchases(p)
 		}
 		purchase := Purchase{
 			ProgramID: p.ID, AmountMinor: amount, OrderRef: in.OrderRef, Channel: in.Channel,
@@ -141,24 +140,16 @@ func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, memberID in
 		return err
 	}
 	if member.Blocked {
-		return Errorf(ECONFLICT, "%s is blocked and earns nothing. Unblock them first.", member.Name)
+		return blockedFromEarning(member)
 	}
 	a, err := lockAccount(tx, p.ID, member.ID, now)
 	if err != nil {
 		return err
 	}
-	var tier *Tier
-	if a.TierID != nil {
-		if tier, err = GetTier(tx, p.ID, *a.TierID); err != nil {
-			return err
-		}
-	}
-	campaigns, err := CampaignsRunningOn(tx, p.ID, pur.OccurredAt, m.Location())
+	b, err := purchaseEarn(tx, m, p, a, pur.AmountMinor, pur.OccurredAt)
 	if err != nil {
 		return err
 	}
-	b := CalculateEarn(EarnRequest{Program: p, Tier: tier, Campaigns: campaigns, AmountMinor: pur.AmountMinor,
-		Currency: m.Currency, At: pur.OccurredAt, Location: m.Location()})
 	res.Breakdown = b
 	for _, part := range []struct {
 		kind   EntryKind
@@ -178,6 +169,9 @@ func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, memberID in
 			return err
 		}
 	}
+	if err := promote(tx, a, p, m.Location(), now); err != nil {
+		return err
+	}
 	pur.MemberID, pur.AccountID, pur.Earned = &member.ID, &a.ID, b.Total
 	if err := tx.Model(pur).Updates(map[string]any{"member_id": member.ID, "account_id": a.ID, "earned": b.Total}).Error; err != nil {
 		return fmt.Errorf("purchase: link account: %w", err)
@@ -192,6 +186,153 @@ func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, memberID in
 	}
 	res.Account = a
 	return nil
+}
+
+// purchaseAmount reads the amount paid: moneyField's message offers 0,
+// which a purchase refuses, so one message says what is wanted.
+func purchaseAmount(v Validation, s, currency string) int64 {
+	msg := "Enter the amount paid, above 0, like 12.50."
+	if c, _ := LookupCurrency(currency); c.MinorDigits == 0 {
+		msg = "Enter the amount paid, a whole number above 0."
+	}
+	parsed := Validation{}
+	amount := moneyField(parsed, "amount", s, currency, maxMoneyMinor)
+	v.Check(len(parsed) == 0 && amount > 0, "amount", msg)
+	return amount
+}
+
+func takesNoPurchases(p *Program) error {
+	return Errorf(ECONFLICT, "%s is %s: it takes no purchases.", p.Name, p.Status)
+}
+
+func blockedFromEarning(m *Member) error {
+	return Errorf(ECONFLICT, "%s is blocked and earns nothing. Unblock them first.", m.Name)
+}
+
+// purchaseEarn runs the calculator for a purchase on an account (nil for
+// one not opened yet): its tier, the campaigns running at the purchase's
+// moment. Recording and previewing both go through here, so a preview
+// says exactly what the ledger will credit.
+func purchaseEarn(tx *gorm.DB, m *Merchant, p *Program, a *Account, amountMinor int64, at time.Time) (EarnBreakdown, error) {
+	var tier *Tier
+	if a != nil && a.TierID != nil {
+		var err error
+		if tier, err = GetTier(tx, p.ID, *a.TierID); err != nil {
+			return EarnBreakdown{}, err
+		}
+	}
+	campaigns, err := CampaignsRunningOn(tx, p.ID, at, m.Location())
+	if err != nil {
+		return EarnBreakdown{}, err
+	}
+	return CalculateEarn(EarnRequest{Program: p, Tier: tier, Campaigns: campaigns, AmountMinor: amountMinor,
+		Currency: m.Currency, At: at, Location: m.Location()}), nil
+}
+
+// PreviewPurchase says what RecordPurchase would credit a member for a
+// purchase of amount now, writing nothing: the same refusals in the same
+// order, the account's tier and the campaigns running now.
+func PreviewPurchase(db *gorm.DB, programID, memberID int64, amount string, now time.Time) (EarnBreakdown, error) {
+	m, err := GetMerchant(db)
+	if err != nil {
+		return EarnBreakdown{}, err
+	}
+	v := Validation{}
+	minor := purchaseAmount(v, amount, m.Currency)
+	if err := v.Err(); err != nil {
+		return EarnBreakdown{}, err
+	}
+	p, err := GetProgram(db, programID)
+	if err != nil {
+		return EarnBreakdown{}, err
+	}
+	if !p.TakesActivity() {
+		return EarnBreakdown{}, takesNoPurchases(p)
+	}
+	member, err := GetMember(db, memberID)
+	if err != nil {
+		return EarnBreakdown{}, err
+	}
+	if member.Blocked {
+		return EarnBreakdown{}, blockedFromEarning(member)
+	}
+	var as []Account
+	if err := db.Where("program_id = ? AND member_id = ?", p.ID, member.ID).Limit(1).Find(&as).Error; err != nil {
+		return EarnBreakdown{}, fmt.Errorf("purchase: preview account: %w", err)
+	}
+	var a *Account
+	if len(as) == 1 {
+		a = &as[0]
+	}
+	return purchaseEarn(db, m, p, a, minor, now.UTC())
+}
+
+// Receipt is what a recorded purchase did, read back from the ledger, so
+// that a retry shows the first attempt's receipt.
+type Receipt struct {
+	Purchase Purchase
+	Account  *Account // the member's account as it is now; nil for an anonymous sale
+	// Entries are what the purchase posted to the account, in order: its
+	// earnings, the debits of the stamp cards it filled, a referral welcome.
+	Entries      []LedgerEntry
+	Vouchers     []Voucher // the rewards of the stamp cards it filled
+	BalanceAfter int64     // the balance right after the purchase
+	PromotedTo   *int64    // the tier the purchase moved the account up to, while it is still there
+}
+
+// GetReceipt reads back one of the scoped merchant's purchases with what
+// it posted. Its transaction held the account's lock, so whatever else it
+// posted to the account follows its own entries directly, at the same
+// moment: the stamp cards it filled (keyless debits) and a referral
+// welcome.
+func GetReceipt(db *gorm.DB, purchaseID int64) (*Receipt, error) {
+	pur, err := GetPurchase(db, purchaseID)
+	if err != nil {
+		return nil, err
+	}
+	r := &Receipt{Purchase: *pur}
+	if pur.AccountID == nil {
+		return r, nil
+	}
+	var a Account
+	if err := db.Take(&a, *pur.AccountID).Error; err != nil {
+		return nil, fmt.Errorf("purchase: receipt account: %w", err)
+	}
+	r.Account, r.BalanceAfter = &a, a.Balance
+	if err := db.Where("purchase_id = ?", pur.ID).Order("id").Find(&r.Entries).Error; err != nil {
+		return nil, fmt.Errorf("purchase: receipt entries: %w", err)
+	}
+	if len(r.Entries) == 0 {
+		return r, nil // it earned nothing: below the minimum
+	}
+	at := r.Entries[0].CreatedAt
+	var next []LedgerEntry
+	if err := db.Where("account_id = ? AND id > ?", a.ID, r.Entries[len(r.Entries)-1].ID).Order("id").Limit(100).
+		Find(&next).Error; err != nil {
+		return nil, fmt.Errorf("purchase: receipt follow-ups: %w", err)
+	}
+	var voucherIDs []int64
+	for _, e := range next {
+		card := e.Kind == KindRedemption && e.VoucherID != nil && e.IdempotencyKey == nil
+		welcome := e.Kind == KindRuleEarn && e.IdempotencyKey != nil && strings.HasPrefix(*e.IdempotencyKey, "referral:")
+		if !e.CreatedAt.Equal(at) || e.PurchaseID != nil || !card && !welcome {
+			break
+		}
+		r.Entries = append(r.Entries, e)
+		if card {
+			voucherIDs = append(voucherIDs, *e.VoucherID)
+		}
+	}
+	r.BalanceAfter = r.Entries[len(r.Entries)-1].BalanceAfter
+	if len(voucherIDs) > 0 {
+		if err := db.Where("id IN ?", voucherIDs).Order("id").Find(&r.Vouchers).Error; err != nil {
+			return nil, fmt.Errorf("purchase: receipt vouchers: %w", err)
+		}
+	}
+	if a.TierID != nil && a.TierSince != nil && a.TierSince.Equal(at) {
+		r.PromotedTo = a.TierID
+	}
+	return r, nil
 }
 
 // replayPurchase answers a retry with the first result, refusing a key
@@ -279,4 +420,17 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 		return nil, err
 	}
 	return pur, nil
+}
+
+// ListAccountPurchases returns the latest purchases credited to some
+// accounts (a member's), newest first.
+func ListAccountPurchases(db *gorm.DB, accountIDs []int64, limit int) ([]Purchase, error) {
+	if len(accountIDs) == 0 {
+		return nil, nil
+	}
+	var ps []Purchase
+	if err := db.Where("account_id IN ?", accountIDs).Order("occurred_at DESC, id DESC").Limit(limit).Find(&ps).Error; err != nil {
+		return nil, fmt.Errorf("purchase: list: %w", err)
+	}
+	return ps, nil
 }

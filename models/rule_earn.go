@@ -73,7 +73,7 @@ func AwardAction(db *gorm.DB, actor Actor, memberID, programID, ruleID int64, re
 			}
 			return err
 		}
-		return nil
+		return promote(tx, a, p, m.Location(), now)
 	})
 	if err != nil {
 		return nil, err
@@ -144,6 +144,9 @@ func payReferral(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Memb
 		e := &LedgerEntry{Kind: KindRuleEarn, Amount: side.points, Reason: side.reason, IdempotencyKey: &k}
 		actorFields(e, actor)
 		if err := credit(tx, a, p, e, now); err != nil {
+			return err
+		}
+		if err := promote(tx, a, p, m.Location(), now); err != nil {
 			return err
 		}
 	}

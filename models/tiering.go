@@ -75,7 +75,7 @@ func tierByID(ladder []Tier, id *int64) *Tier {
 // promote moves a locked account up to the tier its value reaches. It
 // never moves anyone down (the daily job does, by the downgrade policy)
 // and leaves members of a paid tier where they are.
-func promote(tx *gorm.DB, a *Account, p *Program, now time.Time) error {
+func promote(tx *gorm.DB, a *Account, p *Program, loc *time.Location, now time.Time) error {
 	ladder, err := ListTiers(tx, p.ID)
 	if err != nil || len(ladder) == 0 {
 		return err
@@ -84,11 +84,7 @@ func promote(tx *gorm.DB, a *Account, p *Program, now time.Time) error {
 	if current != nil && current.Paid {
 		return nil
 	}
-	m, err := GetMerchant(tx)
-	if err != nil {
-		return err
-	}
-	value, err := QualifyingValue(tx, a, p, now, m.Location())
+	value, err := QualifyingValue(tx, a, p, now, loc)
 	if err != nil {
 		return err
 	}

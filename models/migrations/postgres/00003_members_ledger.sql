@@ -135,6 +135,7 @@ CREATE TABLE ledger_entries (
 );
 CREATE UNIQUE INDEX ledger_entries_key ON ledger_entries (merchant_id, idempotency_key);
 CREATE INDEX ledger_entries_account_idx ON ledger_entries (account_id, id);
+CREATE INDEX ledger_entries_member_idx ON ledger_entries (merchant_id, member_id, id);
 CREATE INDEX ledger_entries_merchant_time_idx ON ledger_entries (merchant_id, created_at);
 
 -- The ledger is append-only: a mistake is corrected by a new entry.

@@ -1,0 +1,225 @@
+package models_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"sort"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/regularshq/regulars/models"
+)
+
+// The scale benchmarks run against a database seeded by `make bench`
+// (BENCH_DATABASE_URL; by default 1,000,000 members and 10,000,000 ledger
+// entries on PostgreSQL). They report server-side percentiles, and the
+// purchase throughput of the model beside the same SQL run raw.
+
+type scale struct {
+	db         *gorm.DB
+	scoped     *gorm.DB
+	merchantID int64
+	programID  int64
+	members    int64
+}
+
+func openScale(b *testing.B) *scale {
+	dsn := os.Getenv("BENCH_DATABASE_URL")
+	if dsn == "" {
+		b.Skip("BENCH_DATABASE_URL not set: run make bench")
+	}
+	db, err := models.Open(dsn, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		if s, err := db.DB(); err == nil {
+			_ = s.Close()
+		}
+	})
+	var m models.Merchant
+	if err := models.CrossTenant(db).Where("name = ?", "Seed Coffee").Order("id").Take(&m).Error; err != nil {
+		b.Fatalf("no seeded merchant: %v", err)
+	}
+	s := &scale{db: db, scoped: models.ForMerchant(db, m.ID), merchantID: m.ID}
+	var p models.Program
+	if err := s.scoped.Where("name = ?", "Coffee Club").Take(&p).Error; err != nil {
+		b.Fatal(err)
+	}
+	s.programID = p.ID
+	if err := s.scoped.Model(&models.Member{}).Count(&s.members).Error; err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+// percentiles times fn n times and reports p50 and p95 in milliseconds.
+func percentiles(b *testing.B, n int, fn func(i int)) {
+	b.Helper()
+	d := make([]time.Duration, n)
+	for i := range n {
+		start := time.Now()
+		fn(i)
+		d[i] = time.Since(start)
+	}
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	b.ReportMetric(float64(d[n/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(d[n*95/100].Microseconds())/1000, "p95-ms")
+}
+
+func BenchmarkScaleMemberSearch(b *testing.B) {
+	s := openScale(b)
+	prefixes := []string{"ada smith 1", "Finn Dub", "member42@", "+33 000 12", "S00042", "hana novak 9"}
+	for b.Loop() {
+		percentiles(b, 300, func(i int) {
+			if _, err := models.SearchMembers(s.scoped, models.MemberQuery{Text: prefixes[i%len(prefixes)]}); err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+func BenchmarkScaleMemberPage(b *testing.B) {
+	s := openScale(b)
+	for b.Loop() {
+		percentiles(b, 300, func(i int) {
+			id := int64(i*7919)%s.members + 1
+			m, err := models.GetMember(s.scoped, id)
+			if err != nil {
+				b.Fatal(err)
+			}
+			accounts, err := models.ListAccounts(s.scoped, m.ID)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := models.ListEntries(s.scoped, m.ID, 0, 25); err != nil {
+				b.Fatal(err)
+			}
+			for _, a := range accounts {
+				if _, err := models.ExpiringSoon(s.scoped, a.ID, time.Now(), time.Now().AddDate(0, 1, 0)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+var benchKey atomic.Int64
+
+func BenchmarkScalePurchase(b *testing.B) {
+	s := openScale(b)
+	run := time.Now().UnixNano()
+	actor := models.Actor{Name: "bench"}
+	for b.Loop() {
+		percentiles(b, 300, func(i int) {
+			_, err := models.RecordPurchase(s.scoped, actor, models.PurchaseInput{
+				ProgramID: s.programID, MemberID: int64(i*104729)%s.members + 1, Amount: "4.50",
+				IdempotencyKey: fmt.Sprintf("bench-%d-%d", run, benchKey.Add(1)),
+			}, time.Now())
+			if err != nil {
+				b.Fatal(err)
+			}
+		})
+	}
+}
+
+// BenchmarkScalePurchaseThroughput records purchases from 8 workers for a
+// fixed time through the model, then through the same statements sent
+// raw, and reports both rates and their ratio.
+func BenchmarkScalePurchaseThroughput(b *testing.B) {
+	s := openScale(b)
+	const workers, span = 8, 5 * time.Second
+	run := time.Now().UnixNano()
+	actor := models.Actor{Name: "bench"}
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	throughput := func(one func(member, n int64) error) float64 {
+		var done atomic.Int64
+		ctx, cancel := context.WithTimeout(context.Background(), span)
+		defer cancel()
+		errs := make(chan error, workers)
+		for w := range workers {
+			go func(w int64) {
+				for i := int64(0); ctx.Err() == nil; i++ {
+					member := (w*1_000_003+i*104729)%s.members + 1
+					if err := one(member, benchKey.Add(1)); err != nil {
+						errs <- err
+						return
+					}
+					done.Add(1)
+				}
+				errs <- nil
+			}(int64(w))
+		}
+		for range workers {
+			if err := <-errs; err != nil {
+				b.Fatal(err)
+			}
+		}
+		return float64(done.Load()) / span.Seconds()
+	}
+	for b.Loop() {
+		model := throughput(func(member, n int64) error {
+			_, err := models.RecordPurchase(s.scoped, actor, models.PurchaseInput{
+				ProgramID: s.programID, MemberID: member, Amount: "4.50", IdempotencyKey: fmt.Sprintf("tp-%d-%d", run, n),
+			}, time.Now())
+			return err
+		})
+		raw := throughput(func(member, n int64) error {
+			return rawPurchase(sqlDB, s.merchantID, s.programID, member, fmt.Sprintf("raw-%d-%d", run, n))
+		})
+		b.ReportMetric(model, "model-purchases/s")
+		b.ReportMetric(raw, "raw-purchases/s")
+		b.ReportMetric(model/raw, "model/raw")
+	}
+}
+
+// rawPurchase is the SQL a purchase of 4.50 at 1 point per unit comes to,
+// written by hand: claim the key, lock the account, append the entry, move
+// the balance, link the purchase.
+func rawPurchase(db *sql.DB, merchantID, programID, memberID int64, key string) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := time.Now().UTC()
+	var purchaseID int64
+	err = tx.QueryRow(`INSERT INTO purchases (merchant_id, program_id, amount_minor, refunded_minor, earned, clawed_back, order_ref, channel,
+		occurred_at, idempotency_key, actor_name, created_at, updated_at)
+		VALUES ($1, $2, 450, 0, 0, 0, '', 'in_store', $3, $4, 'bench', $3, $3) ON CONFLICT DO NOTHING RETURNING id`,
+		merchantID, programID, now, key).Scan(&purchaseID)
+	if err != nil {
+		return err
+	}
+	var accountID, balance, lifetime int64
+	if err := tx.QueryRow(`SELECT id, balance, lifetime_earned FROM accounts WHERE merchant_id = $1 AND program_id = $2 AND member_id = $3 FOR UPDATE`,
+		merchantID, programID, memberID).Scan(&accountID, &balance, &lifetime); err != nil {
+		return err
+	}
+	balance, lifetime = balance+4, lifetime+4
+	if _, err := tx.Exec(`INSERT INTO ledger_entries (merchant_id, program_id, account_id, member_id, kind, amount, balance_after,
+		actor_name, reason, note, purchase_id, idempotency_key, created_at)
+		VALUES ($1, $2, $3, $4, 'purchase_earn', 4, $5, 'bench', 'Purchase', '', $6, $7, $8)`,
+		merchantID, programID, accountID, memberID, balance, purchaseID, "purchase:"+key, now); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`UPDATE accounts SET balance = $1, lifetime_earned = $2, last_activity_at = $3, updated_at = $3 WHERE id = $4`,
+		balance, lifetime, now, accountID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`UPDATE members SET last_activity_at = $1 WHERE id = $2`, now, memberID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`UPDATE purchases SET member_id = $1, account_id = $2, earned = 4 WHERE id = $3`, memberID, accountID, purchaseID); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
