@@ -103,8 +103,10 @@ func expirePrograms(tx *gorm.DB, p *Program, now time.Time, rep *DailyReport) er
 }
 
 // payBirthdays pays the birthday rule to members whose birthday fell in
-// the last WindowDays days (today included), once a year, unless the
-// birthday was changed in the last 30 days.
+// the last WindowDays days (today included), once per birthday, unless the
+// birthday was changed in the last 30 days. The key names the year of the
+// birthday, not of today, so a window across the new year pays once; a
+// 29 February birthday falls on the 28th in other years.
 func payBirthdays(tx *gorm.DB, m *Merchant, p *Program, now time.Time, rep *DailyReport) error {
 	var rules []EarningRule
 	if err := tx.Where("program_id = ? AND kind = ? AND active = ?", p.ID, RuleBirthday, true).Find(&rules).Error; err != nil {
@@ -115,9 +117,17 @@ func payBirthdays(tx *gorm.DB, m *Merchant, p *Program, now time.Time, rep *Dail
 	}
 	rule := rules[0]
 	local := now.In(m.Location())
+	year := map[string]int{} // "01-02" → the year that birthday fell in, in the window
 	var days []string
 	for d := int64(0); d <= rule.WindowDays; d++ {
-		days = append(days, local.AddDate(0, 0, -int(d)).Format("01-02"))
+		day := local.AddDate(0, 0, -int(d))
+		year[day.Format("01-02")] = day.Year()
+		if day.Month() == time.February && day.Day() == 28 && day.AddDate(0, 0, 1).Month() == time.March {
+			year["02-29"] = day.Year()
+		}
+	}
+	for md := range year {
+		days = append(days, md)
 	}
 	var members []Member
 	err := tx.Where("blocked = ? AND birthday IS NOT NULL AND substr(birthday, 6, 5) IN ?", false, days).Find(&members).Error
@@ -129,7 +139,7 @@ func payBirthdays(tx *gorm.DB, m *Merchant, p *Program, now time.Time, rep *Dail
 		if mem.BirthdayChangedAt != nil && now.Sub(*mem.BirthdayChangedAt) < BirthdayEditCooldown {
 			continue
 		}
-		k := fmt.Sprintf("rule:%d:%d:%d", rule.ID, mem.ID, local.Year())
+		k := fmt.Sprintf("rule:%d:%d:%d", rule.ID, mem.ID, year[(*mem.Birthday)[5:]])
 		if done, err := posted(tx, k); err != nil || done {
 			if err != nil {
 				return err
@@ -153,21 +163,29 @@ func payBirthdays(tx *gorm.DB, m *Merchant, p *Program, now time.Time, rep *Dail
 }
 
 // downgrade moves members who no longer qualify down by the program's
-// policy: at the end of the window (they reached the tier before the
-// current window opened and this window does not reach it), or that plus
-// a number of days of grace. Paid tiers are left alone.
+// policy, when the window ends: on a calendar year, those whose value
+// over the year that ended (or so far this year) falls short of their
+// tier, so a tier reached in a year holds through the next; on a rolling
+// window, those who have held their tier for 12 months and whose last 12
+// months fall short. With grace, they move down only once they have also
+// fallen short for the days of grace: the year's end plus the grace, or a
+// rolling value short both now and that many days ago. Paid tiers are
+// left alone.
 func downgrade(tx *gorm.DB, m *Merchant, p *Program, now time.Time, rep *DailyReport) error {
-	if p.DowngradePolicy == DowngradeNever {
+	if p.DowngradePolicy == DowngradeNever || p.TierWindow == WindowLifetime {
 		return nil
 	}
 	ladder, err := ListTiers(tx, p.ID)
 	if err != nil || len(ladder) == 0 {
 		return err
 	}
-	cutoff := windowStart(p.TierWindow, now, m.Location())
+	loc := m.Location()
+	var grace int
 	if p.DowngradePolicy == DowngradeGrace {
-		cutoff = cutoff.AddDate(0, 0, -int(p.DowngradeGraceDays))
+		grace = int(p.DowngradeGraceDays)
 	}
+	// Reached before the window now open: a tier reached in it holds.
+	cutoff := windowStart(p.TierWindow, now, loc).UTC()
 	var accounts []Account
 	if err := tx.Clauses(lockingClause).Where("program_id = ? AND tier_id IS NOT NULL AND tier_since < ?", p.ID, cutoff).
 		Find(&accounts).Error; err != nil {
@@ -179,9 +197,16 @@ func downgrade(tx *gorm.DB, m *Merchant, p *Program, now time.Time, rep *DailyRe
 		if current == nil || current.Paid {
 			continue
 		}
-		value, err := QualifyingValue(tx, a, p, now, m.Location())
+		value, err := standingValue(tx, a, p, now, loc, false)
 		if err != nil {
 			return err
+		}
+		if grace > 0 {
+			before, err := standingValue(tx, a, p, now.AddDate(0, 0, -grace), loc, true)
+			if err != nil {
+				return err
+			}
+			value = max(value, before)
 		}
 		target := earnedTierFor(ladder, value)
 		if target != nil && target.Position >= current.Position {

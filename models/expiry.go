@@ -7,18 +7,28 @@ import (
 	"gorm.io/gorm"
 )
 
-// Expiry spends oldest first. Credits are consumed in the order they were
-// earned by everything that took units away (redemptions, debits,
-// clawbacks, earlier expiries; a cancelled redemption gives its units
-// back). What expires at a moment is what was earned before then, expires
-// by then, and has not been consumed. Because consumption is computed
-// rather than recorded on the credits, the ledger stays append-only.
+// Expiry spends oldest first. The ledger is replayed in order: a credit
+// is a lot; whatever takes units away (a redemption, a debit, a clawback)
+// takes them from the oldest lots that have some left, and an expiry from
+// the lots that had lapsed by then, the very ones it was computed from. A
+// cancelled redemption gives back the units its redemption took, to the
+// lots they came from, which keep their dates. Units taken beyond every
+// lot (a clawback below zero) are a debt the next units pay first. What
+// expires at a moment is what was earned, lapses by then, and is left.
+// Because this is computed rather than recorded on the credits, the
+// ledger stays append-only.
 
 // lot is a credit with what is left of it after consumption.
 type lot struct {
 	Amount    int64
 	Left      int64
 	ExpiresAt *time.Time
+}
+
+// taken is part of a lot that an entry consumed.
+type taken struct {
+	lot    int
+	amount int64
 }
 
 // lots replays an account's ledger first-in, first-out.
@@ -28,21 +38,57 @@ func lots(db *gorm.DB, accountID int64) ([]lot, error) {
 		return nil, fmt.Errorf("expiry: entries: %w", err)
 	}
 	var ls []lot
-	var consumed int64
+	var debt int64
+	took := map[int64][]taken{} // by entry, for the cancel that gives it back
+	take := func(id, amount int64, from func(l *lot) bool) int64 {
+		for i := range ls {
+			if amount == 0 {
+				break
+			}
+			if ls[i].Left == 0 || !from(&ls[i]) {
+				continue
+			}
+			n := min(amount, ls[i].Left)
+			ls[i].Left -= n
+			amount -= n
+			if id != 0 {
+				took[id] = append(took[id], taken{i, n})
+			}
+		}
+		return amount
+	}
+	anyLot := func(*lot) bool { return true }
 	for _, e := range es {
 		switch {
 		case e.Amount > 0 && e.Kind.earns():
 			ls = append(ls, lot{Amount: e.Amount, Left: e.Amount, ExpiresAt: e.ExpiresAt})
-		case e.Amount > 0: // a cancelled redemption un-consumes
-			consumed -= e.Amount
-		default:
-			consumed -= e.Amount // amount < 0
+		case e.Amount > 0: // a cancelled redemption gives back what it took
+			back := e.Amount
+			if e.CorrectsID != nil {
+				for _, t := range took[*e.CorrectsID] {
+					n := min(back, t.amount)
+					ls[t.lot].Left += n
+					back -= n
+				}
+				delete(took, *e.CorrectsID)
+			}
+			paid := min(back, debt)
+			debt, back = debt-paid, back-paid
+			for i := len(ls) - 1; i >= 0 && back > 0; i-- { // anything else: newest room first
+				n := min(back, ls[i].Amount-ls[i].Left)
+				ls[i].Left += n
+				back -= n
+			}
+		case e.Kind == KindExpiry:
+			at := e.CreatedAt
+			rest := take(e.ID, -e.Amount, func(l *lot) bool { return l.ExpiresAt != nil && !l.ExpiresAt.After(at) })
+			debt += take(e.ID, rest, anyLot)
+		default: // amount < 0
+			debt += take(e.ID, -e.Amount, anyLot)
 		}
-	}
-	for i := range ls {
-		take := min(max(consumed, 0), ls[i].Left)
-		ls[i].Left -= take
-		consumed -= take
+		if debt > 0 { // what came in pays the debt first
+			debt = take(0, debt, anyLot)
+		}
 	}
 	return ls, nil
 }

@@ -108,7 +108,8 @@ func lockAccount(tx *gorm.DB, programID, memberID int64, now time.Time) (*Accoun
 	// First activity in this program: open the account. Two first
 	// activities at once both insert; the loser's insert does nothing and
 	// both then lock the one row.
-	fresh := &Account{ProgramID: programID, MemberID: memberID, LastActivityAt: &now}
+	opened := now.UTC()
+	fresh := &Account{ProgramID: programID, MemberID: memberID, LastActivityAt: &opened}
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(fresh).Error; err != nil {
 		return nil, fmt.Errorf("ledger: open account: %w", err)
 	}
@@ -120,6 +121,7 @@ func lockAccount(tx *gorm.DB, programID, memberID int64, now time.Time) (*Accoun
 
 // post appends e to the locked account a and moves its balance with it.
 func post(tx *gorm.DB, a *Account, e *LedgerEntry, now time.Time) error {
+	now = now.UTC() // stored in UTC, as GORM stores its own times: SQLite compares them as text
 	e.ProgramID, e.AccountID, e.MemberID = a.ProgramID, a.ID, a.MemberID
 	e.CreatedAt = now
 	a.Balance += e.Amount
@@ -160,7 +162,7 @@ func expiryFor(p *Program, now time.Time) *time.Time {
 	if p.ExpiryPolicy != ExpireAfterEarning || p.ExpiryMonths <= 0 {
 		return nil
 	}
-	t := now.AddDate(0, int(p.ExpiryMonths), 0)
+	t := now.AddDate(0, int(p.ExpiryMonths), 0).UTC()
 	return &t
 }
 

@@ -194,13 +194,14 @@ func EnrolMember(db *gorm.DB, actor Actor, in MemberInput, now time.Time) (*Memb
 }
 
 // UpdateMember saves a member's details.
-func UpdateMember(db *gorm.DB, id int64, in MemberInput, now time.Time) (*Member, error) {
+func UpdateMember(db *gorm.DB, actor Actor, id int64, in MemberInput, now time.Time) (*Member, error) {
 	var m *Member
 	err := db.Transaction(func(tx *gorm.DB) error {
 		var err error
 		if m, err = GetMember(tx.Clauses(clause.Locking{Strength: "UPDATE"}), id); err != nil {
 			return err
 		}
+		before := *m
 		if err := in.apply(m, now).Err(); err != nil {
 			return err
 		}
@@ -210,7 +211,7 @@ func UpdateMember(db *gorm.DB, id int64, in MemberInput, now time.Time) (*Member
 		if err := tx.Save(m).Error; err != nil {
 			return memberTaken(fmt.Errorf("member: update: %w", err), m)
 		}
-		return nil
+		return recordAudit(tx, actor, AuditUpdate, "member", m.ID, "Updated member "+m.Name, before, m)
 	})
 	if err != nil {
 		return nil, err
@@ -219,15 +220,30 @@ func UpdateMember(db *gorm.DB, id int64, in MemberInput, now time.Time) (*Member
 }
 
 // SetMemberBlocked blocks a member (no earning, no redeeming) or unblocks.
-func SetMemberBlocked(db *gorm.DB, id int64, blocked bool) (*Member, error) {
-	m, err := GetMember(db, id)
+func SetMemberBlocked(db *gorm.DB, actor Actor, id int64, blocked bool) (*Member, error) {
+	var m *Member
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if m, err = GetMember(tx.Clauses(clause.Locking{Strength: "UPDATE"}), id); err != nil {
+			return err
+		}
+		if m.Blocked == blocked {
+			return nil
+		}
+		before := *m
+		m.Blocked = blocked
+		if err := tx.Model(m).Update("blocked", blocked).Error; err != nil {
+			return fmt.Errorf("member: block: %w", err)
+		}
+		verb := "Blocked"
+		if !blocked {
+			verb = "Unblocked"
+		}
+		return recordAudit(tx, actor, AuditUpdate, "member", m.ID, verb+" member "+m.Name, before, m)
+	})
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Model(m).Update("blocked", blocked).Error; err != nil {
-		return nil, fmt.Errorf("member: block: %w", err)
-	}
-	m.Blocked = blocked
 	return m, nil
 }
 
@@ -247,10 +263,10 @@ func GetMember(db *gorm.DB, id int64) (*Member, error) {
 // name, email, phone or card code. AfterName/AfterID continue a page
 // (keyset, by name then id).
 type MemberQuery struct {
-	Text       string
-	AfterName  string
-	AfterID    int64
-	Limit      int
+	Text      string
+	AfterName string
+	AfterID   int64
+	Limit     int
 }
 
 // SearchMembers finds members by prefix, in name order, one page at a

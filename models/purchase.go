@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -169,19 +170,21 @@ func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, memberID in
 			return err
 		}
 	}
-	if err := promote(tx, a, p, m.Location(), now); err != nil {
-		return err
-	}
+	// Linked before the promotion: on the spend and visits metrics this
+	// purchase counts towards its own promotion, even when it earns nothing.
 	pur.MemberID, pur.AccountID, pur.Earned = &member.ID, &a.ID, b.Total
 	if err := tx.Model(pur).Updates(map[string]any{"member_id": member.ID, "account_id": a.ID, "earned": b.Total}).Error; err != nil {
 		return fmt.Errorf("purchase: link account: %w", err)
+	}
+	if err := promote(tx, a, p, m.Location(), now); err != nil {
+		return err
 	}
 	if p.Type == ProgramStamps {
 		if res.Vouchers, err = fillStampCards(tx, actor, a, p, now); err != nil {
 			return err
 		}
 	}
-	if err := payReferral(tx, actor, m, p, member, pur, now); err != nil {
+	if err := payReferral(tx, actor, m, p, member, a, pur, now); err != nil {
 		return err
 	}
 	res.Account = a
@@ -370,9 +373,24 @@ func GetPurchase(db *gorm.DB, id int64) (*Purchase, error) {
 	return &p, nil
 }
 
+// Refund is one refund of a purchase, once per idempotency key: the key
+// is claimed here, so a retry is refused even when the refund clawed
+// nothing back and left no entry in the ledger.
+type Refund struct {
+	ID             int64
+	MerchantID     int64
+	PurchaseID     int64
+	AmountMinor    int64
+	ClawedBack     int64
+	IdempotencyKey string
+	ActorName      string
+	CreatedAt      time.Time
+}
+
 // RefundPurchase records a full or partial refund and claws back the
 // purchase's units in proportion. The clawback is the one entry that may
-// take a balance below zero; later earnings pay it back first.
+// take a balance below zero; later earnings pay it back first. A refund's
+// idempotency key is used once: a retry is refused.
 func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempotencyKey string, now time.Time) (*Purchase, error) {
 	var pur *Purchase
 	err := db.Transaction(func(tx *gorm.DB) error {
@@ -395,16 +413,29 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 		refunded := pur.RefundedMinor + refund
 		// What all refunds so far should have taken, minus what earlier
 		// refunds took: proportional, rounded so that a full refund takes
-		// exactly everything.
-		owed := pur.Earned * refunded / pur.AmountMinor
-		clawback := owed - pur.ClawedBack
-		if clawback > 0 && pur.AccountID != nil {
+		// exactly everything. Big integers: earned times refunded
+		// overflows 64 bits on the largest purchases.
+		owed := new(big.Int).Mul(big.NewInt(pur.Earned), big.NewInt(refunded))
+		clawback := owed.Quo(owed, big.NewInt(pur.AmountMinor)).Int64() - pur.ClawedBack
+		if pur.AccountID == nil {
+			clawback = 0
+		}
+		k := strings.TrimSpace(idempotencyKey)
+		claim := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&Refund{PurchaseID: pur.ID, AmountMinor: refund,
+			ClawedBack: max(clawback, 0), IdempotencyKey: k, ActorName: orSystem(actor.Name), CreatedAt: now.UTC()})
+		if claim.Error != nil {
+			return fmt.Errorf("refund: record: %w", claim.Error)
+		}
+		if claim.RowsAffected == 0 {
+			return Errorf(ECONFLICT, "This refund was already recorded.")
+		}
+		if clawback > 0 {
 			a, err := lockAccount(tx, pur.ProgramID, *pur.MemberID, now)
 			if err != nil {
 				return err
 			}
 			e := &LedgerEntry{Kind: KindRefundClawback, Amount: -clawback, Reason: "Refund", PurchaseID: &pur.ID,
-				IdempotencyKey: key("refund:" + strings.TrimSpace(idempotencyKey))}
+				IdempotencyKey: key("refund:" + k)}
 			actorFields(e, actor)
 			if err := post(tx, a, e, now); err != nil {
 				if errors.Is(err, errAlreadyPosted) {

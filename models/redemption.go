@@ -288,3 +288,21 @@ func ListVouchers(db *gorm.DB, memberID int64) ([]Voucher, error) {
 	}
 	return vs, nil
 }
+
+// RedeemedWith returns the voucher a redemption with this idempotency key
+// issued, or nil when the key has not been used: a form posted twice finds
+// its first result.
+func RedeemedWith(db *gorm.DB, idemKey string) (*Voucher, error) {
+	idemKey = strings.TrimSpace(idemKey)
+	if idemKey == "" {
+		return nil, nil
+	}
+	var es []LedgerEntry
+	if err := db.Where("idempotency_key = ?", "redeem:"+idemKey).Limit(1).Find(&es).Error; err != nil {
+		return nil, fmt.Errorf("redeem: find key: %w", err)
+	}
+	if len(es) == 0 || es[0].VoucherID == nil {
+		return nil, nil
+	}
+	return GetVoucher(db, *es[0].VoucherID)
+}

@@ -97,10 +97,13 @@ func capWords(c RuleCap) string {
 	return ""
 }
 
-// payReferral pays both sides of a referral when the referred member's
-// first purchase reaches the rule's minimum. The keys make it once per
-// referred member, whatever else happens.
-func payReferral(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Member, pur *Purchase, now time.Time) error {
+// payReferral pays both sides of a referral on the referred member's
+// first purchase in the program that reaches the rule's minimum (an
+// earlier, smaller one does not use the referral up). The keys make it
+// once per referred member, whatever else happens. own is the referred
+// member's account, locked by the purchase: it is credited in place, so
+// what the purchase returns shows the welcome.
+func payReferral(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Member, own *Account, pur *Purchase, now time.Time) error {
 	if member.ReferredByID == nil {
 		return nil
 	}
@@ -113,7 +116,8 @@ func payReferral(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Memb
 	}
 	rule := rules[0]
 	var earlier int64
-	if err := tx.Model(&Purchase{}).Where("member_id = ? AND id <> ?", member.ID, pur.ID).Count(&earlier).Error; err != nil {
+	if err := tx.Model(&Purchase{}).Where("member_id = ? AND program_id = ? AND amount_minor >= ? AND id <> ?",
+		member.ID, p.ID, rule.MinPurchaseMinor, pur.ID).Count(&earlier).Error; err != nil {
 		return fmt.Errorf("referral: first purchase: %w", err)
 	}
 	if earlier > 0 {
@@ -137,9 +141,11 @@ func payReferral(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Memb
 		if done, err := posted(tx, k); err != nil || done {
 			return err
 		}
-		a, err := lockAccount(tx, p.ID, side.memberID, now)
-		if err != nil {
-			return err
+		a := own
+		if side.memberID != own.MemberID {
+			if a, err = lockAccount(tx, p.ID, side.memberID, now); err != nil {
+				return err
+			}
 		}
 		e := &LedgerEntry{Kind: KindRuleEarn, Amount: side.points, Reason: side.reason, IdempotencyKey: &k}
 		actorFields(e, actor)

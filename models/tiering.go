@@ -24,28 +24,61 @@ func windowStart(w TierWindow, now time.Time, loc *time.Location) time.Time {
 // program's window: units earned, spend in minor units (net of refunds),
 // or visits.
 func QualifyingValue(db *gorm.DB, a *Account, p *Program, now time.Time, loc *time.Location) (int64, error) {
-	since := windowStart(p.TierWindow, now, loc)
+	if p.TierMetric != MetricSpend && p.TierMetric != MetricVisits && p.TierWindow == WindowLifetime {
+		return a.LifetimeEarned, nil
+	}
+	return qualifyingBetween(db, a, p, windowStart(p.TierWindow, now, loc), time.Time{})
+}
+
+// qualifyingBetween is the qualifying value of what happened from since,
+// and before until unless until is zero.
+func qualifyingBetween(db *gorm.DB, a *Account, p *Program, since, until time.Time) (int64, error) {
 	var v int64
 	var err error
+	column := "occurred_at"
+	if p.TierMetric != MetricSpend && p.TierMetric != MetricVisits {
+		column = "created_at"
+	}
+	bounded := func(q *gorm.DB) *gorm.DB {
+		// Times are compared in UTC, as they are stored: SQLite compares them as text.
+		q = q.Where("account_id = ? AND "+column+" >= ?", a.ID, since.UTC())
+		if !until.IsZero() {
+			q = q.Where(column+" < ?", until.UTC())
+		}
+		return q
+	}
 	switch p.TierMetric {
 	case MetricSpend:
-		err = db.Model(&Purchase{}).Where("account_id = ? AND occurred_at >= ?", a.ID, since).
-			Select("COALESCE(SUM(amount_minor - refunded_minor), 0)").Scan(&v).Error
+		err = bounded(db.Model(&Purchase{})).Select("COALESCE(SUM(amount_minor - refunded_minor), 0)").Scan(&v).Error
 	case MetricVisits:
-		err = db.Model(&Purchase{}).Where("account_id = ? AND occurred_at >= ? AND refunded_minor < amount_minor", a.ID, since).
-			Select("COUNT(*)").Scan(&v).Error
+		err = bounded(db.Model(&Purchase{})).Where("refunded_minor < amount_minor").Select("COUNT(*)").Scan(&v).Error
 	default:
-		if p.TierWindow == WindowLifetime {
-			return a.LifetimeEarned, nil
-		}
 		kinds := []EntryKind{KindPurchaseEarn, KindRuleEarn, KindCampaignBonus, KindManualCredit, KindOpeningBalance, KindRecognition}
-		err = db.Model(&LedgerEntry{}).Where("account_id = ? AND created_at >= ? AND kind IN ?", a.ID, since, kinds).
-			Select("COALESCE(SUM(amount), 0)").Scan(&v).Error
+		err = bounded(db.Model(&LedgerEntry{})).Where("kind IN ?", kinds).Select("COALESCE(SUM(amount), 0)").Scan(&v).Error
 	}
 	if err != nil {
 		return 0, fmt.Errorf("tier: qualifying value: %w", err)
 	}
 	return v, nil
+}
+
+// standingValue is what keeps an account in its tier at a moment: on a
+// rolling window, the last 12 months; on a calendar year, the better of
+// the year that ended last and the year so far, because a tier reached
+// in a year holds until the end of the next. A past moment counts only
+// what happened before it; now counts everything.
+func standingValue(db *gorm.DB, a *Account, p *Program, at time.Time, loc *time.Location, past bool) (int64, error) {
+	start := windowStart(p.TierWindow, at, loc)
+	var until time.Time
+	if past {
+		until = at
+	}
+	v, err := qualifyingBetween(db, a, p, start, until)
+	if err != nil || p.TierWindow != WindowCalendarYear {
+		return v, err
+	}
+	last, err := qualifyingBetween(db, a, p, start.AddDate(-1, 0, 0), start)
+	return max(v, last), err
 }
 
 // earnedTierFor is the highest earned tier a value reaches, or nil.
@@ -101,6 +134,7 @@ func moveTier(tx *gorm.DB, a *Account, to *Tier, reason string, now time.Time) e
 		id := to.ID
 		toID = &id
 	}
+	now = now.UTC()
 	change := &TierChange{AccountID: a.ID, FromTierID: a.TierID, ToTierID: toID, Reason: reason}
 	if err := tx.Create(change).Error; err != nil {
 		return fmt.Errorf("tier: history: %w", err)

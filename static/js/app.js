@@ -19,3 +19,40 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
 });
+
+// The till's autofocus must not wait: the browser applies it at its next
+// rendering step and drops it if a key arrives first, and a card scanner
+// types faster than that. A kept value is selected, so typing replaces it.
+document.addEventListener("DOMContentLoaded", () => {
+  const target = document.querySelector(".till [autofocus]");
+  if (!target || (document.activeElement && document.activeElement !== document.body)) return;
+  target.focus();
+  if (target.value) target.select();
+});
+
+// The till works from the keyboard: arrow keys move between the search box
+// and the members it found (htmx swaps the list in, so it is looked up on
+// each key), and Escape leaves a member for the next customer.
+document.addEventListener("keydown", (event) => {
+  const search = document.querySelector("input[data-till-search]");
+  if (!search || event.isComposing) return;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    const results = [...document.querySelectorAll("a[data-till-result]")];
+    const at = results.indexOf(document.activeElement);
+    let next = null;
+    if (event.target === search) {
+      next = event.key === "ArrowDown" ? results[0] : null;
+    } else if (at >= 0) {
+      next = event.key === "ArrowDown" ? results[at + 1] : (results[at - 1] || search);
+    }
+    if (next) {
+      next.focus();
+      event.preventDefault();
+    }
+    return;
+  }
+  if (event.key === "Escape" && event.target !== search) {
+    const next = document.querySelector("a[data-till-next]");
+    if (next) window.location.assign(next.href);
+  }
+});

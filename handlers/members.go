@@ -1,0 +1,673 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/regularshq/regulars/models"
+	"github.com/regularshq/regulars/views/components"
+	"github.com/regularshq/regulars/views/pages"
+)
+
+const (
+	membersPageSize = 25
+	ledgerPageSize  = 25
+	recentPurchases = 10
+	// expiryHorizon is how far ahead "expiring soon" looks when the
+	// program sends no reminder of its own.
+	expiryHorizonDays = 30
+)
+
+func memberURL(id int64) string { return fmt.Sprintf("/members/%d", id) }
+
+// member loads the member named by the path; another merchant's id is a
+// 404 like any unknown one.
+func (a *App) member(c echo.Context) (*models.Member, error) {
+	id, err := idParam(c, "memberID")
+	if err != nil {
+		return nil, err
+	}
+	return models.GetMember(a.tenant(c), id)
+}
+
+// showPhone writes a stored phone number (digits with the country code)
+// the way it was asked for.
+func showPhone(digits string) string {
+	if digits == "" {
+		return ""
+	}
+	return "+" + digits
+}
+
+func localDate(t *time.Time, loc *time.Location) string {
+	if t == nil {
+		return "never"
+	}
+	return t.In(loc).Format("2 Jan 2006")
+}
+
+func memberRow(m *models.Member, loc *time.Location) pages.MemberRow {
+	return pages.MemberRow{
+		URL: memberURL(m.ID), Name: m.Name, CardCode: models.FormatCardCode(m.CardCode),
+		Email: m.Email, Phone: showPhone(m.Phone), LastActivity: localDate(m.LastActivityAt, loc), Blocked: m.Blocked,
+	}
+}
+
+// memberFieldsOf reads a posted enrolment or edit form; an unticked
+// checkbox posts nothing.
+func memberFieldsOf(c echo.Context) pages.MemberFields {
+	return pages.MemberFields{
+		Name: c.FormValue("name"), Email: c.FormValue("email"), Phone: c.FormValue("phone"),
+		Birthday: c.FormValue("birthday"), ReferralCode: c.FormValue("referral_code"),
+		MarketingOptIn: c.FormValue("marketing_opt_in") != "",
+	}
+}
+
+// memberInput hands the form to the model; the structs share their fields.
+func memberInput(f pages.MemberFields) models.MemberInput { return models.MemberInput(f) }
+
+// storedMemberFields is the edit form showing the member as stored.
+func storedMemberFields(m *models.Member) pages.MemberFields {
+	f := pages.MemberFields{Name: m.Name, Email: m.Email, Phone: showPhone(m.Phone), MarketingOptIn: m.MarketingOptIn}
+	if m.Birthday != nil {
+		f.Birthday = *m.Birthday
+	}
+	return f
+}
+
+func refusedMemberForm(f pages.MemberFields, err error) pages.MemberForm {
+	return pages.MemberForm{Fields: f, Errors: models.FieldErrors(err), Message: models.ErrorMessage(err)}
+}
+
+// membersURL is the member list for a search, from a member on (keyset:
+// lower-cased name, then id).
+func membersURL(q, afterName string, afterID int64) string {
+	v := url.Values{}
+	if q != "" {
+		v.Set("q", q)
+	}
+	if afterID != 0 {
+		v.Set("after_name", afterName)
+		v.Set("after_id", strconv.FormatInt(afterID, 10))
+	}
+	if len(v) == 0 {
+		return "/members"
+	}
+	return "/members?" + v.Encode()
+}
+
+func (a *App) membersPage(c echo.Context) error {
+	return a.renderMembers(c, http.StatusOK, pages.MemberForm{})
+}
+
+// renderMembers shows a page of the search in the query string (the first
+// page of everyone without one) and the enrolment form.
+func (a *App) renderMembers(c echo.Context, status int, form pages.MemberForm) error {
+	q := strings.TrimSpace(c.QueryParam("q"))
+	afterName := c.QueryParam("after_name")
+	afterID, _ := strconv.ParseInt(c.QueryParam("after_id"), 10, 64)
+	if afterID < 0 {
+		afterID = 0
+	}
+	found, err := models.SearchMembers(a.tenant(c), models.MemberQuery{
+		Text: q, AfterName: afterName, AfterID: afterID, Limit: membersPageSize + 1,
+	})
+	if err != nil {
+		return err
+	}
+	loc := currentMerchant(c).Location()
+	data := pages.MembersData{Query: q, Form: form}
+	if len(found) > membersPageSize {
+		found = found[:membersPageSize]
+		last := found[len(found)-1]
+		data.NextURL = membersURL(q, strings.ToLower(last.Name), last.ID)
+	}
+	if afterID != 0 {
+		data.FirstURL = membersURL(q, "", 0)
+	}
+	for i := range found {
+		data.Members = append(data.Members, memberRow(&found[i], loc))
+	}
+	return render(c, status, pages.Members(a.shell(c, "Members"), data))
+}
+
+func (a *App) enrolMember(c echo.Context) error {
+	fields := memberFieldsOf(c)
+	m, err := models.EnrolMember(a.tenant(c), actor(c), memberInput(fields), a.now())
+	var to string
+	if err == nil {
+		to = memberURL(m.ID)
+	}
+	return a.answer(c, err, func(status int) error {
+		return a.renderMembers(c, status, refusedMemberForm(fields, err))
+	}, func() string {
+		return fmt.Sprintf("%s is enrolled. Their card code is %s.", m.Name, models.FormatCardCode(m.CardCode))
+	}, to)
+}
+
+func (a *App) memberPage(c echo.Context) error {
+	m, err := a.member(c)
+	if err != nil {
+		return err
+	}
+	return a.renderMember(c, m, memberView{status: http.StatusOK})
+}
+
+func (a *App) updateMember(c echo.Context) error {
+	stored, err := a.member(c)
+	if err != nil {
+		return err
+	}
+	fields := memberFieldsOf(c)
+	fields.ReferralCode = "" // set at enrolment only
+	m, err := models.UpdateMember(a.tenant(c), actor(c), stored.ID, memberInput(fields), a.now())
+	return a.answer(c, err, func(status int) error {
+		return a.renderMember(c, stored, memberView{status: status, form: formEdit, err: err, edit: &fields})
+	}, func() string { return m.Name + "'s details are saved." }, memberURL(stored.ID))
+}
+
+func (a *App) blockMember(c echo.Context) error { return a.setMemberBlocked(c, true) }
+
+func (a *App) unblockMember(c echo.Context) error { return a.setMemberBlocked(c, false) }
+
+func (a *App) setMemberBlocked(c echo.Context, blocked bool) error {
+	stored, err := a.member(c)
+	if err != nil {
+		return err
+	}
+	m, err := models.SetMemberBlocked(a.tenant(c), actor(c), stored.ID, blocked)
+	return a.answer(c, err, func(status int) error {
+		return a.renderMember(c, stored, memberView{status: status, form: formBlock, err: err})
+	}, func() string {
+		if blocked {
+			return m.Name + " is blocked: no earning or redeeming until a manager unblocks them."
+		}
+		return m.Name + " is unblocked."
+	}, memberURL(stored.ID))
+}
+
+// The forms of a member's page, to put a refusal beside the one that was
+// sent.
+const (
+	formEdit    = "edit"
+	formBlock   = "block"
+	formAdjust  = "adjust"
+	formProgram = "program" // a redemption or an action, in one program
+	formVoucher = "voucher"
+	formRefund  = "refund"
+)
+
+// memberView is how to draw a member's page: the status, and after a
+// refused form, which one it was, why, and what was typed.
+type memberView struct {
+	status     int
+	form       string
+	err        error
+	programID  int64 // formProgram
+	purchaseID int64 // formRefund
+	edit       *pages.MemberFields
+	adjust     *pages.AdjustForm
+	refund     string // the amount typed
+	refundKey  string
+}
+
+// renderMember draws a member's page.
+func (a *App) renderMember(c echo.Context, m *models.Member, v memberView) error {
+	data, err := a.memberData(c, m, v)
+	if err != nil {
+		return err
+	}
+	return render(c, v.status, pages.Member(a.shell(c, m.Name), data))
+}
+
+// memberProgram is a program a member's page shows: one they have an
+// account in, or an active one they have not used yet.
+type memberProgram struct {
+	program *models.Program
+	account models.Account // zero without one
+}
+
+// memberData gathers a member's page; a refusal in v goes beside the form
+// it is about, or on top when that form is not on the page.
+func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.MemberData, error) {
+	db, merchant, now := a.tenant(c), currentMerchant(c), a.now()
+	loc, currency := merchant.Location(), merchant.Currency
+	message := ""
+	if v.err != nil {
+		message = models.ErrorMessage(v.err)
+	}
+	data := pages.MemberData{Member: memberHeader(m, loc), CanManage: may(c, models.RoleManager)}
+	if m.ReferredByID != nil {
+		ref, err := models.GetMember(db, *m.ReferredByID)
+		if err != nil {
+			return data, err
+		}
+		data.Member.ReferredBy, data.Member.ReferredByURL = ref.Name, memberURL(ref.ID)
+	}
+
+	programs, err := models.ListPrograms(db)
+	if err != nil {
+		return data, err
+	}
+	accounts, err := models.ListAccounts(db, m.ID)
+	if err != nil {
+		return data, err
+	}
+	byProgram := make(map[int64]*models.Program, len(programs))
+	for i := range programs {
+		byProgram[programs[i].ID] = &programs[i]
+	}
+	accountOf := make(map[int64]models.Account, len(accounts))
+	accountIDs := make([]int64, 0, len(accounts))
+	for _, acc := range accounts {
+		accountOf[acc.ProgramID] = acc
+		accountIDs = append(accountIDs, acc.ID)
+	}
+	var shown []memberProgram
+	for i := range programs {
+		p := &programs[i]
+		acc, has := accountOf[p.ID]
+		if has || p.TakesActivity() {
+			shown = append(shown, memberProgram{program: p, account: acc})
+		}
+	}
+	data.MultiProgram = len(shown) > 1
+
+	placed := false // whether the refusal found the form it is about
+	rewardNames := map[int64]string{}
+	for _, mp := range shown {
+		card, names, err := a.programCard(c, db, mp, now)
+		if err != nil {
+			return data, err
+		}
+		for id, name := range names {
+			rewardNames[id] = name
+		}
+		if v.form == formProgram && v.programID == mp.program.ID {
+			card.Message, placed = message, true
+		}
+		data.Programs = append(data.Programs, card)
+	}
+
+	vouchers, err := models.ListVouchers(db, m.ID)
+	if err != nil {
+		return data, err
+	}
+	for i := range vouchers {
+		data.Vouchers = append(data.Vouchers, voucherRow(c, &vouchers[i], byProgram, rewardNames, loc, now))
+	}
+	if v.form == formVoucher {
+		data.VoucherMessage, placed = message, true
+	}
+
+	if err := memberLedger(c, db, m, byProgram, &data); err != nil {
+		return data, err
+	}
+
+	purchases, err := models.ListAccountPurchases(db, accountIDs, recentPurchases)
+	if err != nil {
+		return data, err
+	}
+	for i := range purchases {
+		row := purchaseRow(&purchases[i], byProgram, currency, loc, data.CanManage)
+		if v.form == formRefund && v.purchaseID == row.ID && row.RefundURL != "" {
+			row.Typed, row.Key = v.refund, orNewKey(v.refundKey)
+			row.Error, row.Message, placed = models.FieldErrors(v.err)["amount"], message, true
+		}
+		data.Purchases = append(data.Purchases, row)
+	}
+
+	data.Adjust = adjustChoices(c, shown)
+	if v.form == formAdjust && v.adjust != nil && len(data.Adjust.Programs) > 0 {
+		typed := *v.adjust
+		typed.Programs, typed.Reasons, typed.Hint = data.Adjust.Programs, data.Adjust.Reasons, data.Adjust.Hint
+		typed.Errors, typed.Message, placed = models.FieldErrors(v.err), message, true
+		data.Adjust = typed
+	}
+
+	data.Edit = pages.MemberForm{Fields: storedMemberFields(m)}
+	if v.form == formEdit && v.edit != nil {
+		data.Edit, placed = refusedMemberForm(*v.edit, v.err), true
+	}
+	if v.err != nil && !placed {
+		// A refusal of a form not on the page (a block, a purchase too old
+		// to list, a program no longer shown) goes on top, in full.
+		data.Message = message
+		for _, msg := range models.FieldErrors(v.err) {
+			data.Message += " " + msg
+		}
+	}
+	return data, nil
+}
+
+func memberHeader(m *models.Member, loc *time.Location) pages.MemberHeader {
+	h := pages.MemberHeader{
+		URL: memberURL(m.ID), Name: m.Name, CardCode: models.FormatCardCode(m.CardCode),
+		Email: m.Email, Phone: showPhone(m.Phone), Since: localDate(&m.CreatedAt, loc),
+		LastActivity: localDate(m.LastActivityAt, loc), MarketingOptIn: m.MarketingOptIn, Blocked: m.Blocked,
+	}
+	if m.Birthday != nil {
+		h.Birthday = *m.Birthday
+		if d, err := time.Parse(time.DateOnly, *m.Birthday); err == nil {
+			h.Birthday = d.Format("2 January 2006")
+		}
+	}
+	return h
+}
+
+// programCard is a member's standing in one program, with the names of
+// the program's rewards for the voucher list.
+func (a *App) programCard(c echo.Context, db *gorm.DB, mp memberProgram, now time.Time) (pages.MemberProgram, map[int64]string, error) {
+	p, acc := mp.program, mp.account
+	merchant := currentMerchant(c)
+	loc, currency, today := merchant.Location(), merchant.Currency, a.localToday(c)
+	card := pages.MemberProgram{
+		ID: p.ID, Name: p.Name, Status: string(p.Status), Active: p.TakesActivity(),
+		Balance: units(p, acc.Balance, currency),
+	}
+	ladder, err := models.ListTiers(db, p.ID)
+	if err != nil {
+		return card, nil, err
+	}
+	current := tierOf(ladder, acc.TierID)
+	if len(ladder) > 0 {
+		if err := tierProgress(db, &card, p, &acc, ladder, current, now, loc, currency); err != nil {
+			return card, nil, err
+		}
+	}
+	if acc.ID != 0 {
+		if card.Expiring, err = expiring(db, p, &acc, now, loc, currency); err != nil {
+			return card, nil, err
+		}
+	}
+
+	rewards, err := models.ListRewards(db, p.ID, true)
+	if err != nil {
+		return card, nil, err
+	}
+	names := make(map[int64]string, len(rewards))
+	for i := range rewards {
+		r := &rewards[i]
+		names[r.ID] = r.Name
+		if affordable(r, acc.Balance, ladder, current, today) {
+			card.Rewards = append(card.Rewards, pages.AffordableReward{
+				ID: r.ID, Name: r.Name, Cost: units(p, r.Cost, currency), Gives: rewardGives(r, currency), Key: randomToken(),
+			})
+		}
+	}
+	rules, err := models.ListEarningRules(db, p.ID)
+	if err != nil {
+		return card, nil, err
+	}
+	for _, r := range rules {
+		if r.Kind == models.RuleAction && r.Active {
+			card.Actions = append(card.Actions, pages.ActionButton{
+				ID: r.ID, Name: r.Name, Points: units(p, r.Points, currency), Cap: ruleCapLabels[r.Cap], Key: randomToken(),
+			})
+		}
+	}
+	return card, names, nil
+}
+
+func tierOf(ladder []models.Tier, id *int64) *models.Tier {
+	if id == nil {
+		return nil
+	}
+	for i := range ladder {
+		if ladder[i].ID == *id {
+			return &ladder[i]
+		}
+	}
+	return nil
+}
+
+// tierProgress names the member's tier and how far the next one is, in
+// the program's metric: "120 points to Gold", "45.00 EUR to Gold".
+func tierProgress(db *gorm.DB, card *pages.MemberProgram, p *models.Program, acc *models.Account,
+	ladder []models.Tier, current *models.Tier, now time.Time, loc *time.Location, currency string) error {
+	if current != nil {
+		card.Tier, card.TierColor = current.Name, current.Color
+		if current.Paid {
+			card.Progress = "paid tier"
+			return nil
+		}
+	}
+	var value int64
+	if acc.ID != 0 {
+		var err error
+		if value, err = models.QualifyingValue(db, acc, p, now, loc); err != nil {
+			return err
+		}
+	}
+	var next *models.Tier
+	for i := range ladder { // by rank, paid tiers last
+		t := &ladder[i]
+		if !t.Paid && (current == nil || t.Position > current.Position) && t.Threshold > value {
+			next = t
+			break
+		}
+	}
+	switch {
+	case next != nil:
+		left := next.Threshold - value
+		var amount string
+		switch p.TierMetric {
+		case models.MetricSpend:
+			amount = money(left, currency)
+		case models.MetricVisits:
+			amount = quantity(fmt.Sprint(left), "visits")
+		default:
+			amount = units(p, left, currency)
+		}
+		card.Progress = amount + " to " + next.Name
+		card.ProgressValue, card.ProgressMax = max(value, 0), next.Threshold
+	case current != nil:
+		card.Progress = "top tier"
+	}
+	return nil
+}
+
+// expiring lists what the member loses soon unless they spend it: within
+// the program's reminder period, or expiryHorizonDays without one.
+func expiring(db *gorm.DB, p *models.Program, acc *models.Account, now time.Time, loc *time.Location, currency string) ([]pages.ExpiringRow, error) {
+	days := int(p.ReminderDays)
+	if days <= 0 {
+		days = expiryHorizonDays
+	}
+	until := now.AddDate(0, 0, days)
+	var rows []pages.ExpiringRow
+	switch p.ExpiryPolicy {
+	case models.ExpireAfterEarning:
+		soon, err := models.ExpiringSoon(db, acc.ID, now, until)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range soon {
+			rows = append(rows, pages.ExpiringRow{Amount: units(p, e.Amount, currency), On: e.On.In(loc).Format("2 Jan 2006")})
+		}
+	case models.ExpireInactivity:
+		if acc.Balance > 0 && acc.LastActivityAt != nil {
+			on := acc.LastActivityAt.AddDate(0, int(p.ExpiryMonths), 0)
+			if on.After(now) && on.Before(until) {
+				rows = append(rows, pages.ExpiringRow{
+					Amount: units(p, acc.Balance, currency), On: on.In(loc).Format("2 Jan 2006"),
+					Note: "unless they earn or redeem before",
+				})
+			}
+		}
+	}
+	return rows, nil
+}
+
+// affordable reports whether a member can redeem a reward now: on offer
+// today, in stock, within their balance and tier. The per-member limit is
+// left to the redemption, which says so.
+func affordable(r *models.Reward, balance int64, ladder []models.Tier, current *models.Tier, today string) bool {
+	if !r.ActiveOn(today) || r.Cost > balance || (r.Stock != nil && *r.Stock <= 0) {
+		return false
+	}
+	need := tierOf(ladder, r.MinTierID)
+	return need == nil || (current != nil && (current.Paid || current.Position >= need.Position))
+}
+
+var voucherStatusWords = map[models.VoucherStatus]string{
+	models.VoucherIssued: "issued", models.VoucherUsed: "used", models.VoucherCancelled: "cancelled",
+}
+
+func voucherRow(c echo.Context, v *models.Voucher, programs map[int64]*models.Program, rewards map[int64]string, loc *time.Location, now time.Time) pages.VoucherRow {
+	row := pages.VoucherRow{
+		ID: v.ID, Code: models.FormatCardCode(v.Code), Reward: rewards[v.RewardID],
+		Status: voucherStatusWords[v.Status], Issued: localDate(&v.CreatedAt, loc), ClosedBy: v.ClosedBy,
+		Expires: "—",
+	}
+	if p := programs[v.ProgramID]; p != nil {
+		row.Program = p.Name
+	}
+	if v.ExpiresAt != nil && v.Status == models.VoucherIssued {
+		row.Expires = localDate(v.ExpiresAt, loc)
+	}
+	if v.Status == models.VoucherIssued {
+		if v.Expired(now) {
+			row.Status = "expired"
+		} else {
+			row.UseURL = voucherURL(v.ID) + "/use"
+		}
+		if may(c, models.RoleManager) {
+			row.CancelURL = voucherURL(v.ID) + "/cancel"
+		}
+	}
+	return row
+}
+
+func voucherURL(id int64) string { return fmt.Sprintf("/vouchers/%d", id) }
+
+func purchaseURL(id int64) string { return fmt.Sprintf("/purchases/%d", id) }
+
+func purchaseRow(pur *models.Purchase, programs map[int64]*models.Program, currency string, loc *time.Location, canRefund bool) pages.PurchaseRow {
+	row := pages.PurchaseRow{
+		ID: pur.ID, When: pur.OccurredAt.In(loc).Format("2 Jan 2006 15:04"),
+		Amount: money(pur.AmountMinor, currency), OrderRef: pur.OrderRef,
+	}
+	if p := programs[pur.ProgramID]; p != nil {
+		row.Program = p.Name
+		row.Earned = units(p, pur.Earned, currency)
+		if pur.ClawedBack > 0 {
+			row.Earned += " (" + units(p, pur.ClawedBack, currency) + " back)"
+		}
+	}
+	if pur.RefundedMinor > 0 {
+		row.Refunded = money(pur.RefundedMinor, currency)
+	}
+	if left := pur.AmountMinor - pur.RefundedMinor; canRefund && left > 0 {
+		row.RefundURL, row.Key = purchaseURL(pur.ID)+"/refund", randomToken()
+		row.Left, row.Currency = models.FormatMoney(left, currency), currency
+	}
+	return row
+}
+
+// orNewKey keeps the idempotency key a refused form was sent with, so
+// sending it again after a correction still counts once.
+func orNewKey(k string) string {
+	if strings.TrimSpace(k) == "" {
+		return randomToken()
+	}
+	return k
+}
+
+var entryKindWords = map[models.EntryKind]string{
+	models.KindPurchaseEarn: "Purchase", models.KindRuleEarn: "Bonus", models.KindCampaignBonus: "Campaign bonus",
+	models.KindManualCredit: "Manual credit", models.KindManualDebit: "Manual debit",
+	models.KindRedemption: "Redemption", models.KindRedemptionCancel: "Redemption cancelled",
+	models.KindRefundClawback: "Refund", models.KindExpiry: "Expiry",
+	models.KindOpeningBalance: "Opening balance", models.KindRecognition: "Recognition",
+}
+
+// memberLedger fills a page of the member's history, newest first, from
+// ?before= on.
+func memberLedger(c echo.Context, db *gorm.DB, m *models.Member, programs map[int64]*models.Program, data *pages.MemberData) error {
+	merchant := currentMerchant(c)
+	loc, currency := merchant.Location(), merchant.Currency
+	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
+	if before < 0 {
+		before = 0
+	}
+	entries, err := models.ListEntries(db, m.ID, before, ledgerPageSize+1)
+	if err != nil {
+		return err
+	}
+	if len(entries) > ledgerPageSize {
+		entries = entries[:ledgerPageSize]
+		data.OlderURL = fmt.Sprintf("%s?before=%d#history", memberURL(m.ID), entries[len(entries)-1].ID)
+	}
+	if before != 0 {
+		data.NewestURL = memberURL(m.ID) + "#history"
+	}
+	for i := range entries {
+		e := &entries[i]
+		row := pages.EntryRow{
+			When: e.CreatedAt.In(loc).Format("2 Jan 2006 15:04"), Kind: entryKindWords[e.Kind],
+			Credit: e.Amount >= 0, Actor: e.ActorName, Reason: e.Reason, Note: e.Note,
+			Amount: fmt.Sprintf("%+d", e.Amount), BalanceAfter: fmt.Sprint(e.BalanceAfter),
+		}
+		if row.Kind == "" {
+			row.Kind = string(e.Kind)
+		}
+		if row.Reason == row.Kind {
+			row.Reason = "" // a purchase's reason is "Purchase": say it once
+		}
+		if p := programs[e.ProgramID]; p != nil {
+			row.Program = p.Name
+			row.Amount = signed(p, e.Amount, currency)
+			row.BalanceAfter = units(p, e.BalanceAfter, currency)
+		}
+		data.Entries = append(data.Entries, row)
+	}
+	return nil
+}
+
+// signed writes a change of balance with its sign: "+120 points", "−50
+// points".
+func signed(p *models.Program, n int64, currency string) string {
+	if n < 0 {
+		return "−" + units(p, -n, currency)
+	}
+	return "+" + units(p, n, currency)
+}
+
+// adjustChoices is the empty adjustment form: the programs that take
+// activity, the reasons, and the signed-in role's limit.
+func adjustChoices(c echo.Context, shown []memberProgram) pages.AdjustForm {
+	f := pages.AdjustForm{Key: randomToken()}
+	cashback := false
+	for _, mp := range shown {
+		if mp.program.TakesActivity() {
+			f.Programs = append(f.Programs, components.Option{Value: strconv.FormatInt(mp.program.ID, 10), Label: mp.program.Name})
+			cashback = cashback || mp.program.Type == models.ProgramCashback
+		}
+	}
+	if len(f.Programs) > 0 {
+		f.ProgramID = f.Programs[0].Value
+	}
+	f.Reasons = []components.Option{{Value: "", Label: "Choose…"}}
+	for _, r := range models.AdjustReasons {
+		f.Reasons = append(f.Reasons, components.Option{Value: r, Label: r})
+	}
+	role := currentUser(c).Role
+	f.Hint = "Positive to credit, negative to debit, like 50 or -20."
+	if limit, limited := currentMerchant(c).AdjustLimit(role); limited {
+		f.Hint += fmt.Sprintf(" As %s you may adjust by up to %d at a time.", role, limit)
+	} else {
+		f.Hint += " Owners have no limit."
+	}
+	if cashback {
+		f.Hint += " Credit counts in minor units: 500 is " + money(500, currentMerchant(c).Currency) + "."
+	}
+	return f
+}

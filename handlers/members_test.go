@@ -1,0 +1,291 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/regularshq/regulars/models"
+)
+
+// Helpers for the tests of the member pages.
+
+func memberPath(id int64, action ...string) string {
+	p := fmt.Sprintf("/members/%d", id)
+	for _, a := range action {
+		p += "/" + a
+	}
+	return p
+}
+
+func enrolForm(name, email, phone string) url.Values {
+	return url.Values{"name": {name}, "email": {email}, "phone": {phone}}
+}
+
+// enrol enrols a member through the form and returns their id.
+func (app *testApp) enrol(c *client, form url.Values) int64 {
+	app.t.Helper()
+	r := c.post("/members", form)
+	expectRedirect(app.t, r, "/members/")
+	var id int64
+	if _, err := fmt.Sscanf(r.location(), "/members/%d", &id); err != nil {
+		app.t.Fatalf("new member location %q: %v", r.location(), err)
+	}
+	return id
+}
+
+func (app *testApp) member(id int64) models.Member {
+	app.t.Helper()
+	var m models.Member
+	if err := models.CrossTenant(app.db).Take(&m, id).Error; err != nil {
+		app.t.Fatal(err)
+	}
+	return m
+}
+
+// memberNames is the names in the member list of a page, in order.
+func memberNames(r *response) []string {
+	var names []string
+	r.doc.Find(`[data-testid="member-link"]`).Each(func(_ int, s *goquery.Selection) {
+		names = append(names, strings.TrimSpace(s.Text()))
+	})
+	return names
+}
+
+func TestEnrolMemberValidation(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		app.enrol(s.staff, enrolForm("Ada Lovelace", "ada@example.com", "+44 20 7946 0000"))
+		before := app.snapshot()
+		future := time.Now().AddDate(0, 1, 0).Format(time.DateOnly)
+		cases := []struct {
+			form  url.Values
+			field string
+			want  string
+		}{
+			{enrolForm("", "bea@example.com", ""), "name", "Enter the member's name."},
+			{enrolForm("Bea", "not an email", ""), "email", "like name@example.com"},
+			{enrolForm("Bea", "", "06 12 34 56 78"), "phone", "country code"},
+			{withFields(enrolForm("Bea", "", ""), "birthday", future), "birthday", "past date"},
+			{withFields(enrolForm("Bea", "", ""), "referral_code", "ZZZZ-ZZZZ"), "referral_code", "No member has this card code."},
+			{enrolForm("Bea", "ADA@example.com", ""), "email", "Another member has this email address."},
+			{enrolForm("Bea", "", "0044 20 7946 0000"), "phone", "Another member has this phone number."},
+		}
+		for _, tc := range cases {
+			tc.form.Set("marketing_opt_in", "on")
+			r := s.staff.post("/members", tc.form)
+			expectRefused(t, r, http.StatusUnprocessableEntity, tc.field, tc.form)
+			if msg := r.text(`[data-testid="error-` + tc.field + `"]`); !strings.Contains(msg, tc.want) {
+				t.Errorf("%v: %s message %q, want %q", tc.form, tc.field, msg, tc.want)
+			}
+			for _, f := range []string{"email", "phone", "birthday", "referral_code"} {
+				if got := inputValue(r, f); got != tc.form.Get(f) {
+					t.Errorf("%v: %s not kept: %q", tc.form, f, got)
+				}
+			}
+			if !r.has(`#f-marketing_opt_in[checked]`) {
+				t.Errorf("%v: marketing opt-in not kept", tc.form)
+			}
+			if r.has(`#f-q[autofocus]`) {
+				t.Errorf("%v: the search box takes the focus from the refused form", tc.form)
+			}
+		}
+		if after := app.snapshot(); !equalState(before, after) {
+			t.Fatal("refused enrolments wrote")
+		}
+	})
+}
+
+// equalState compares two snapshots: a refused form leaves them equal.
+func equalState(a, b state) bool { return reflect.DeepEqual(a, b) }
+
+func TestEnrolMember(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		// A sign-up bonus greets every new member of the program.
+		db := models.ForMerchant(app.db, s.acct.merchantID)
+		in := s.coffee.FormInput("EUR")
+		in.SignUpBonus = "25"
+		if _, err := models.UpdateProgram(db, models.Actor{Name: "fixture"}, s.coffee.ID, in); err != nil {
+			t.Fatal(err)
+		}
+
+		form := enrolForm("  Ada Lovelace ", "Ada@Example.com", "+44 20 7946 0000")
+		form.Set("birthday", "1990-05-17")
+		form.Set("marketing_opt_in", "on")
+		id := app.enrol(s.staff, form)
+		m := app.member(id)
+		if m.Name != "Ada Lovelace" || m.Email != "ada@example.com" || m.Phone != "442079460000" || !m.MarketingOptIn ||
+			m.Birthday == nil || *m.Birthday != "1990-05-17" || len(m.CardCode) != 8 {
+			t.Fatalf("stored %+v", m)
+		}
+		code := models.FormatCardCode(m.CardCode)
+		r := expectFlash(t, s.staff, memberPath(id), "Ada Lovelace is enrolled. Their card code is "+code+".")
+		if got := r.text(`[data-testid="card-code"]`); got != code {
+			t.Errorf("card code %q, want %q", got, code)
+		}
+		if got := r.text(`[data-testid="member-phone"]`); got != "+442079460000" {
+			t.Errorf("phone %q", got)
+		}
+		if got := rowTexts(r, `[data-testid="member-program"] [data-testid="balance"]`); strings.Join(got, ",") != "25 points,0 points" {
+			t.Errorf("balances %v, want the bonus in Coffee Club and nothing in Tea Club", got)
+		}
+
+		// A friend enrols with Ada's card code as referral; a member with
+		// Ada's own email cannot refer themselves, whatever the case.
+		friend := enrolForm("Bea Friend", "bea@example.com", "")
+		friend.Set("referral_code", strings.ToLower(code))
+		beaID := app.enrol(s.staff, friend)
+		if bea := app.member(beaID); bea.ReferredByID == nil || *bea.ReferredByID != id {
+			t.Fatalf("referrer %v, want %d", bea.ReferredByID, id)
+		}
+		page := s.staff.get(memberPath(beaID))
+		if got := page.text(`[data-testid="member-contact"] a`); got != "Ada Lovelace" {
+			t.Errorf("referred by %q", got)
+		}
+		before := app.snapshot()
+		self := enrolForm("Ada Again", "ADA@example.com", "")
+		self.Set("referral_code", code)
+		r = s.staff.post("/members", self)
+		expectRefused(t, r, http.StatusUnprocessableEntity, "referral_code", self)
+		if msg := r.text(`[data-testid="error-referral_code"]`); msg != "A member cannot refer themselves." {
+			t.Errorf("self-referral message %q", msg)
+		}
+		if !equalState(before, app.snapshot()) {
+			t.Fatal("refused self-referral wrote")
+		}
+	})
+}
+
+func TestSearchMembers(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		ada := app.enrol(s.staff, enrolForm("Ada Lovelace", "ada@example.com", "+44 20 7946 0000"))
+		app.enrol(s.staff, enrolForm("Adam Smith", "adam@example.org", "+33 6 12 34 56 78"))
+		app.enrol(s.staff, enrolForm("Grace Hopper", "grace@example.com", ""))
+		code := app.member(ada).CardCode
+
+		search := func(q string) []string {
+			t.Helper()
+			r := s.staff.get("/members?q=" + url.QueryEscape(q))
+			expectStatus(t, r, http.StatusOK)
+			if v, _ := r.doc.Find("#f-q").Attr("value"); v != strings.TrimSpace(q) {
+				t.Errorf("search %q not kept: %q", q, v)
+			}
+			return memberNames(r)
+		}
+		for q, want := range map[string]string{
+			"ada":                           "Ada Lovelace,Adam Smith",
+			"ADA L":                         "Ada Lovelace",
+			"grace@":                        "Grace Hopper",
+			"+33 6 12":                      "Adam Smith",
+			"0044 20":                       "Ada Lovelace",
+			strings.ToLower(code[:4]):       "Ada Lovelace",
+			models.FormatCardCode(code)[:6]: "Ada Lovelace",
+			"nobody":                        "",
+		} {
+			if got := strings.Join(search(q), ","); !strings.Contains(got, want) || (want == "" && got != "") {
+				t.Errorf("search %q found %q, want %q", q, got, want)
+			}
+		}
+		r := s.staff.get("/members?q=nobody")
+		if !strings.Contains(r.text(`[data-testid="members-empty"]`), "No member matches") {
+			t.Errorf("no empty message: %q", r.text(`[data-testid="members-empty"]`))
+		}
+		r = s.staff.get("/members")
+		if got := rowTexts(r, `[data-testid="member-row"]`); len(got) != 3 || !strings.HasPrefix(got[0], "Ada Lovelace "+models.FormatCardCode(code)+" ada@example.com +442079460000") {
+			t.Errorf("member rows %q", got)
+		}
+		if !r.has(`#f-q[autofocus]`) {
+			t.Error("the search box does not take the focus")
+		}
+	})
+}
+
+func TestMembersPaging(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		db := models.ForMerchant(app.db, s.acct.merchantID)
+		for i := range 27 {
+			if _, err := models.EnrolMember(db, models.Actor{}, models.MemberInput{Name: fmt.Sprintf("Member %02d", i)}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := s.staff.get("/members?q=member")
+		names := memberNames(r)
+		if len(names) != 25 || names[0] != "Member 00" || names[24] != "Member 24" {
+			t.Fatalf("first page %v", names)
+		}
+		next, ok := r.doc.Find(`[data-testid="members-next"]`).Attr("href")
+		if !ok || !strings.Contains(next, "after_id=") || !strings.Contains(next, "q=member") {
+			t.Fatalf("next page link %q", next)
+		}
+		r = s.staff.get(next)
+		if names := memberNames(r); strings.Join(names, ",") != "Member 25,Member 26" {
+			t.Fatalf("second page %v", names)
+		}
+		if r.has(`[data-testid="members-next"]`) || !r.has(`[data-testid="members-first"]`) {
+			t.Error("the last page links onwards, or not back to the first")
+		}
+	})
+}
+
+func TestUpdateMember(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		app.enrol(s.staff, enrolForm("Ada Lovelace", "ada@example.com", ""))
+		id := app.enrol(s.staff, enrolForm("Grace Hopper", "grace@example.com", ""))
+
+		// The edit form shows the member as stored.
+		page := s.staff.get(memberPath(id))
+		if got := inputValue(page, "email"); got != "grace@example.com" {
+			t.Fatalf("edit form email %q", got)
+		}
+		form := url.Values{"name": {"Grace B. Hopper"}, "email": {"ada@example.com"}, "phone": {"+1 212 555 0100"}}
+		before := app.snapshot()
+		r := s.staff.post(memberPath(id), form)
+		expectRefused(t, r, http.StatusUnprocessableEntity, "email", form)
+		if got := inputValue(r, "phone"); got != "+1 212 555 0100" {
+			t.Errorf("phone not kept: %q", got)
+		}
+		if !equalState(before, app.snapshot()) {
+			t.Fatal("refused edit wrote")
+		}
+		form.Set("email", "grace@navy.example")
+		expectRedirect(t, s.staff.post(memberPath(id), form), memberPath(id))
+		expectFlash(t, s.staff, memberPath(id), "Grace B. Hopper's details are saved.")
+		if m := app.member(id); m.Name != "Grace B. Hopper" || m.Email != "grace@navy.example" || m.Phone != "12125550100" {
+			t.Fatalf("stored %+v", m)
+		}
+	})
+}
+
+func TestBlockMember(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		id := app.enrol(s.staff, enrolForm("Ada Lovelace", "ada@example.com", ""))
+		if page := s.staff.get(memberPath(id)); page.has(`[data-testid="block-member"]`) {
+			t.Error("staff are offered Block")
+		}
+		expectStatus(t, s.staff.post(memberPath(id, "block"), nil), http.StatusForbidden)
+
+		expectRedirect(t, s.manager.post(memberPath(id, "block"), nil), memberPath(id))
+		page := expectFlash(t, s.manager, memberPath(id), "Ada Lovelace is blocked")
+		if !page.has(`[data-testid="member-blocked"]`) || !page.has(`[data-testid="unblock-member"]`) || page.has(`[data-testid="redeem"]`) {
+			t.Error("a blocked member's page shows no badge, no Unblock, or still offers to redeem")
+		}
+		if r := s.staff.get("/members?q=ada"); !r.has(`[data-testid="member-row"] [data-testid="member-blocked"]`) {
+			t.Error("the list shows no blocked badge")
+		}
+		expectRedirect(t, s.manager.post(memberPath(id, "unblock"), nil), memberPath(id))
+		if app.member(id).Blocked {
+			t.Fatal("still blocked")
+		}
+	})
+}

@@ -1,0 +1,42 @@
+package pages
+
+import "github.com/regularshq/regulars/views/components"
+
+// MemberRow is one member in the list.
+type MemberRow struct {
+	URL          string
+	Name         string
+	CardCode     string // formatted, like K7P2-9XQM
+	Email        string
+	Phone        string
+	LastActivity string // a local date, or "never"
+	Blocked      bool
+}
+
+// MemberFields is an enrolment or edit form as typed. Its fields match the
+// model's input field for field, so handlers convert between the two
+// directly.
+type MemberFields struct {
+	Name, Email, Phone, Birthday, ReferralCode string
+	MarketingOptIn                             bool
+}
+
+// MemberForm is a member form's input and messages.
+type MemberForm struct {
+	Fields  MemberFields
+	Errors  components.Errors
+	Message string
+}
+
+// MembersData is the member list: the search, a page of results and the
+// enrolment form.
+type MembersData struct {
+	Query    string
+	Members  []MemberRow
+	NextURL  string // the next page, when there is one
+	FirstURL string // back to the first page, when not on it
+	Form     MemberForm
+}
+
+// phoneHint shows the one format every number is accepted in.
+const phoneHint = "With the country code, like +33 6 12 34 56 78."
