@@ -28,12 +28,21 @@ func RunDaily(db *gorm.DB, now time.Time) (DailyReport, error) {
 	if err := CrossTenant(db).Order("id").Find(&merchants).Error; err != nil {
 		return rep, fmt.Errorf("daily: merchants: %w", err)
 	}
+	// Advisory locks are database-wide: the key names the schema too, so
+	// installations sharing a database in schemas of their own do not
+	// skip each other's merchants.
+	var schema string
+	if DialectOf(db) == Postgres {
+		if err := db.Raw("SELECT current_schema()").Scan(&schema).Error; err != nil {
+			return rep, fmt.Errorf("daily: schema: %w", err)
+		}
+	}
 	for i := range merchants {
 		m := &merchants[i]
 		got := false
 		err := ForMerchant(db, m.ID).Transaction(func(tx *gorm.DB) error {
 			if DialectOf(tx) == Postgres {
-				if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", advisoryKey("daily", m.ID)).Scan(&got).Error; err != nil {
+				if err := tx.Raw("SELECT pg_try_advisory_xact_lock(?)", advisoryKey(schema+":daily", m.ID)).Scan(&got).Error; err != nil {
 					return fmt.Errorf("daily: lock: %w", err)
 				}
 				if !got {

@@ -171,13 +171,14 @@ func TestExpiryFirstInFirstOut(t *testing.T) {
 		}, 0},
 	}
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
-		// One database, a merchant per case: the daily job runs over every
-		// merchant, so earlier cases are only ever run again, never disturbed
-		// before their checks.
+		// One database, one merchant, a program per case: the daily job runs
+		// over every active program, so a case's program is archived once it
+		// is checked, and later cases never disturb it.
+		shop := newShop(t, db, "expiry@example.com")
 		for i, c := range cases {
-			in := pointsInput("Points")
+			in := pointsInput(fmt.Sprintf("Points %d", i))
 			setPolicy(&in, c.policy)
-			s := newLoyal(t, db, fmt.Sprintf("expiry%d@example.com", i), in)
+			s := loyal{shop: shop, p: createProgram(t, shop.db, in)}
 			ann := enrol(t, s.db, models.MemberInput{Name: "Ann"}, on(2025, 1, 1))
 			var vouchers []*models.Voucher
 			var purchases []*models.PurchaseResult
@@ -188,7 +189,7 @@ func TestExpiryFirstInFirstOut(t *testing.T) {
 				case "earn":
 					grant(t, s.db, s.p.ID, ann.ID, st.amount, st.at)
 				case "buy":
-					purchases = append(purchases, buy(t, s.db, s.p.ID, ann.ID, fmt.Sprint(st.amount), fmt.Sprintf("buy-%d", j), st.at))
+					purchases = append(purchases, buy(t, s.db, s.p.ID, ann.ID, fmt.Sprint(st.amount), fmt.Sprintf("buy-%d-%d", i, j), st.at))
 				case "spend":
 					grant(t, s.db, s.p.ID, ann.ID, -st.amount, st.at)
 				case "redeem":
@@ -208,7 +209,7 @@ func TestExpiryFirstInFirstOut(t *testing.T) {
 					}
 				case "refund":
 					p := purchases[st.ref].Purchase
-					if _, err := models.RefundPurchase(s.db, testActor, p.ID, models.FormatMoney(p.AmountMinor, "EUR"), fmt.Sprintf("refund-%d", j), st.at); err != nil {
+					if _, err := models.RefundPurchase(s.db, testActor, p.ID, models.FormatMoney(p.AmountMinor, "EUR"), fmt.Sprintf("refund-%d-%d", i, j), st.at); err != nil {
 						t.Fatalf("%s: %v", where, err)
 					}
 				case "policy":

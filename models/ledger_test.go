@@ -1035,10 +1035,13 @@ func TestTierDowngrade(t *testing.T) {
 		}},
 	}
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		// A program per case, archived once checked, so later daily runs
+		// leave it alone.
+		shop := newShop(t, db, "down@example.com")
 		for i, c := range cases {
-			in := pointsInput("Points")
+			in := pointsInput(fmt.Sprintf("Points %d", i))
 			in.TierWindow, in.DowngradePolicy, in.DowngradeGraceDays = c.window, c.policy, c.grace
-			s := newLoyal(t, db, fmt.Sprintf("down%d@example.com", i), in)
+			s := loyal{shop: shop, p: createProgram(t, shop.db, in)}
 			ladder(t, s.db, s.p.ID, []string{"Bronze", "Silver"}, []int{0, 100})
 			ann := enrol(t, s.db, models.MemberInput{Name: "Ann"}, local(2026, 1, 1))
 			bob := enrol(t, s.db, models.MemberInput{Name: "Bob"}, local(2026, 1, 1))
