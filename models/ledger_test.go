@@ -520,6 +520,15 @@ func TestRefundKeyReuseIsRefused(t *testing.T) {
 			t.Errorf("b refunded %d, want 0", got.RefundedMinor)
 		}
 
+		// A full refund retried is told it was recorded, not that nothing is left.
+		if _, err := models.RefundPurchase(s.db, testActor, b.Purchase.ID, "40", "r-full", day0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.RefundPurchase(s.db, testActor, b.Purchase.ID, "40", "r-full", day0); models.ErrorCode(err) != models.ECONFLICT {
+			t.Errorf("full refund retried: err = %v, want a conflict", err)
+		}
+		wantBalance(t, s.db, s.p.ID, ann.ID, 30)
+
 		// Refunds that claw nothing back must not go through twice either.
 		for name, id := range map[string]int64{"earned nothing": tiny.Purchase.ID, "anonymous": anon.Purchase.ID} {
 			if _, err := models.RefundPurchase(s.db, testActor, id, "1", "zero-"+name, day0); err != nil {
@@ -532,7 +541,7 @@ func TestRefundKeyReuseIsRefused(t *testing.T) {
 				t.Errorf("%s: refunded %d after a retried refund of 1.00, want 100", name, got.RefundedMinor)
 			}
 		}
-		wantBalance(t, s.db, s.p.ID, ann.ID, 70)
+		wantBalance(t, s.db, s.p.ID, ann.ID, 30)
 
 		// The largest purchase the form accepts refunds without
 		// overflowing: earned times refunded is beyond 64 bits.

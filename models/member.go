@@ -277,10 +277,17 @@ func SearchMembers(db *gorm.DB, q MemberQuery) ([]Member, error) {
 		q.Limit = 25
 	}
 	text := strings.TrimSpace(q.Text)
+	// Byte order on both databases: SQLite compares text that way, and on
+	// PostgreSQL the "C" collation lets one index serve both the prefix
+	// match and the order, so a page stops after its 25 rows.
+	nameKey := "lower(name)"
+	if DialectOf(db) == Postgres {
+		nameKey = `lower(name) COLLATE "C"`
+	}
 	base := func() *gorm.DB {
-		s := db.Model(&Member{}).Order("lower(name), id").Limit(q.Limit)
+		s := db.Model(&Member{}).Order(nameKey + ", id").Limit(q.Limit)
 		if q.AfterID != 0 {
-			s = s.Where("(lower(name) > ? OR (lower(name) = ? AND id > ?))", q.AfterName, q.AfterName, q.AfterID)
+			s = s.Where("("+nameKey+" > ? OR ("+nameKey+" = ? AND id > ?))", q.AfterName, q.AfterName, q.AfterID)
 		}
 		return s
 	}
@@ -291,7 +298,7 @@ func SearchMembers(db *gorm.DB, q MemberQuery) ([]Member, error) {
 		}
 		return ms, nil
 	}
-	prefixes := map[string]string{"lower(name)": strings.ToLower(text)}
+	prefixes := map[string]string{nameKey: strings.ToLower(text)}
 	if strings.Contains(text, "@") {
 		prefixes["email"] = strings.ToLower(text)
 	}

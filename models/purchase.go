@@ -401,6 +401,15 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 		if pur, err = GetPurchase(tx.Clauses(clause.Locking{Strength: "UPDATE"}), purchaseID); err != nil {
 			return err
 		}
+		// A retry is told it was recorded, even when what is left to
+		// refund no longer allows its amount (a full refund retried).
+		var used int64
+		if err := tx.Model(&Refund{}).Where("idempotency_key = ?", strings.TrimSpace(idempotencyKey)).Count(&used).Error; err != nil {
+			return fmt.Errorf("refund: check key: %w", err)
+		}
+		if used > 0 {
+			return Errorf(ECONFLICT, "This refund was already recorded.")
+		}
 		v := Validation{}
 		refund := moneyField(v, "amount", amount, m.Currency, maxMoneyMinor)
 		left := pur.AmountMinor - pur.RefundedMinor

@@ -172,12 +172,17 @@ func BenchmarkScalePurchaseThroughput(b *testing.B) {
 			}, time.Now())
 			return err
 		})
-		raw := throughput(func(member, n int64) error {
+		same := throughput(func(member, n int64) error {
+			return rawPurchaseSameSQL(sqlDB, s.merchantID, s.programID, member, fmt.Sprintf("same-%d-%d", run, n))
+		})
+		minimal := throughput(func(member, n int64) error {
 			return rawPurchase(sqlDB, s.merchantID, s.programID, member, fmt.Sprintf("raw-%d-%d", run, n))
 		})
 		b.ReportMetric(model, "model-purchases/s")
-		b.ReportMetric(raw, "raw-purchases/s")
-		b.ReportMetric(model/raw, "model/raw")
+		b.ReportMetric(same, "raw-same-sql-purchases/s")
+		b.ReportMetric(model/same, "model/raw-same-sql")
+		b.ReportMetric(minimal, "raw-minimal-purchases/s")
+		b.ReportMetric(model/minimal, "model/raw-minimal")
 	}
 }
 
@@ -219,6 +224,86 @@ func rawPurchase(db *sql.DB, merchantID, programID, memberID int64, key string) 
 		return err
 	}
 	if _, err := tx.Exec(`UPDATE purchases SET member_id = $1, account_id = $2, earned = 4 WHERE id = $3`, memberID, accountID, purchaseID); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// rawPurchaseSameSQL sends, by hand, the statements the model sends for
+// one purchase: the target compares the model with its own SQL run raw.
+func rawPurchaseSameSQL(db *sql.DB, merchantID, programID, memberID int64, key string) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	now := time.Now().UTC()
+	var currency, zone string
+	if err := tx.QueryRow(`SELECT currency, time_zone FROM merchants WHERE id = $1 LIMIT 1`, merchantID).Scan(&currency, &zone); err != nil {
+		return err
+	}
+	var rate int64
+	if err := tx.QueryRow(`SELECT earn_rate_hundredths FROM programs WHERE merchant_id = $1 AND id = $2 LIMIT 1`, merchantID, programID).Scan(&rate); err != nil {
+		return err
+	}
+	var purchaseID int64
+	if err := tx.QueryRow(`INSERT INTO purchases (merchant_id, program_id, amount_minor, refunded_minor, earned, clawed_back, order_ref, channel,
+		occurred_at, idempotency_key, actor_name, created_at, updated_at)
+		VALUES ($1, $2, 450, 0, 0, 0, '', 'in_store', $3, $4, 'bench', $3, $3) ON CONFLICT DO NOTHING RETURNING id`,
+		merchantID, programID, now, key).Scan(&purchaseID); err != nil {
+		return err
+	}
+	var blocked bool
+	if err := tx.QueryRow(`SELECT blocked FROM members WHERE merchant_id = $1 AND id = $2 LIMIT 1`, merchantID, memberID).Scan(&blocked); err != nil {
+		return err
+	}
+	var accountID, balance, lifetime int64
+	var tierID sql.NullInt64
+	if err := tx.QueryRow(`SELECT id, balance, lifetime_earned, tier_id FROM accounts WHERE merchant_id = $1 AND program_id = $2 AND member_id = $3 LIMIT 1 FOR UPDATE`,
+		merchantID, programID, memberID).Scan(&accountID, &balance, &lifetime, &tierID); err != nil {
+		return err
+	}
+	var multiplier int64 = 1000
+	if tierID.Valid {
+		if err := tx.QueryRow(`SELECT earn_multiplier_milli FROM tiers WHERE merchant_id = $1 AND program_id = $2 AND id = $3 LIMIT 1`,
+			merchantID, programID, tierID.Int64).Scan(&multiplier); err != nil {
+			return err
+		}
+	}
+	rows, err := tx.Query(`SELECT id FROM campaigns WHERE merchant_id = $1 AND program_id = $2 AND starts_on <= $3 AND ends_on >= $3`,
+		merchantID, programID, now.Format("2006-01-02"))
+	if err != nil {
+		return err
+	}
+	rows.Close()
+	earned := 450 * rate * multiplier / (100 * 100 * 1000)
+	balance, lifetime = balance+earned, lifetime+earned
+	if _, err := tx.Exec(`INSERT INTO ledger_entries (merchant_id, program_id, account_id, member_id, kind, amount, balance_after,
+		actor_name, reason, note, purchase_id, idempotency_key, created_at)
+		VALUES ($1, $2, $3, $4, 'purchase_earn', $5, $6, 'bench', 'Purchase', '', $7, $8, $9)`,
+		merchantID, programID, accountID, memberID, earned, balance, purchaseID, "purchase:"+key, now); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`UPDATE accounts SET balance = $1, lifetime_earned = $2, last_activity_at = $3, updated_at = $3 WHERE merchant_id = $4 AND id = $5`,
+		balance, lifetime, now, merchantID, accountID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`UPDATE members SET last_activity_at = $1, updated_at = $1 WHERE merchant_id = $2 AND id = $3`, now, merchantID, memberID); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`UPDATE purchases SET member_id = $1, account_id = $2, earned = $3, updated_at = $4 WHERE merchant_id = $5 AND id = $6`,
+		memberID, accountID, earned, now, merchantID, purchaseID); err != nil {
+		return err
+	}
+	tiers, err := tx.Query(`SELECT id, position, threshold FROM tiers WHERE merchant_id = $1 AND program_id = $2 ORDER BY paid, position, id`, merchantID, programID)
+	if err != nil {
+		return err
+	}
+	tiers.Close()
+	var value int64
+	if err := tx.QueryRow(`SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE merchant_id = $1 AND account_id = $2 AND created_at >= $3
+		AND kind IN ('purchase_earn','rule_earn','campaign_bonus','manual_credit','opening_balance','recognition')`,
+		merchantID, accountID, now.AddDate(-1, 0, 0)).Scan(&value); err != nil {
 		return err
 	}
 	return tx.Commit()

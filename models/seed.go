@@ -122,5 +122,10 @@ func seedStatements(d Dialect) []string {
 			balance = COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = accounts.id), 0),
 			lifetime_earned = COALESCE((SELECT SUM(e.amount) FROM ledger_entries e WHERE e.account_id = accounts.id), 0)
 		WHERE merchant_id = @merchant AND program_id = @program`,
+		// Everyone sits in the tier their points reach, as promotion would
+		// have put them.
+		`UPDATE accounts SET tier_id = (SELECT t.id FROM tiers t WHERE t.program_id = accounts.program_id AND NOT t.paid
+				AND t.threshold <= accounts.lifetime_earned ORDER BY t.position DESC LIMIT 1), tier_since = @now
+		WHERE merchant_id = @merchant AND program_id = @program`,
 	}
 }

@@ -25,8 +25,9 @@ CREATE TABLE members (
 CREATE UNIQUE INDEX members_card_key ON members (merchant_id, card_code);
 CREATE UNIQUE INDEX members_email_key ON members (merchant_id, email) WHERE email <> '';
 CREATE UNIQUE INDEX members_phone_key ON members (merchant_id, phone) WHERE phone <> '';
--- Prefix search: LIKE 'abc%' uses these pattern indexes.
-CREATE INDEX members_name_search_idx ON members (merchant_id, lower(name) text_pattern_ops, id);
+-- Prefix search: LIKE 'abc%' uses these indexes; the name's "C" collation
+-- also gives the list its order, so a page reads only its own rows.
+CREATE INDEX members_name_search_idx ON members (merchant_id, (lower(name) COLLATE "C"), id);
 CREATE INDEX members_email_search_idx ON members (merchant_id, email text_pattern_ops, id);
 CREATE INDEX members_phone_search_idx ON members (merchant_id, phone text_pattern_ops, id);
 CREATE INDEX members_card_search_idx ON members (merchant_id, card_code text_pattern_ops, id);
