@@ -286,6 +286,30 @@ func TestExpiryFirstInFirstOut(t *testing.T) {
 				}
 			}
 		}
+
+		// A birthday treat is nothing the member did: it does not keep an
+		// account alive under an inactivity policy.
+		{
+			in := pointsInput("Birthdays")
+			setPolicy(&in, "inactivity 12")
+			s := loyal{shop: shop, p: createProgram(t, shop.db, in)}
+			createRule(t, s.db, s.p.ID, models.EarningRuleInput{Kind: "birthday", Points: "25", WindowDays: "0", Active: true})
+			bea := enrol(t, s.db, models.MemberInput{Name: "Bea", Birthday: "1990-06-01"}, on(2025, 1, 1))
+			grant(t, s.db, s.p.ID, bea.ID, 100, on(2025, 1, 1))
+			for _, at := range []time.Time{on(2025, 6, 1), on(2025, 12, 31)} {
+				if _, err := models.RunDaily(db, at); err != nil {
+					t.Fatal(err)
+				}
+			}
+			wantBalance(t, s.db, s.p.ID, bea.ID, 125)
+			if _, err := models.RunDaily(db, on(2026, 1, 1)); err != nil {
+				t.Fatal(err)
+			}
+			wantBalance(t, s.db, s.p.ID, bea.ID, 0)
+			if got := reload[models.Member](t, db, bea.ID).LastActivityAt; got == nil || !got.Equal(on(2025, 1, 1)) {
+				t.Errorf("bea's last activity = %v, want the credit of 1 January 2025", got)
+			}
+		}
 		wantSound(t, db)
 	})
 }

@@ -76,6 +76,11 @@ type LedgerEntry struct {
 	CorrectsID     *int64
 	IdempotencyKey *string
 	CreatedAt      time.Time
+
+	// passive marks an entry the member did nothing for (a birthday
+	// treat): like an expiry, it is not activity, so it does not keep an
+	// account alive under an inactivity policy. Not stored.
+	passive bool
 }
 
 // TierChange is one step of an account's tier history.
@@ -129,7 +134,7 @@ func post(tx *gorm.DB, a *Account, e *LedgerEntry, now time.Time) error {
 	if e.Kind.earns() {
 		a.LifetimeEarned += e.Amount
 	}
-	activity := e.Kind != KindExpiry // lapsing is not something the member did
+	activity := e.Kind != KindExpiry && !e.passive // lapsing is not something the member did
 	if activity {
 		a.LastActivityAt = &now
 	}

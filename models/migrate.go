@@ -40,8 +40,17 @@ func newMigrationProvider(db *gorm.DB) (*goose.Provider, error) {
 	gooseDialect := goose.DialectSQLite3
 	if dialect == Postgres {
 		gooseDialect = goose.DialectPostgres
-		// Two instances starting together must not both migrate.
-		locker, err := lock.NewPostgresSessionLocker()
+		// Two instances starting together must not both migrate. The lock
+		// is named after the schema: advisory locks span the database, and
+		// installations in other schemas need not wait for each other.
+		var schema string
+		if err := sqlDB.QueryRow("SELECT current_schema()").Scan(&schema); err != nil {
+			return nil, fmt.Errorf("migrate: schema: %w", err)
+		}
+		locker, err := lock.NewPostgresSessionLocker(
+			lock.WithLockID(advisoryKey(schema+":migrate", 0)),
+			lock.WithLockTimeout(1, 300), // retry every second for five minutes
+		)
 		if err != nil {
 			return nil, fmt.Errorf("migrate: session locker: %w", err)
 		}
