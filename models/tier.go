@@ -252,8 +252,16 @@ func DeleteTier(db *gorm.DB, actor Actor, programID, tierID int64) error {
 	})
 }
 
-// tierInUse refuses to delete a tier that rewards or campaigns name.
+// tierInUse refuses to delete a tier that members are in, or that rewards
+// or campaigns name.
 func tierInUse(tx *gorm.DB, t *Tier) error {
+	var members int64
+	if err := tx.Model(&Account{}).Where("tier_id = ?", t.ID).Count(&members).Error; err != nil {
+		return fmt.Errorf("tier: count members: %w", err)
+	}
+	if members > 0 {
+		return Errorf(ECONFLICT, "%d member(s) are in %s. A tier with members cannot be deleted.", members, t.Name)
+	}
 	var rewards int64
 	if err := tx.Model(&Reward{}).Where("min_tier_id = ?", t.ID).Count(&rewards).Error; err != nil {
 		return fmt.Errorf("tier: count rewards: %w", err)

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -451,6 +452,32 @@ func TestTierConcurrentSamePosition(t *testing.T) {
 			if ok != 1 || refused != 1 || n != 1 {
 				t.Errorf("round %d: %d created, %d refused, %d tiers at rank %d; want 1, 1, 1", round, ok, refused, n, position)
 			}
+		}
+	})
+}
+
+// A tier members are in cannot be deleted: they would be left in a tier
+// that no longer exists.
+func TestTierWithMembersCannotBeDeleted(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		s := newShop(t, db, "owner@tiers-members.example")
+		p := createProgram(t, s.db, pointsInput("Club"))
+		createTier(t, s.db, p.ID, models.TierInput{Name: "Bronze", Position: "1", Threshold: "0"})
+		silver := createTier(t, s.db, p.ID, models.TierInput{Name: "Silver", Position: "2", Threshold: "100"})
+		now := time.Now()
+		m, err := models.EnrolMember(s.db, testActor, models.MemberInput{Name: "Mo"}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.RecordPurchase(s.db, testActor, models.PurchaseInput{ProgramID: p.ID, MemberID: m.ID, Amount: "150", IdempotencyKey: "k"}, now); err != nil {
+			t.Fatal(err)
+		}
+		err = models.DeleteTier(s.db, testActor, p.ID, silver.ID)
+		if models.ErrorCode(err) != models.ECONFLICT || !strings.Contains(models.ErrorMessage(err), "1 member(s) are in Silver") {
+			t.Fatalf("delete a tier with a member: %v", err)
+		}
+		if _, err := models.GetTier(s.db, p.ID, silver.ID); err != nil {
+			t.Fatalf("Silver is gone: %v", err)
 		}
 	})
 }
