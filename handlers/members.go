@@ -353,6 +353,10 @@ func memberHeader(m *models.Member, loc *time.Location) pages.MemberHeader {
 		Email: m.Email, Phone: showPhone(m.Phone), Since: localDate(&m.CreatedAt, loc),
 		LastActivity: localDate(m.LastActivityAt, loc), MarketingOptIn: m.MarketingOptIn, Blocked: m.Blocked,
 	}
+	// The QR holds the bare code, which the till's search takes as typed.
+	if qr, err := components.NewQRCode(m.CardCode); err == nil {
+		h.CardQR = qr
+	}
 	if m.Birthday != nil {
 		h.Birthday = *m.Birthday
 		if d, err := time.Parse(time.DateOnly, *m.Birthday); err == nil {

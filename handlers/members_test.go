@@ -130,6 +130,11 @@ func TestEnrolMember(t *testing.T) {
 		if got := r.text(`[data-testid="card-code"]`); got != code {
 			t.Errorf("card code %q, want %q", got, code)
 		}
+		// The card is also a QR code a scanner can read at the till.
+		if qr := r.doc.Find(`svg[data-testid="qr"]`); qr.AttrOr("aria-label", "") != "QR code of "+m.CardCode ||
+			!strings.HasPrefix(qr.Find("path").AttrOr("d", ""), "M") || qr.AttrOr("viewBox", "") != "0 0 29 29" {
+			t.Errorf("QR code: label %q, viewBox %q", qr.AttrOr("aria-label", ""), qr.AttrOr("viewBox", ""))
+		}
 		if got := r.text(`[data-testid="member-phone"]`); got != "+442079460000" {
 			t.Errorf("phone %q", got)
 		}

@@ -7,6 +7,7 @@ type MemberHeader struct {
 	URL            string
 	Name           string
 	CardCode       string // formatted, like K7P2-9XQM
+	CardQR         components.QRCode
 	Email          string
 	Phone          string
 	Birthday       string // a date in words, or empty
