@@ -123,7 +123,7 @@ func (a *App) renderMembers(c echo.Context, status int, form pages.MemberForm) e
 		return err
 	}
 	loc := currentMerchant(c).Location()
-	data := pages.MembersData{Query: q, Form: form}
+	data := pages.MembersData{Query: q, Form: form, CSVURL: "/members/export?" + url.Values{"q": {q}}.Encode()}
 	if len(found) > membersPageSize {
 		found = found[:membersPageSize]
 		last := found[len(found)-1]

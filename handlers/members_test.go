@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -291,6 +292,46 @@ func TestBlockMember(t *testing.T) {
 		expectRedirect(t, s.manager.post(memberPath(id, "unblock"), nil), memberPath(id))
 		if app.member(id).Blocked {
 			t.Fatal("still blocked")
+		}
+	})
+}
+
+// The export is the searched list as CSV, and a name that a spreadsheet
+// would run as a formula stays text.
+func TestExportMembers(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		app.enrol(s.staff, enrolForm("=HYPERLINK(\"http://evil\")", "evil@example.com", ""))
+		app.enrol(s.staff, enrolForm("Ada Lovelace", "ada@example.com", "+44 20 7946 0000"))
+		app.enrol(s.staff, enrolForm("Bea Friend", "bea@example.com", ""))
+
+		r := s.staff.get("/members/export?q=ada")
+		expectStatus(t, r, http.StatusOK)
+		if ct := r.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/csv") {
+			t.Fatalf("content type %q", ct)
+		}
+		rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 || rows[0][1] != "name" || rows[1][1] != "Ada Lovelace" || rows[1][3] != "442079460000" {
+			t.Fatalf("filtered export %q", rows)
+		}
+		rows, err = csv.NewReader(strings.NewReader(s.staff.get("/members/export").body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 4 {
+			t.Fatalf("full export has %d rows, want a header and 3 members", len(rows))
+		}
+		var formula string
+		for _, row := range rows {
+			if strings.Contains(row[1], "HYPERLINK") {
+				formula = row[1]
+			}
+		}
+		if formula != `'=HYPERLINK("http://evil")` {
+			t.Fatalf("formula cell exported as %q", formula)
 		}
 	})
 }

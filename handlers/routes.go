@@ -89,6 +89,7 @@ func (a *App) routes() []Route {
 		// cancel vouchers and refund.
 		{"GET", "/members", models.RoleStaff, a.membersPage},
 		{"POST", "/members", models.RoleStaff, a.enrolMember},
+		{"GET", "/members/export", models.RoleStaff, a.exportMembers},
 		{"GET", "/members/:memberID", models.RoleStaff, a.memberPage},
 		{"POST", "/members/:memberID", models.RoleStaff, a.updateMember},
 		{"POST", "/members/:memberID/block", models.RoleManager, a.blockMember},

@@ -35,6 +35,7 @@ type MembersData struct {
 	Members  []MemberRow
 	NextURL  string // the next page, when there is one
 	FirstURL string // back to the first page, when not on it
+	CSVURL   string // the same search as a CSV file
 	Form     MemberForm
 }
 
