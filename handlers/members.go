@@ -380,7 +380,7 @@ func (a *App) programCard(c echo.Context, db *gorm.DB, mp memberProgram, now tim
 	if err != nil {
 		return card, nil, err
 	}
-	current := tierOf(ladder, acc.TierID)
+	current := models.TierByID(ladder, acc.TierID)
 	if len(ladder) > 0 {
 		if err := tierProgress(db, &card, p, &acc, ladder, current, now, loc, currency); err != nil {
 			return card, nil, err
@@ -418,18 +418,6 @@ func (a *App) programCard(c echo.Context, db *gorm.DB, mp memberProgram, now tim
 		}
 	}
 	return card, names, nil
-}
-
-func tierOf(ladder []models.Tier, id *int64) *models.Tier {
-	if id == nil {
-		return nil
-	}
-	for i := range ladder {
-		if ladder[i].ID == *id {
-			return &ladder[i]
-		}
-	}
-	return nil
 }
 
 // tierProgress names the member's tier and how far the next one is, in
@@ -517,7 +505,7 @@ func affordable(r *models.Reward, balance int64, ladder []models.Tier, current *
 	if !r.ActiveOn(today) || r.Cost > balance || (r.Stock != nil && *r.Stock <= 0) {
 		return false
 	}
-	need := tierOf(ladder, r.MinTierID)
+	need := models.TierByID(ladder, r.MinTierID)
 	return need == nil || (current != nil && (current.Paid || current.Position >= need.Position))
 }
 

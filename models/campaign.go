@@ -10,7 +10,6 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Campaign is a time-boxed boost of a program: a multiplier, bonus units,
@@ -159,40 +158,16 @@ func GetCampaign(db *gorm.DB, programID, id int64) (*Campaign, error) {
 
 // SaveCampaign creates (campaignID 0) or updates a campaign.
 func SaveCampaign(db *gorm.DB, actor Actor, programID, campaignID int64, in CampaignInput) (*Campaign, error) {
-	var c *Campaign
-	err := db.Transaction(func(tx *gorm.DB) error {
-		m, err := GetMerchant(tx)
-		if err != nil {
-			return err
-		}
-		p, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID)
-		if err != nil {
-			return err
-		}
-		var before *Campaign
-		c = &Campaign{ProgramID: p.ID}
-		if campaignID != 0 {
-			if c, err = GetCampaign(tx, p.ID, campaignID); err != nil {
-				return err
-			}
-			copy := *c
-			before = &copy
-		}
-		if err := in.apply(tx, c, p.ID, m.Currency); err != nil {
-			return err
-		}
-		if err := tx.Save(c).Error; err != nil {
-			return duplicateName(fmt.Errorf("campaign: save: %w", err))
-		}
-		if before == nil {
-			return recordAudit(tx, actor, AuditCreate, "campaign", c.ID, fmt.Sprintf("Added campaign %s to %s", c.Name, p.Name), nil, c)
-		}
-		return recordAudit(tx, actor, AuditUpdate, "campaign", c.ID, fmt.Sprintf("Updated campaign %s of %s", c.Name, p.Name), before, c)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return c, nil
+	return saveItem(db, actor, programID, campaignID, campaignKind,
+		func(tx *gorm.DB, m *Merchant, p *Program, c *Campaign) error {
+			return in.apply(tx, c, p.ID, m.Currency)
+		})
+}
+
+var campaignKind = itemKind[Campaign]{
+	entity: "campaign", words: "campaign", get: GetCampaign,
+	fresh: func(programID int64) *Campaign { return &Campaign{ProgramID: programID} },
+	id:    func(c *Campaign) int64 { return c.ID }, name: func(c *Campaign) string { return c.Name },
 }
 
 // DeleteCampaign removes a campaign; what it paid stays in the ledger.

@@ -202,7 +202,7 @@ func downgrade(tx *gorm.DB, m *Merchant, p *Program, now time.Time, rep *DailyRe
 	}
 	for i := range accounts {
 		a := &accounts[i]
-		current := tierByID(ladder, a.TierID)
+		current := TierByID(ladder, a.TierID)
 		if current == nil || current.Paid {
 			continue
 		}

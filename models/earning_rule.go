@@ -8,7 +8,6 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // RuleKind is what an earning rule pays for. The sign-up bonus is a
@@ -131,25 +130,7 @@ func GetEarningRule(db *gorm.DB, programID, id int64) (*EarningRule, error) {
 // SaveEarningRule creates (ruleID 0) or updates a rule. A program has at
 // most one birthday and one referral rule.
 func SaveEarningRule(db *gorm.DB, actor Actor, programID, ruleID int64, in EarningRuleInput) (*EarningRule, error) {
-	var r *EarningRule
-	err := db.Transaction(func(tx *gorm.DB) error {
-		m, err := GetMerchant(tx)
-		if err != nil {
-			return err
-		}
-		p, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID)
-		if err != nil {
-			return err
-		}
-		var before *EarningRule
-		r = &EarningRule{ProgramID: p.ID}
-		if ruleID != 0 {
-			if r, err = GetEarningRule(tx, p.ID, ruleID); err != nil {
-				return err
-			}
-			copy := *r
-			before = &copy
-		}
+	return saveItem(db, actor, programID, ruleID, earningRuleKind, func(tx *gorm.DB, m *Merchant, p *Program, r *EarningRule) error {
 		if err := in.apply(r, m.Currency).Err(); err != nil {
 			return err
 		}
@@ -162,21 +143,14 @@ func SaveEarningRule(db *gorm.DB, actor Actor, programID, ruleID int64, in Earni
 				return fieldError("kind", fmt.Sprintf("%s already has a %s rule; edit that one.", p.Name, r.Kind))
 			}
 		}
-		if err := checkUniqueName(tx, &EarningRule{}, "program_id", p.ID, r.ID, r.Name); err != nil {
-			return err
-		}
-		if err := tx.Save(r).Error; err != nil {
-			return duplicateName(fmt.Errorf("earning rule: save: %w", err))
-		}
-		if before == nil {
-			return recordAudit(tx, actor, AuditCreate, "earning_rule", r.ID, fmt.Sprintf("Added earning rule %s to %s", r.Name, p.Name), nil, r)
-		}
-		return recordAudit(tx, actor, AuditUpdate, "earning_rule", r.ID, fmt.Sprintf("Updated earning rule %s of %s", r.Name, p.Name), before, r)
+		return checkUniqueName(tx, &EarningRule{}, "program_id", p.ID, r.ID, r.Name)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
+}
+
+var earningRuleKind = itemKind[EarningRule]{
+	entity: "earning_rule", words: "earning rule", get: GetEarningRule,
+	fresh: func(programID int64) *EarningRule { return &EarningRule{ProgramID: programID} },
+	id:    func(r *EarningRule) int64 { return r.ID }, name: func(r *EarningRule) string { return r.Name },
 }
 
 // DeleteEarningRule removes a rule; what it paid stays in the ledger.

@@ -122,7 +122,7 @@ func redeemable(tx *gorm.DB, a *Account, r *Reward, today string) error {
 		if err != nil {
 			return err
 		}
-		need, have := tierByID(ladder, r.MinTierID), tierByID(ladder, a.TierID)
+		need, have := TierByID(ladder, r.MinTierID), TierByID(ladder, a.TierID)
 		if need != nil && (have == nil || (!have.Paid && have.Position < need.Position)) {
 			return Errorf(ECONFLICT, "%s needs the %s tier.", r.Name, need.Name)
 		}

@@ -175,40 +175,14 @@ func GetReward(db *gorm.DB, programID, id int64) (*Reward, error) {
 
 // SaveReward creates (rewardID 0) or updates a reward of a program.
 func SaveReward(db *gorm.DB, actor Actor, programID, rewardID int64, in RewardInput) (*Reward, error) {
-	var r *Reward
-	err := db.Transaction(func(tx *gorm.DB) error {
-		m, err := GetMerchant(tx)
-		if err != nil {
-			return err
-		}
-		p, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID)
-		if err != nil {
-			return err
-		}
-		var before *Reward
-		r = &Reward{ProgramID: p.ID}
-		if rewardID != 0 {
-			if r, err = GetReward(tx, p.ID, rewardID); err != nil {
-				return err
-			}
-			copy := *r
-			before = &copy
-		}
-		if err := in.apply(tx, r, p.ID, m.Currency); err != nil {
-			return err
-		}
-		if err := tx.Save(r).Error; err != nil {
-			return fmt.Errorf("reward: save: %w", err)
-		}
-		if before == nil {
-			return recordAudit(tx, actor, AuditCreate, "reward", r.ID, fmt.Sprintf("Added reward %s to %s", r.Name, p.Name), nil, r)
-		}
-		return recordAudit(tx, actor, AuditUpdate, "reward", r.ID, fmt.Sprintf("Updated reward %s of %s", r.Name, p.Name), before, r)
-	})
-	if err != nil {
-		return nil, err
-	}
-	return r, nil
+	return saveItem(db, actor, programID, rewardID, rewardKind,
+		func(tx *gorm.DB, m *Merchant, p *Program, r *Reward) error { return in.apply(tx, r, p.ID, m.Currency) })
+}
+
+var rewardKind = itemKind[Reward]{
+	entity: "reward", words: "reward", get: GetReward,
+	fresh: func(programID int64) *Reward { return &Reward{ProgramID: programID} },
+	id:    func(r *Reward) int64 { return r.ID }, name: func(r *Reward) string { return r.Name },
 }
 
 // SetRewardArchived archives a reward, taking it out of the catalog while

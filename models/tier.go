@@ -162,25 +162,7 @@ func GetTier(db *gorm.DB, programID, id int64) (*Tier, error) {
 // the change, all under a lock on the program so two edits cannot both
 // pass the ladder check.
 func saveTier(db *gorm.DB, actor Actor, programID int64, tierID int64, in TierInput) (*Tier, error) {
-	var t *Tier
-	err := db.Transaction(func(tx *gorm.DB) error {
-		m, err := GetMerchant(tx)
-		if err != nil {
-			return err
-		}
-		p, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID)
-		if err != nil {
-			return err
-		}
-		var before *Tier
-		t = &Tier{ProgramID: p.ID}
-		if tierID != 0 {
-			if t, err = GetTier(tx, p.ID, tierID); err != nil {
-				return err
-			}
-			copy := *t
-			before = &copy
-		}
+	return saveItem(db, actor, programID, tierID, tierKind, func(tx *gorm.DB, m *Merchant, p *Program, t *Tier) error {
 		v := in.apply(t, p, m.Currency)
 		ladder, err := ListTiers(tx, p.ID)
 		if err != nil {
@@ -192,21 +174,14 @@ func saveTier(db *gorm.DB, actor Actor, programID int64, tierID int64, in TierIn
 		if err := v.Err(); err != nil {
 			return err
 		}
-		if err := checkUniqueName(tx, &Tier{}, "program_id", p.ID, t.ID, t.Name); err != nil {
-			return err
-		}
-		if err := tx.Save(t).Error; err != nil {
-			return duplicateName(fmt.Errorf("tier: save: %w", err))
-		}
-		if before == nil {
-			return recordAudit(tx, actor, AuditCreate, "tier", t.ID, fmt.Sprintf("Added tier %s to %s", t.Name, p.Name), nil, t)
-		}
-		return recordAudit(tx, actor, AuditUpdate, "tier", t.ID, fmt.Sprintf("Updated tier %s of %s", t.Name, p.Name), before, t)
+		return checkUniqueName(tx, &Tier{}, "program_id", p.ID, t.ID, t.Name)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
+}
+
+var tierKind = itemKind[Tier]{
+	entity: "tier", words: "tier", get: GetTier,
+	fresh: func(programID int64) *Tier { return &Tier{ProgramID: programID} },
+	id:    func(t *Tier) int64 { return t.ID }, name: func(t *Tier) string { return t.Name },
 }
 
 // CreateTier adds a tier to a program.

@@ -93,7 +93,8 @@ func earnedTierFor(ladder []Tier, value int64) *Tier {
 	return best
 }
 
-func tierByID(ladder []Tier, id *int64) *Tier {
+// TierByID finds a tier of a ladder by id; nil for none.
+func TierByID(ladder []Tier, id *int64) *Tier {
 	if id == nil {
 		return nil
 	}
@@ -113,7 +114,7 @@ func promote(tx *gorm.DB, a *Account, p *Program, loc *time.Location, now time.T
 	if err != nil || len(ladder) == 0 {
 		return err
 	}
-	current := tierByID(ladder, a.TierID)
+	current := TierByID(ladder, a.TierID)
 	if current != nil && current.Paid {
 		return nil
 	}

@@ -1,0 +1,63 @@
+package models
+
+import (
+	"fmt"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// itemKind describes one kind of a program's items (tiers, rewards,
+// earning rules, campaigns) to saveItem.
+type itemKind[T any] struct {
+	entity string // the audit log's entity type, like "earning_rule"
+	words  string // the same in words, like "earning rule"
+	fresh  func(programID int64) *T
+	get    func(tx *gorm.DB, programID, id int64) (*T, error)
+	id     func(*T) int64
+	name   func(*T) string
+}
+
+// saveItem creates (id 0) or updates an item of a program: under a lock
+// on the program, so concurrent saves see each other's checks, it loads or
+// starts the item, lets apply check the input and fill it in, saves it,
+// and records the change in the audit log.
+func saveItem[T any](db *gorm.DB, actor Actor, programID, id int64, k itemKind[T],
+	apply func(tx *gorm.DB, m *Merchant, p *Program, item *T) error) (*T, error) {
+	var item *T
+	err := db.Transaction(func(tx *gorm.DB) error {
+		m, err := GetMerchant(tx)
+		if err != nil {
+			return err
+		}
+		p, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID)
+		if err != nil {
+			return err
+		}
+		var before *T
+		item = k.fresh(p.ID)
+		if id != 0 {
+			if item, err = k.get(tx, p.ID, id); err != nil {
+				return err
+			}
+			copy := *item
+			before = &copy
+		}
+		if err := apply(tx, m, p, item); err != nil {
+			return err
+		}
+		if err := tx.Save(item).Error; err != nil {
+			return duplicateName(fmt.Errorf("%s: save: %w", k.words, err))
+		}
+		if before == nil {
+			return recordAudit(tx, actor, AuditCreate, k.entity, k.id(item),
+				fmt.Sprintf("Added %s %s to %s", k.words, k.name(item), p.Name), nil, item)
+		}
+		return recordAudit(tx, actor, AuditUpdate, k.entity, k.id(item),
+			fmt.Sprintf("Updated %s %s of %s", k.words, k.name(item), p.Name), before, item)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return item, nil
+}
