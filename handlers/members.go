@@ -88,11 +88,8 @@ func refusedMemberForm(f pages.MemberFields, err error) pages.MemberForm {
 
 // membersURL is the member list for a search, from a member on (keyset:
 // lower-cased name, then id).
-func membersURL(q, afterName string, afterID int64) string {
-	v := url.Values{}
-	if q != "" {
-		v.Set("q", q)
-	}
+func membersURL(f memberFilter, afterName string, afterID int64) string {
+	v := f.values()
 	if afterID != 0 {
 		v.Set("after_name", afterName)
 		v.Set("after_id", strconv.FormatInt(afterID, 10))
@@ -103,6 +100,49 @@ func membersURL(q, afterName string, afterID int64) string {
 	return "/members?" + v.Encode()
 }
 
+// memberFilter is the member list's search and filters as the query
+// string gives them; the CSV export takes the same.
+type memberFilter struct {
+	Text, Program, Tier, Inactive, Tag string
+}
+
+func memberFilterOf(c echo.Context) memberFilter {
+	return memberFilter{
+		Text: strings.TrimSpace(c.QueryParam("q")), Program: c.QueryParam("program"), Tier: c.QueryParam("tier"),
+		Inactive: strings.TrimSpace(c.QueryParam("inactive")), Tag: strings.TrimSpace(c.QueryParam("tag")),
+	}
+}
+
+func (f memberFilter) values() url.Values {
+	v := url.Values{}
+	for k, val := range map[string]string{"q": f.Text, "program": f.Program, "tier": f.Tier, "inactive": f.Inactive, "tag": f.Tag} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	return v
+}
+
+// query checks the filters and turns them into a model query.
+func (f memberFilter) query(now time.Time) (models.MemberQuery, error) {
+	v := models.Validation{}
+	id := func(field, s string) int64 {
+		if s == "" {
+			return 0
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		v.Check(err == nil && n > 0, field, "Choose from the list.")
+		return n
+	}
+	q := models.MemberQuery{Text: f.Text, ProgramID: id("program", f.Program), TierID: id("tier", f.Tier), Tag: f.Tag, Now: now}
+	if f.Inactive != "" {
+		days, err := strconv.Atoi(f.Inactive)
+		v.Check(err == nil && days >= 1 && days <= 3650, "inactive", "Enter a number of days from 1 to 3650.")
+		q.InactiveDays = days
+	}
+	return q, v.Err()
+}
+
 func (a *App) membersPage(c echo.Context) error {
 	return a.renderMembers(c, http.StatusOK, pages.MemberForm{})
 }
@@ -110,32 +150,61 @@ func (a *App) membersPage(c echo.Context) error {
 // renderMembers shows a page of the search in the query string (the first
 // page of everyone without one) and the enrolment form.
 func (a *App) renderMembers(c echo.Context, status int, form pages.MemberForm) error {
-	q := strings.TrimSpace(c.QueryParam("q"))
+	filter := memberFilterOf(c)
 	afterName := c.QueryParam("after_name")
 	afterID, _ := strconv.ParseInt(c.QueryParam("after_id"), 10, 64)
 	if afterID < 0 {
 		afterID = 0
 	}
-	found, err := models.SearchMembers(a.tenant(c), models.MemberQuery{
-		Text: q, AfterName: afterName, AfterID: afterID, Limit: membersPageSize + 1,
-	})
+	loc := currentMerchant(c).Location()
+	data := pages.MembersData{Query: filter.Text, Form: form, CSVURL: "/members/export?" + filter.values().Encode(),
+		Filter: pages.MemberFilter{Program: filter.Program, Tier: filter.Tier, Inactive: filter.Inactive, Tag: filter.Tag}}
+	if err := a.filterChoices(c, &data.Filter); err != nil {
+		return err
+	}
+	query, err := filter.query(a.now())
+	if err != nil {
+		data.Filter.Errors = models.FieldErrors(err)
+		return render(c, http.StatusUnprocessableEntity, pages.Members(a.shell(c, "Members"), data))
+	}
+	query.AfterName, query.AfterID, query.Limit = afterName, afterID, membersPageSize+1
+	found, err := models.SearchMembers(a.tenant(c), query)
 	if err != nil {
 		return err
 	}
-	loc := currentMerchant(c).Location()
-	data := pages.MembersData{Query: q, Form: form, CSVURL: "/members/export?" + url.Values{"q": {q}}.Encode()}
 	if len(found) > membersPageSize {
 		found = found[:membersPageSize]
 		last := found[len(found)-1]
-		data.NextURL = membersURL(q, strings.ToLower(last.Name), last.ID)
+		data.NextURL = membersURL(filter, strings.ToLower(last.Name), last.ID)
 	}
 	if afterID != 0 {
-		data.FirstURL = membersURL(q, "", 0)
+		data.FirstURL = membersURL(filter, "", 0)
 	}
 	for i := range found {
 		data.Members = append(data.Members, memberRow(&found[i], loc))
 	}
 	return render(c, status, pages.Members(a.shell(c, "Members"), data))
+}
+
+// filterChoices offers the merchant's programs and tiers to filter by.
+func (a *App) filterChoices(c echo.Context, f *pages.MemberFilter) error {
+	programs, err := models.ListPrograms(a.tenant(c))
+	if err != nil {
+		return err
+	}
+	f.Programs = []components.Option{{Value: "", Label: "Any program"}}
+	f.Tiers = []components.Option{{Value: "", Label: "Any tier"}}
+	for _, p := range programs {
+		f.Programs = append(f.Programs, components.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name})
+		tiers, err := models.ListTiers(a.tenant(c), p.ID)
+		if err != nil {
+			return err
+		}
+		for _, t := range tiers {
+			f.Tiers = append(f.Tiers, components.Option{Value: strconv.FormatInt(t.ID, 10), Label: p.Name + " · " + t.Name})
+		}
+	}
+	return nil
 }
 
 func (a *App) enrolMember(c echo.Context) error {
@@ -173,6 +242,18 @@ func (a *App) updateMember(c echo.Context) error {
 	}, func() string { return m.Name + "'s details are saved." }, memberURL(stored.ID))
 }
 
+func (a *App) tagMember(c echo.Context) error {
+	stored, err := a.member(c)
+	if err != nil {
+		return err
+	}
+	typed := c.FormValue("tags")
+	_, err = models.SetMemberTags(a.tenant(c), actor(c), stored.ID, typed)
+	return a.answer(c, err, func(status int) error {
+		return a.renderMember(c, stored, memberView{status: status, form: formTags, err: err, tags: typed})
+	}, func() string { return stored.Name + "'s tags are saved." }, memberURL(stored.ID))
+}
+
 func (a *App) blockMember(c echo.Context) error { return a.setMemberBlocked(c, true) }
 
 func (a *App) unblockMember(c echo.Context) error { return a.setMemberBlocked(c, false) }
@@ -202,6 +283,7 @@ const (
 	formProgram = "program" // a redemption or an action, in one program
 	formVoucher = "voucher"
 	formRefund  = "refund"
+	formTags    = "tags"
 )
 
 // memberView is how to draw a member's page: the status, and after a
@@ -216,6 +298,7 @@ type memberView struct {
 	adjust     *pages.AdjustForm
 	refund     string // the amount typed
 	refundKey  string
+	tags       string // formTags: what was typed
 }
 
 // renderMember draws a member's page.
@@ -244,6 +327,15 @@ func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.
 		message = models.ErrorMessage(v.err)
 	}
 	data := pages.MemberData{Member: memberHeader(m, loc), CanManage: may(c, models.RoleManager)}
+	tags, err := models.MemberTags(db, m.ID)
+	if err != nil {
+		return data, err
+	}
+	data.Tags, data.TagsValue = tags, strings.Join(tags, ", ")
+	if v.form == formTags {
+		data.TagsValue, data.TagsError = v.tags, models.FieldErrors(v.err)["tags"]
+		message = ""
+	}
 	if m.ReferredByID != nil {
 		ref, err := models.GetMember(db, *m.ReferredByID)
 		if err != nil {

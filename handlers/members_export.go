@@ -18,7 +18,10 @@ const exportBatch = 100
 // exportMembers streams the member list, filtered by the same search as
 // the page, as CSV, a page of the search at a time.
 func (a *App) exportMembers(c echo.Context) error {
-	q := strings.TrimSpace(c.QueryParam("q"))
+	query, err := memberFilterOf(c).query(a.now())
+	if err != nil {
+		return err
+	}
 	loc := currentMerchant(c).Location()
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
@@ -27,7 +30,7 @@ func (a *App) exportMembers(c echo.Context) error {
 	if err := w.Write([]string{"card_code", "name", "email", "phone", "birthday", "marketing_opt_in", "blocked", "enrolled", "last_activity"}); err != nil {
 		return err
 	}
-	query := models.MemberQuery{Text: q, Limit: exportBatch}
+	query.Limit = exportBatch
 	for {
 		batch, err := models.SearchMembers(a.tenant(c), query)
 		if err != nil {

@@ -335,3 +335,67 @@ func TestExportMembers(t *testing.T) {
 		}
 	})
 }
+
+// The list narrows by program, tier, inactivity and tag, and the export
+// follows the same filters.
+func TestMemberFiltersAndTags(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		ada := app.enrol(s.staff, enrolForm("Ada Lovelace", "ada@example.com", ""))
+		app.enrol(s.staff, enrolForm("Bea Friend", "bea@example.com", ""))
+		db := models.ForMerchant(app.db, s.acct.merchantID)
+		if _, err := models.RecordPurchase(db, models.Actor{Name: "fixture"}, models.PurchaseInput{
+			ProgramID: s.coffee.ID, MemberID: ada, Amount: "600", IdempotencyKey: "ada-1",
+		}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+
+		// Tags: typed with odd spacing and case, stored tidy, shown on the page.
+		expectRedirect(t, s.staff.post(memberPath(ada)+"/tags", url.Values{"tags": {" VIP ,morning   regular, vip"}}), memberPath(ada))
+		if got := rowTexts(s.staff.get(memberPath(ada)), `[data-testid="tag"]`); strings.Join(got, "|") != "morning regular|vip" {
+			t.Fatalf("tags %v", got)
+		}
+		before := app.snapshot()
+		r := s.staff.post(memberPath(ada)+"/tags", url.Values{"tags": {strings.Repeat("x", 31)}})
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		if !r.has(`[data-testid="error-tags"]`) || r.doc.Find(`[data-testid="input-tags"]`).AttrOr("value", "") != strings.Repeat("x", 31) {
+			t.Fatal("a too-long tag is not flagged beside the field with the input kept")
+		}
+		if !equalState(before, app.snapshot()) {
+			t.Fatal("a refused tag wrote")
+		}
+
+		names := func(query string) []string {
+			t.Helper()
+			r := s.staff.get("/members?" + query)
+			expectStatus(t, r, http.StatusOK)
+			return rowTexts(r, `[data-testid="members-table"] tbody tr td:first-child a`)
+		}
+		for query, want := range map[string]string{
+			"program=" + strconvI(s.coffee.ID): "Ada Lovelace",
+			"tier=" + strconvI(s.gold.ID):      "Ada Lovelace",
+			"tag=VIP":                          "Ada Lovelace",
+			"tier=" + strconvI(s.teaTier.ID):   "",
+			"inactive=30":                      "",
+		} {
+			if got := strings.Join(names(query), ","); got != want {
+				t.Errorf("members?%s = %q, want %q", query, got, want)
+			}
+		}
+		app.clock.advance(31 * 24 * time.Hour)
+		s.staff = app.login("sam@example.com") // a month idle ended the session too
+		if got := strings.Join(names("inactive=30"), ","); got != "Ada Lovelace,Bea Friend" {
+			t.Errorf("inactive for 30 days after a month: %q", got)
+		}
+		expectStatus(t, s.staff.get("/members?inactive=soon"), http.StatusUnprocessableEntity)
+		expectStatus(t, s.staff.get("/members?program=abc"), http.StatusUnprocessableEntity)
+
+		rows, err := csv.NewReader(strings.NewReader(s.staff.get("/members/export?tag=vip").body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 2 || rows[1][1] != "Ada Lovelace" {
+			t.Fatalf("filtered export %q", rows)
+		}
+	})
+}

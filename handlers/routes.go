@@ -92,6 +92,7 @@ func (a *App) routes() []Route {
 		{"GET", "/members/export", models.RoleStaff, a.exportMembers},
 		{"GET", "/members/:memberID", models.RoleStaff, a.memberPage},
 		{"POST", "/members/:memberID", models.RoleStaff, a.updateMember},
+		{"POST", "/members/:memberID/tags", models.RoleStaff, a.tagMember},
 		{"POST", "/members/:memberID/block", models.RoleManager, a.blockMember},
 		{"POST", "/members/:memberID/unblock", models.RoleManager, a.unblockMember},
 		{"POST", "/members/:memberID/adjust", models.RoleStaff, a.adjustBalance},

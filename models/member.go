@@ -267,6 +267,35 @@ type MemberQuery struct {
 	AfterName string
 	AfterID   int64
 	Limit     int
+	// Filters; zero values mean any.
+	ProgramID    int64  // has an account in this program
+	TierID       int64  // is in this tier
+	InactiveDays int    // no activity for at least this many days
+	Tag          string // carries this tag
+	Now          time.Time
+}
+
+// filter narrows a member query. The subqueries are written by hand, so
+// each names the merchant itself; the outer query is scoped anyway.
+func (q MemberQuery) filter(s *gorm.DB) *gorm.DB {
+	merchant, _ := MerchantOf(s)
+	if q.ProgramID != 0 {
+		s = s.Where("id IN (SELECT member_id FROM accounts WHERE merchant_id = ? AND program_id = ?)", merchant, q.ProgramID)
+	}
+	if q.TierID != 0 {
+		s = s.Where("id IN (SELECT member_id FROM accounts WHERE merchant_id = ? AND tier_id = ?)", merchant, q.TierID)
+	}
+	if q.InactiveDays > 0 {
+		now := q.Now
+		if now.IsZero() {
+			now = time.Now()
+		}
+		s = s.Where("(last_activity_at IS NULL OR last_activity_at < ?)", now.UTC().AddDate(0, 0, -q.InactiveDays))
+	}
+	if tag := normaliseTag(q.Tag); tag != "" {
+		s = s.Where("id IN (SELECT member_id FROM member_tags WHERE merchant_id = ? AND tag = ?)", merchant, tag)
+	}
+	return s
 }
 
 // SearchMembers finds members by prefix, in name order, one page at a
@@ -289,7 +318,7 @@ func SearchMembers(db *gorm.DB, q MemberQuery) ([]Member, error) {
 		if q.AfterID != 0 {
 			s = s.Where("("+nameKey+" > ? OR ("+nameKey+" = ? AND id > ?))", q.AfterName, q.AfterName, q.AfterID)
 		}
-		return s
+		return q.filter(s)
 	}
 	if text == "" {
 		var ms []Member

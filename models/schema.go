@@ -7,6 +7,6 @@ func Models() []any {
 	return []any{
 		&Merchant{}, &User{}, &PasswordToken{},
 		&Program{}, &Tier{}, &Reward{}, &EarningRule{}, &Campaign{}, &AuditEntry{},
-		&Member{}, &Account{}, &Purchase{}, &Refund{}, &Voucher{}, &LedgerEntry{}, &TierChange{},
+		&Member{}, &MemberTag{}, &Account{}, &Purchase{}, &Refund{}, &Voucher{}, &LedgerEntry{}, &TierChange{},
 	}
 }

@@ -148,6 +148,9 @@ type MemberData struct {
 	NewestURL      string // back to the ledger's first page
 	Adjust         AdjustForm
 	Edit           MemberForm
+	Tags           []string
+	TagsValue      string // what the tags field shows: the tags, or what was typed
+	TagsError      string
 	CanManage      bool   // block, cancel vouchers, refund
 	Message        string // a refusal that belongs to no form below, like a block
 	VoucherMessage string // a refused use or cancel, shown above the table

@@ -36,7 +36,21 @@ type MembersData struct {
 	NextURL  string // the next page, when there is one
 	FirstURL string // back to the first page, when not on it
 	CSVURL   string // the same search as a CSV file
+	Filter   MemberFilter
 	Form     MemberForm
+}
+
+// MemberFilter narrows the member list: the chosen values, the choices,
+// and what was wrong with them.
+type MemberFilter struct {
+	Program, Tier, Inactive, Tag string
+	Programs, Tiers              []components.Option
+	Errors                       components.Errors
+}
+
+// Active reports whether any filter is set, to open the filters.
+func (f MemberFilter) Active() bool {
+	return f.Program != "" || f.Tier != "" || f.Inactive != "" || f.Tag != "" || len(f.Errors) > 0
 }
 
 // phoneHint shows the one format every number is accepted in.
