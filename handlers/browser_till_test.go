@@ -149,6 +149,17 @@ func TestBrowserTillFlow(t *testing.T) {
 	if got := b.text("member-phone"); got != "+33612345678" {
 		t.Errorf("phone shows %q", got)
 	}
+	if status := b.open("/members?tag=none"); status != 200 {
+		t.Fatalf("GET /members with a filter: status %d", status)
+	}
+	b.visible("filter-form") // a filter in use keeps the filters open
+	if got := b.text("members-empty"); got != "No member matches these filters." {
+		t.Errorf("empty filtered list says %q", got)
+	}
+	b.screenshot("members.png")
+	if status := b.open(memberPath); status != 200 {
+		t.Fatalf("GET %s: status %d", memberPath, status)
+	}
 	enrolled := time.Now()
 
 	// 2. At the till the search box has the focus: the card code, typed
