@@ -61,13 +61,6 @@ func tillIDs(get func(string) string, names ...string) ([]int64, error) {
 	return ids, nil
 }
 
-func tillPhone(digits string) string {
-	if digits == "" {
-		return ""
-	}
-	return "+" + digits
-}
-
 // tillView is what a till page is asked to show.
 type tillView struct {
 	query     string
@@ -159,7 +152,7 @@ func (a *App) tillResults(c echo.Context, q string, programID int64) (pages.Till
 	for _, m := range ms {
 		r.Members = append(r.Members, pages.TillResult{
 			URL: tillURL(m.ID, programID, 0), Name: m.Name, Card: models.FormatCardCode(m.CardCode),
-			Phone: tillPhone(m.Phone), Email: m.Email, Blocked: m.Blocked,
+			Phone: showPhone(m.Phone), Email: m.Email, Blocked: m.Blocked,
 		})
 	}
 	return r, nil
@@ -426,7 +419,7 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 // tillMember is a member's card in a program (nil when there is none).
 func (a *App) tillMember(c echo.Context, m *models.Member, p *models.Program) (*pages.TillMember, error) {
 	out := &pages.TillMember{
-		Name: m.Name, Card: models.FormatCardCode(m.CardCode), Phone: tillPhone(m.Phone), Blocked: m.Blocked,
+		Name: m.Name, Card: models.FormatCardCode(m.CardCode), Phone: showPhone(m.Phone), Blocked: m.Blocked,
 		MemberURL: fmt.Sprintf("/members/%d", m.ID), Balance: "—",
 	}
 	if p == nil {
