@@ -6,12 +6,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"gorm.io/gorm"
+
+	"github.com/regularshq/regulars/models"
 )
 
 // Options configure the web app; cmd/regulars fills them from the
@@ -23,7 +26,8 @@ type Options struct {
 	Production     bool     // Secure cookies and HSTS
 	BaseURL        string   // absolute origin for links sent to people, like set-password links
 	TrustedProxies []*net.IPNet
-	Clock          func() time.Time // time.Now when nil; tests move it forward
+	Clock          func() time.Time     // time.Now when nil; tests move it forward
+	Imports        *models.ImportWorker // runs uploaded imports; without one they wait for the next start
 }
 
 // App holds what the handlers share.
@@ -35,6 +39,7 @@ type App struct {
 	prod     bool
 	now      func() time.Time
 	limiters loginLimiters
+	imports  *models.ImportWorker
 }
 
 // New builds the echo application with every middleware and route.
@@ -55,6 +60,7 @@ func New(o Options) *echo.Echo {
 		prod:     o.Production,
 		now:      now,
 		limiters: newLoginLimiters(now),
+		imports:  o.Imports,
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -67,11 +73,20 @@ func New(o Options) *echo.Echo {
 		a.logRequests(),
 		a.recoverPanics(),
 		a.securityHeaders,
-		middleware.BodyLimit("2M"),
+		// Forms are small; a CSV upload of members is not.
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: isUpload}),
+		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: uploadLimit, Skipper: func(c echo.Context) bool { return !isUpload(c) }}),
 		a.csrf,
 	)
 	a.register(e)
 	return e
+}
+
+// uploadLimit leaves room around the largest CSV file for the form.
+var uploadLimit = strconv.Itoa(models.MaxImportBytes>>20+1) + "M"
+
+func isUpload(c echo.Context) bool {
+	return c.Request().Method == http.MethodPost && c.Path() == importPath
 }
 
 // ipExtractor trusts X-Forwarded-For only from the configured proxies, so

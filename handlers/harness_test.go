@@ -45,11 +45,17 @@ func (f *fakeClock) advance(d time.Duration) { f.offset.Add(int64(d)) }
 func newTestApp(t testing.TB, db *gorm.DB) *testApp {
 	t.Helper()
 	clock := &fakeClock{}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	imports := models.NewImportWorker(db, log, clock.now)
+	ctx, stop := context.WithCancel(context.Background())
+	imports.Start(ctx)
+	t.Cleanup(func() { stop(); imports.Wait() }) // before the database closes
 	e := handlers.New(handlers.Options{
 		Clock:       clock.now,
 		DB:          db,
-		Logger:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Logger:      log,
 		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"},
+		Imports:     imports,
 	})
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)

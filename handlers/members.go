@@ -356,6 +356,29 @@ func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.
 	for i := range programs {
 		byProgram[programs[i].ID] = &programs[i]
 	}
+
+	// The members this one referred, and what each referral paid them.
+	const referralsShown = 50
+	referrals, referralTotal, err := models.MemberReferrals(db, m.ID, referralsShown)
+	if err != nil {
+		return data, err
+	}
+	for _, r := range referrals {
+		row := pages.ReferralRow{URL: memberURL(r.Member.ID), Name: r.Member.Name, Since: localDate(&r.Member.CreatedAt, loc), Paid: r.Paid}
+		for _, pay := range r.Payouts {
+			paid, in := fmt.Sprint(pay.ReferrerPoints), ""
+			if p := byProgram[pay.ProgramID]; p != nil {
+				paid, in = units(p, pay.ReferrerPoints, currency), " in "+p.Name
+			}
+			if len(programs) > 1 {
+				paid += in
+			}
+			row.Payouts = append(row.Payouts, paid)
+		}
+		data.Referrals = append(data.Referrals, row)
+	}
+	data.ReferralsMore = referralTotal - int64(len(referrals))
+
 	accountOf := make(map[int64]models.Account, len(accounts))
 	accountIDs := make([]int64, 0, len(accounts))
 	for _, acc := range accounts {

@@ -399,3 +399,81 @@ func TestMemberFiltersAndTags(t *testing.T) {
 		}
 	})
 }
+
+// A member's page lists whom they referred, newest first, and whether each
+// referral has paid them yet; with none, it offers their card code.
+func TestMemberPageReferrals(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		app.addRule(s.acct.owner, s.coffee, url.Values{"kind": {"referral"}, "points": {"50"}, "referred_points": {"25"}, "min_purchase": {"10"}, "active": {"on"}})
+		adaID := app.enrol(s.staff, enrolForm("Ada Lovelace", "ada@example.com", ""))
+		code := models.FormatCardCode(app.member(adaID).CardCode)
+
+		page := s.staff.get(memberPath(adaID))
+		expectStatus(t, page, http.StatusOK)
+		if got := page.text(`[data-testid="no-referrals"]`); got != "No referrals yet. Share the card code "+code+" as a referral code." {
+			t.Errorf("empty referrals %q", got)
+		}
+
+		friend := func(name string) int64 {
+			form := enrolForm(name, "", "")
+			form.Set("referral_code", code)
+			return app.enrol(s.staff, form)
+		}
+		beaID, cyID := friend("Bea Friend"), friend("Cy Friend")
+		db := models.ForMerchant(app.db, s.acct.merchantID)
+		if _, err := models.RecordPurchase(db, models.Actor{Name: "fixture"}, models.PurchaseInput{
+			ProgramID: s.coffee.ID, MemberID: beaID, Amount: "12", IdempotencyKey: "bea-first",
+		}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+
+		page = s.staff.get(memberPath(adaID))
+		expectStatus(t, page, http.StatusOK)
+		if page.has(`[data-testid="no-referrals"]`) || page.has(`[data-testid="referrals-more"]`) {
+			t.Error("referrals listed with the empty state or a 'more' line")
+		}
+		rows := rowTexts(page, `[data-testid="referral-row"]`)
+		paris, _ := time.LoadLocation("Europe/Paris")
+		today := time.Now().In(paris).Format("2 Jan 2006")
+		want := []string{
+			"Cy Friend " + today + " not paid yet",
+			"Bea Friend " + today + " paid 50 points in Coffee Club",
+		}
+		if !reflect.DeepEqual(rows, want) {
+			t.Fatalf("referral rows %q, want %q", rows, want)
+		}
+		links := page.doc.Find(`[data-testid="referral-name"]`)
+		if a, b := links.Eq(0).AttrOr("href", ""), links.Eq(1).AttrOr("href", ""); a != memberPath(cyID) || b != memberPath(beaID) {
+			t.Errorf("referral links %q, %q", a, b)
+		}
+		if !page.doc.Find(`[data-testid="referral-row"]`).Eq(1).Find(`[data-testid="referral-paid"]`).Is("*") ||
+			!page.doc.Find(`[data-testid="referral-row"]`).Eq(0).Find(`[data-testid="referral-unpaid"]`).Is("*") {
+			t.Error("paid and unpaid badges on the wrong rows")
+		}
+
+		// Past the cap, the page says how many more there are.
+		for i := range 50 {
+			if _, err := models.EnrolMember(db, models.Actor{Name: "fixture"}, models.MemberInput{Name: fmt.Sprintf("Guest %02d", i), ReferralCode: code}, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		page = s.staff.get(memberPath(adaID))
+		if n := page.doc.Find(`[data-testid="referral-row"]`).Length(); n != 50 {
+			t.Errorf("%d referral rows, want 50", n)
+		}
+		if got := page.text(`[data-testid="referrals-more"]`); got != "and 2 more" {
+			t.Errorf("more line %q, want \"and 2 more\"", got)
+		}
+		if first := page.text(`[data-testid="referral-name"]`); first != "Guest 49" {
+			t.Errorf("newest referral %q, want Guest 49", first)
+		}
+
+		// Bea referred nobody: her page offers her own code.
+		bea := app.member(beaID)
+		page = s.staff.get(memberPath(beaID))
+		if got := page.text(`[data-testid="referral-code"]`); got != models.FormatCardCode(bea.CardCode) {
+			t.Errorf("bea's referral code %q", got)
+		}
+	})
+}

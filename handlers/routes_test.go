@@ -112,8 +112,19 @@ func (app *testApp) fixtures(acct *account, staffID int64) map[string]int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	imported, err := models.StartImport(db, actor, models.RoleOwner, models.ImportInput{
+		FileName: "old.csv", Content: fmt.Appendf(nil, "name,email\nIvy Imported,ivy%d@example.com\nBad Row,not-an-email\n", acct.merchantID),
+	}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Finished now, so the background worker changes nothing while the
+	// tests compare snapshots.
+	if err := models.ProcessImport(t.Context(), db, imported.ID, time.Now); err != nil {
+		t.Fatal(err)
+	}
 	return map[string]int64{
-		"userID": staffID, "programID": p.ID, "tierID": tier.ID,
+		"importID": imported.ID, "userID": staffID, "programID": p.ID, "tierID": tier.ID,
 		"rewardID": reward.ID, "ruleID": rule.ID, "campaignID": campaign.ID,
 		"memberID": member.ID, "purchaseID": purchase.Purchase.ID, "voucherID": voucher.ID,
 	}

@@ -224,6 +224,65 @@ func payEnrolment(tx *gorm.DB, actor Actor, m *Member, now time.Time) error {
 	return nil
 }
 
+// opening is the first balance of a member who has no account in the
+// program yet.
+type opening struct {
+	memberID, amount int64
+	note, key        string
+}
+
+// openAccounts opens many accounts at once, each with its first entry, for
+// an import. The entry is its account's only one, so the balance is its
+// amount (rule 2) and the tier is the one that amount reaches, as promote
+// would find for a new account.
+func openAccounts(tx *gorm.DB, p *Program, actor Actor, openings []opening, now time.Time) error {
+	if len(openings) == 0 {
+		return nil
+	}
+	ladder, err := ListTiers(tx, p.ID)
+	if err != nil {
+		return err
+	}
+	now = now.UTC()
+	accounts := make([]Account, len(openings))
+	for i, o := range openings {
+		a := &accounts[i]
+		a.ProgramID, a.MemberID, a.Balance, a.LifetimeEarned, a.LastActivityAt = p.ID, o.memberID, o.amount, o.amount, &now
+		value := int64(0)
+		if p.tiersOnEarning() {
+			value = o.amount
+		}
+		if t := earnedTierFor(ladder, value); t != nil {
+			a.TierID, a.TierSince = &t.ID, &now
+		}
+	}
+	if err := tx.Create(&accounts).Error; err != nil {
+		return fmt.Errorf("ledger: open accounts: %w", err)
+	}
+	entries := make([]LedgerEntry, len(openings))
+	var changes []TierChange
+	for i, o := range openings {
+		a := &accounts[i]
+		e := &entries[i]
+		*e = LedgerEntry{ProgramID: p.ID, AccountID: a.ID, MemberID: a.MemberID, Kind: KindOpeningBalance,
+			Amount: o.amount, BalanceAfter: o.amount, ExpiresAt: expiryFor(p, now), Reason: "Opening balance",
+			Note: o.note, IdempotencyKey: key(o.key), CreatedAt: now}
+		actorFields(e, actor)
+		if a.TierID != nil {
+			changes = append(changes, TierChange{AccountID: a.ID, ToTierID: a.TierID, Reason: "promoted"})
+		}
+	}
+	if err := tx.Create(&entries).Error; err != nil {
+		return fmt.Errorf("ledger: post opening balances: %w", err)
+	}
+	if len(changes) > 0 {
+		if err := tx.Create(&changes).Error; err != nil {
+			return fmt.Errorf("tier: history: %w", err)
+		}
+	}
+	return nil
+}
+
 // ListAccounts returns a member's accounts.
 func ListAccounts(db *gorm.DB, memberID int64) ([]Account, error) {
 	var as []Account

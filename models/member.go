@@ -176,14 +176,8 @@ func EnrolMember(db *gorm.DB, actor Actor, in MemberInput, now time.Time) (*Memb
 		if err := checkMemberUnique(tx, m); err != nil {
 			return err
 		}
-		code, err := newCardCode()
-		if err != nil {
+		if err := insertMember(tx, m, now); err != nil {
 			return err
-		}
-		m.CardCode = code
-		m.LastActivityAt = &now
-		if err := tx.Create(m).Error; err != nil {
-			return memberTaken(fmt.Errorf("member: enrol: %w", err), m)
 		}
 		return payEnrolment(tx, actor, m, now)
 	})
@@ -191,6 +185,28 @@ func EnrolMember(db *gorm.DB, actor Actor, in MemberInput, now time.Time) (*Memb
 		return nil, err
 	}
 	return m, nil
+}
+
+// insertMember gives a checked new member a card code and saves it. Two
+// random codes clash about once in a few hundred thousand enrolments at
+// a million members, so a clash draws a new code; each try runs in a
+// savepoint, which keeps the transaction usable after a refused insert.
+func insertMember(tx *gorm.DB, m *Member, now time.Time) error {
+	for try := 1; ; try++ {
+		code, err := newCardCode()
+		if err != nil {
+			return err
+		}
+		m.ID, m.CardCode, m.LastActivityAt = 0, code, &now
+		err = tx.Transaction(func(tx *gorm.DB) error { return tx.Create(m).Error })
+		if err == nil {
+			return nil
+		}
+		err = memberTaken(fmt.Errorf("member: enrol: %w", err), m)
+		if ErrorCode(err) != ECONFLICT || try == 3 {
+			return err
+		}
+	}
 }
 
 // UpdateMember saves a member's details.

@@ -35,20 +35,37 @@ func MemberTags(db *gorm.DB, memberID int64) ([]string, error) {
 	return tags, nil
 }
 
-// SetMemberTags replaces a member's tags with a comma-separated list.
-func SetMemberTags(db *gorm.DB, actor Actor, memberID int64, list string) ([]string, error) {
+// parseTags reads a list of tags separated by commas (or semicolons or
+// bars, as spreadsheets write them), sorted and without repeats.
+func parseTags(list string, v Validation) []string {
 	var tags []string
-	for _, t := range strings.Split(list, ",") {
+	for _, t := range strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ';' || r == '|' }) {
 		if t = normaliseTag(t); t != "" && !slices.Contains(tags, t) {
 			tags = append(tags, t)
 		}
 	}
 	slices.Sort(tags)
-	v := Validation{}
 	v.Check(len(tags) <= maxTags, "tags", fmt.Sprintf("Use at most %d tags.", maxTags))
 	for _, t := range tags {
 		v.Check(utf8.RuneCountInString(t) <= maxTagLength, "tags", fmt.Sprintf("Keep each tag to %d characters.", maxTagLength))
 	}
+	return tags
+}
+
+// addTags tags a member; the member has none yet or none of these.
+func addTags(tx *gorm.DB, memberID int64, tags []string) error {
+	for _, t := range tags {
+		if err := tx.Create(&MemberTag{MemberID: memberID, Tag: t}).Error; err != nil {
+			return fmt.Errorf("member: tag: %w", err)
+		}
+	}
+	return nil
+}
+
+// SetMemberTags replaces a member's tags with a comma-separated list.
+func SetMemberTags(db *gorm.DB, actor Actor, memberID int64, list string) ([]string, error) {
+	v := Validation{}
+	tags := parseTags(list, v)
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
@@ -64,10 +81,8 @@ func SetMemberTags(db *gorm.DB, actor Actor, memberID int64, list string) ([]str
 		if err := tx.Where("member_id = ?", m.ID).Delete(&MemberTag{}).Error; err != nil {
 			return fmt.Errorf("member: clear tags: %w", err)
 		}
-		for _, t := range tags {
-			if err := tx.Create(&MemberTag{MemberID: m.ID, Tag: t}).Error; err != nil {
-				return fmt.Errorf("member: tag: %w", err)
-			}
+		if err := addTags(tx, m.ID, tags); err != nil {
+			return err
 		}
 		return recordAudit(tx, actor, AuditUpdate, "member", m.ID, "Tagged member "+m.Name,
 			map[string]string{"Tags": strings.Join(before, ", ")}, map[string]string{"Tags": strings.Join(tags, ", ")})

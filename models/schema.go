@@ -8,5 +8,6 @@ func Models() []any {
 		&Merchant{}, &User{}, &PasswordToken{},
 		&Program{}, &Tier{}, &Reward{}, &EarningRule{}, &Campaign{}, &AuditEntry{},
 		&Member{}, &MemberTag{}, &Account{}, &Purchase{}, &Refund{}, &Voucher{}, &LedgerEntry{}, &TierChange{},
+		&ImportJob{}, &ImportUpload{}, &ImportIssue{},
 	}
 }

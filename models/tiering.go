@@ -20,11 +20,17 @@ func windowStart(w TierWindow, now time.Time, loc *time.Location) time.Time {
 	return time.Time{}
 }
 
+// tiersOnEarning reports whether the program's tiers count units earned
+// (rather than spend or visits, which come from purchases).
+func (p *Program) tiersOnEarning() bool {
+	return p.TierMetric != MetricSpend && p.TierMetric != MetricVisits
+}
+
 // QualifyingValue is what an account has done towards tiers in the
 // program's window: units earned, spend in minor units (net of refunds),
 // or visits.
 func QualifyingValue(db *gorm.DB, a *Account, p *Program, now time.Time, loc *time.Location) (int64, error) {
-	if p.TierMetric != MetricSpend && p.TierMetric != MetricVisits && p.TierWindow == WindowLifetime {
+	if p.tiersOnEarning() && p.TierWindow == WindowLifetime {
 		return a.LifetimeEarned, nil
 	}
 	return qualifyingBetween(db, a, p, windowStart(p.TierWindow, now, loc), time.Time{})
@@ -36,7 +42,7 @@ func qualifyingBetween(db *gorm.DB, a *Account, p *Program, since, until time.Ti
 	var v int64
 	var err error
 	column := "occurred_at"
-	if p.TierMetric != MetricSpend && p.TierMetric != MetricVisits {
+	if p.tiersOnEarning() {
 		column = "created_at"
 	}
 	bounded := func(q *gorm.DB) *gorm.DB {

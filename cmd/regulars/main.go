@@ -115,11 +115,16 @@ func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error
 	if err != nil {
 		return err
 	}
+	// The worker ends with ctx, after the batch it is in; a later start
+	// resumes its import.
+	imports := models.NewImportWorker(db, log, time.Now)
+	imports.Start(ctx)
+	defer imports.Wait()
 	srv := &http.Server{
 		Addr: cfg.Addr,
 		Handler: handlers.New(handlers.Options{
 			DB: db, Logger: log, SessionKeys: keys, Production: cfg.Production,
-			BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies,
+			BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Imports: imports,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,

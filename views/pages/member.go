@@ -122,6 +122,18 @@ type PurchaseRow struct {
 	Message string
 }
 
+// ReferralRow is a member this member referred, and whether the referral
+// has paid them yet.
+type ReferralRow struct {
+	URL   string
+	Name  string
+	Since string // the local date they enrolled
+	Paid  bool
+	// Payouts is what the referrer got in each program that paid, like
+	// "100 points" or "100 points in Coffee Club".
+	Payouts []string
+}
+
 // AdjustForm is the manual adjustment form.
 type AdjustForm struct {
 	Programs  []components.Option
@@ -142,6 +154,8 @@ type MemberData struct {
 	Programs       []MemberProgram
 	Vouchers       []VoucherRow
 	Purchases      []PurchaseRow
+	Referrals      []ReferralRow // the newest ones, newest first
+	ReferralsMore  int64         // how many more referrals are not listed
 	Entries        []EntryRow
 	MultiProgram   bool   // the ledger names each entry's program
 	OlderURL       string // the ledger's next page
