@@ -66,7 +66,7 @@ func localDay(v models.Validation, s, field string, loc *time.Location) (time.Ti
 // auditTypeLabels words what the log records, for its filter and table.
 var auditTypeLabels = map[string]string{
 	"business": "Business", "user": "Team member", "program": "Program", "tier": "Tier",
-	"reward": "Reward", "earning_rule": "Earning rule", "campaign": "Campaign", "adjustment": "Balance adjustment", "member": "Member",
+	"reward": "Reward", "earning_rule": "Earning rule", "campaign": "Campaign", "adjustment": "Balance adjustment", "member": "Member", "import": "Member import",
 }
 
 func auditTypeLabel(t string) string {
