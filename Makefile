@@ -15,8 +15,9 @@ run: ## serve on :8080 with ./data/regulars.db (or DATABASE_URL)
 build: ## one static binary with assets and migrations embedded
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/regulars ./cmd/regulars
 
-test: ## the whole suite, with the race detector
-	$(GO) test -race -count=1 ./...
+test: ## the whole suite, with the race detector; then the 100,000-row import without it
+	$(GO) test -race -count=1 -timeout 20m ./...
+	$(GO) test -count=1 -run 'TestImportOf100000Members' ./models/
 
 generate: ## regenerate templ components
 	$(GO) tool templ generate
