@@ -100,6 +100,9 @@ func BenchmarkScaleMemberPage(b *testing.B) {
 			if _, err := models.ListEntries(s.scoped, m.ID, 0, 25); err != nil {
 				b.Fatal(err)
 			}
+			if _, _, err := models.MemberReferrals(s.scoped, m.ID, 50); err != nil {
+				b.Fatal(err)
+			}
 			for _, a := range accounts {
 				if _, err := models.ExpiringSoon(s.scoped, a.ID, time.Now(), time.Now().AddDate(0, 1, 0)); err != nil {
 					b.Fatal(err)
