@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -24,7 +25,7 @@ type Options struct {
 	Logger         *slog.Logger
 	SessionKeys    []string // newest first; older ones still open old cookies
 	Production     bool     // Secure cookies and HSTS
-	BaseURL        string   // absolute origin for links sent to people, like set-password links
+	BaseURL        string   // origin of links handed to people, like set-password links; never the request's Host
 	TrustedProxies []*net.IPNet
 	Clock          func() time.Time     // time.Now when nil; tests move it forward
 	Imports        *models.ImportWorker // runs uploaded imports; without one they wait for the next start
@@ -56,7 +57,7 @@ func New(o Options) *echo.Echo {
 		db:       o.DB,
 		log:      log,
 		store:    newSessionStore(o.SessionKeys, o.Production),
-		baseURL:  o.BaseURL,
+		baseURL:  strings.TrimRight(o.BaseURL, "/"),
 		prod:     o.Production,
 		now:      now,
 		limiters: newLoginLimiters(now),
@@ -82,8 +83,12 @@ func New(o Options) *echo.Echo {
 	return e
 }
 
-// uploadLimit leaves room around the largest CSV file for the form.
-var uploadLimit = strconv.Itoa(models.MaxImportBytes>>20+1) + "M"
+// uploadLimit is the largest CSV file plus room for the rest of the form,
+// in bytes: a file just over MaxImportBytes still reaches the import page
+// and its message, while a far larger body is refused at once with a 413.
+var uploadLimit = strconv.Itoa(models.MaxImportBytes + uploadFormMargin)
+
+const uploadFormMargin = 64 << 10
 
 func isUpload(c echo.Context) bool {
 	return c.Request().Method == http.MethodPost && c.Path() == importPath

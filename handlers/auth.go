@@ -22,8 +22,11 @@ func (a *App) signUpPage(c echo.Context) error {
 }
 
 func (a *App) signUp(c echo.Context) error {
+	// The slot is taken before the work, so parallel sign-ups cannot all
+	// pass the check; only a business actually created keeps it.
 	ip := c.RealIP()
-	if wait := a.limiters.signUpByIP.wait(ip); wait > 0 {
+	wait, slot := a.limiters.signUpByIP.reserve(ip)
+	if wait > 0 {
 		return &tooManyRequests{retryAfter: wait, what: "sign-ups from your network"}
 	}
 	form := signUpForm(c)
@@ -34,13 +37,13 @@ func (a *App) signUp(c echo.Context) error {
 		Password:      c.FormValue("password"),
 	})
 	if err != nil {
+		a.limiters.signUpByIP.release(ip, slot)
 		if models.ErrorCode(err) != models.EINVALID {
 			return err
 		}
 		form.Errors, form.Message = models.FieldErrors(err), models.ErrorMessage(err)
 		return render(c, http.StatusUnprocessableEntity, pages.SignUp(a.shell(c, "Sign up"), form))
 	}
-	a.limiters.signUpByIP.record(ip)
 	if err := a.startSession(c, u, "Welcome to Regulars! Your business is ready."); err != nil {
 		return err
 	}
@@ -51,18 +54,14 @@ func (a *App) loginPage(c echo.Context) error {
 	return ok(c, pages.Login(a.shell(c, "Log in"), pages.LoginForm{Next: c.QueryParam("next")}))
 }
 
-// login checks both limits before the password, so a locked account
-// cannot be probed, and counts failures against the address and the
-// account.
+// login takes a slot under both limits before checking the password, so
+// a locked account cannot be probed and parallel guesses cannot all slip
+// past the check before any is counted. Only failures keep their slots.
 func (a *App) login(c echo.Context) error {
 	form := pages.LoginForm{Email: c.FormValue("email"), Next: c.FormValue("next")}
 	password := c.FormValue("password")
 	ip, account := c.RealIP(), models.NormaliseEmail(form.Email)
 
-	wait := max(a.limiters.byIP.wait(ip), a.limiters.byAccount.wait(account))
-	if wait > 0 {
-		return &tooManyRequests{retryAfter: wait, what: "login attempts"}
-	}
 	v := models.Validation{}
 	v.Check(account != "", "email", "Enter your email address.")
 	v.Check(password != "", "password", "Enter your password.")
@@ -70,16 +69,26 @@ func (a *App) login(c echo.Context) error {
 		form.Errors, form.Message = models.FieldErrors(err), models.ErrorMessage(err)
 		return render(c, http.StatusUnprocessableEntity, pages.Login(a.shell(c, "Log in"), form))
 	}
-	a.limiters.byIP.record(ip)
+	wait, ipSlot := a.limiters.byIP.reserve(ip)
+	if wait > 0 {
+		return &tooManyRequests{retryAfter: wait, what: "login attempts"}
+	}
+	wait, accountSlot := a.limiters.byAccount.reserve(account)
+	if wait > 0 {
+		a.limiters.byIP.release(ip, ipSlot)
+		return &tooManyRequests{retryAfter: wait, what: "login attempts"}
+	}
 	u, err := models.Authenticate(c.Request().Context(), a.db, account, password)
 	if err != nil {
 		if models.ErrorCode(err) != models.EUNAUTHORIZED {
+			a.limiters.byIP.release(ip, ipSlot)
+			a.limiters.byAccount.release(account, accountSlot)
 			return err
 		}
-		a.limiters.byAccount.record(account)
 		form.Message = models.ErrorMessage(err)
 		return render(c, http.StatusUnauthorized, pages.Login(a.shell(c, "Log in"), form))
 	}
+	a.limiters.byIP.release(ip, ipSlot)
 	a.limiters.byAccount.reset(account)
 	if err := a.startSession(c, u, ""); err != nil {
 		return err

@@ -1,12 +1,15 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/regularshq/regulars/models"
+	"github.com/regularshq/regulars/models/dbtest"
 )
 
 func TestSignUpValidation(t *testing.T) {
@@ -199,4 +202,160 @@ func TestCSRFRejected(t *testing.T) {
 		req.Header.Set("X-CSRF-Token", acct.owner.csrf)
 		expectRedirect(t, acct.owner.do(req), "/settings/users/")
 	})
+}
+
+// A cookie copied before logout opens nothing afterwards: not the
+// dashboard, and not a POST that would change something.
+func TestLogoutRevokesTheSessionServerSide(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		acct := app.signUp("Corner Café", "olive@example.com")
+		u, _ := url.Parse(app.srv.URL)
+		stolen := acct.owner.http.Jar.Cookies(u)
+		token := acct.owner.csrf
+		// A second session of the same owner stays open.
+		other := app.login("olive@example.com")
+
+		expectRedirect(t, acct.owner.post("/logout", nil), "/login")
+
+		replay := app.client()
+		replay.http.Jar.SetCookies(u, stolen)
+		expectRedirect(t, replay.get("/dashboard"), "/login")
+		replay.http.Jar.SetCookies(u, stolen) // the redirect reset it
+		r := replay.postRaw("/settings/business", url.Values{
+			"_csrf": {token}, "business_name": {"Hijacked"}, "currency": {"EUR"}, "time_zone": {"Europe/Paris"},
+		})
+		expectRedirect(t, r, "/login")
+		var m models.Merchant
+		if err := models.CrossTenant(app.db).Take(&m, acct.merchantID).Error; err != nil || m.Name != "Corner Café" {
+			t.Fatalf("business after a replayed POST: %q (%v)", m.Name, err)
+		}
+		expectStatus(t, other.get("/dashboard"), http.StatusOK)
+	})
+}
+
+// Parallel guesses cannot all pass the per-account check before any is
+// counted: at most the limit's worth of passwords is ever checked.
+func TestLoginLimitPerAccountHoldsUnderParallelGuesses(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		app.signUp("Corner Café", "olive@example.com")
+		const attempts = 15
+		clients := make([]*client, attempts)
+		for i := range clients {
+			clients[i] = app.client()
+			clients[i].get("/login")
+		}
+		statuses := make([]int, attempts)
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i, c := range clients {
+			password := "wrong password!"
+			if i == attempts-1 {
+				password = testPassword
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				statuses[i] = c.post("/login", url.Values{"email": {"olive@example.com"}, "password": {password}}).status
+			}()
+		}
+		close(start)
+		wg.Wait()
+		checked := 0
+		for _, s := range statuses {
+			switch s {
+			case http.StatusUnauthorized, http.StatusSeeOther:
+				checked++
+			case http.StatusTooManyRequests:
+			default:
+				t.Fatalf("status %d among %v", s, statuses)
+			}
+		}
+		if checked > 5 {
+			t.Fatalf("%d passwords checked in parallel (%v), want at most 5", checked, statuses)
+		}
+	})
+}
+
+// Only failures count against an address: staff logging in again and
+// again behind one address are never locked out, while parallel wrong
+// guesses from it still stop at the limit.
+func TestLoginLimitPerAddressCountsFailuresOnly(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		app.signUp("Corner Café", "olive@example.com")
+		for i := 0; i < 25; i++ {
+			r := app.client().post("/login", url.Values{"email": {"olive@example.com"}, "password": {testPassword}})
+			expectRedirect(t, r, "/dashboard")
+		}
+		const guesses = 30
+		statuses := make([]int, guesses)
+		clients := make([]*client, guesses)
+		for i := range clients {
+			clients[i] = app.client()
+			clients[i].get("/login")
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				statuses[i] = c.post("/login", url.Values{"email": {fmt.Sprintf("nobody%d@example.com", i)}, "password": {"whatever123"}}).status
+			}()
+		}
+		close(start)
+		wg.Wait()
+		failed := 0
+		for _, s := range statuses {
+			if s == http.StatusUnauthorized {
+				failed++
+			} else if s != http.StatusTooManyRequests {
+				t.Fatalf("status %d among %v", s, statuses)
+			}
+		}
+		if failed != 20 {
+			t.Fatalf("%d guesses checked (%v), want exactly the limit of 20", failed, statuses)
+		}
+		expectStatus(t, app.client().post("/login", url.Values{"email": {"olive@example.com"}, "password": {testPassword}}), http.StatusTooManyRequests)
+	})
+}
+
+// next is followed only when it is a clean path on this site; anything a
+// browser could read as another site lands on the dashboard instead.
+func TestLoginNextOnlyCleanLocalPaths(t *testing.T) {
+	app := newTestApp(t, dbtest.Open(t, models.SQLite))
+	app.signUp("Corner Café", "olive@example.com")
+	cases := []struct{ next, want string }{
+		{"/account/password", "/account/password"},
+		{"/members?q=ann&page=2", "/members?q=ann&page=2"},
+		{"/members/5#ledger", "/members/5#ledger"},
+		{"", "/dashboard"},
+		{"/\t/evil.example", "/dashboard"},
+		{"/%09/evil.example", "/dashboard"},
+		{"/\\evil.example", "/dashboard"},
+		{"\\/evil.example", "/dashboard"},
+		{"/%5Cevil.example", "/dashboard"},
+		{"/%5cevil.example", "/dashboard"},
+		{"//evil.example", "/dashboard"},
+		{"/%2F/evil.example", "/dashboard"},
+		{"/%2f%2fevil.example", "/dashboard"},
+		{"/\r\n/evil.example", "/dashboard"},
+		{"/%0d%0aSet-Cookie:x=1", "/dashboard"},
+		{"/x\x00", "/dashboard"},
+		{"/%00", "/dashboard"},
+		{"/%ff", "/dashboard"},
+		{"https://evil.example", "/dashboard"},
+		{"http:/evil.example", "/dashboard"},
+		{"javascript:alert(1)", "/dashboard"},
+		{"evil.example", "/dashboard"},
+		{" /dashboard", "/dashboard"},
+		{"/%zz", "/dashboard"},
+	}
+	for _, tc := range cases {
+		r := app.client().post("/login", url.Values{"email": {"olive@example.com"}, "password": {testPassword}, "next": {tc.next}})
+		if r.status != http.StatusSeeOther || r.location() != tc.want {
+			t.Errorf("next %q: %d Location %q, want 303 %q", tc.next, r.status, r.location(), tc.want)
+		}
+	}
 }

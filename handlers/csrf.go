@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"crypto/subtle"
+	"errors"
 	"net/http"
 	"strings"
 
@@ -21,9 +22,9 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		want, _ := a.session(c).Values[keyCSRF].(string)
-		got := c.Request().Header.Get("X-CSRF-Token")
-		if got == "" {
-			got = c.FormValue("_csrf")
+		got, err := submittedToken(c.Request())
+		if err != nil {
+			return err
 		}
 		if want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(got)) != 1 {
 			return echo.NewHTTPError(http.StatusForbidden,
@@ -32,3 +33,29 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 		return next(c)
 	}
 }
+
+// submittedToken reads the CSRF token from the header or the form body,
+// never the query string: a token in a URL leaks through logs, history
+// and Referer. Multipart bodies are parsed as echo would, so the handler
+// still finds its fields and files. A body over its limit is reported as
+// such rather than as a missing token.
+func submittedToken(r *http.Request) (string, error) {
+	if t := r.Header.Get("X-CSRF-Token"); t != "" {
+		return t, nil
+	}
+	var err error
+	if strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+		err = r.ParseMultipartForm(multipartMemory)
+	} else {
+		err = r.ParseForm()
+	}
+	var tooLarge *echo.HTTPError
+	if errors.As(err, &tooLarge) && tooLarge.Code == http.StatusRequestEntityTooLarge {
+		return "", tooLarge
+	}
+	return r.PostForm.Get("_csrf"), nil
+}
+
+// multipartMemory is how much of a multipart body is held in memory, as
+// echo's FormValue and FormFile do.
+const multipartMemory = 32 << 20

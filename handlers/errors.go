@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -59,7 +60,8 @@ func classify(c echo.Context, err error) (int, string, map[string]string) {
 		return statusOf[derr.Code], derr.Message, derr.Fields
 	case errors.As(err, &he):
 		msg, ok := he.Message.(string)
-		if !ok || he.Code == http.StatusNotFound || he.Code >= 500 {
+		// echo's own errors carry only the status text; ours say more.
+		if !ok || msg == http.StatusText(he.Code) || he.Code == http.StatusNotFound || he.Code >= 500 {
 			msg = defaultMessage(he.Code)
 		}
 		return he.Code, msg, nil
@@ -74,7 +76,7 @@ func defaultMessage(status int) string {
 	case http.StatusMethodNotAllowed:
 		return "That action is not available here."
 	case http.StatusRequestEntityTooLarge:
-		return "That upload is larger than Regulars accepts."
+		return fmt.Sprintf("That upload is larger than Regulars accepts: a file of members may be up to %d MB. Split it and upload the parts.", models.MaxImportBytes>>20)
 	case http.StatusInternalServerError:
 		return "Something went wrong on our side. It has been logged; please try again."
 	}

@@ -50,14 +50,18 @@ func newTestApp(t testing.TB, db *gorm.DB) *testApp {
 	ctx, stop := context.WithCancel(context.Background())
 	imports.Start(ctx)
 	t.Cleanup(func() { stop(); imports.Wait() }) // before the database closes
+	// The listener comes first: links the app hands out name its origin.
+	srv := httptest.NewUnstartedServer(nil)
 	e := handlers.New(handlers.Options{
 		Clock:       clock.now,
 		DB:          db,
 		Logger:      log,
 		SessionKeys: []string{"test-session-key-0123456789abcdef0123456789"},
 		Imports:     imports,
+		BaseURL:     "http://" + srv.Listener.Addr().String(),
 	})
-	srv := httptest.NewServer(e)
+	srv.Config.Handler = e
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return &testApp{t: t, db: db, e: e, srv: srv, clock: clock}
 }

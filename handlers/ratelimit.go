@@ -10,11 +10,12 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// Login limits: attempts from one address, and failures against one
-// account, within a sliding window.
+// Login limits: failures from one address, and failures against one
+// account, within a sliding window. Successes never count, so a shop's
+// staff behind one address are not locked out by logging in.
 const (
 	loginWindow          = 15 * time.Minute
-	loginAttemptsPerIP   = 20
+	loginFailuresPerIP   = 20
 	loginFailuresPerUser = 5
 	signUpsPerIP         = 10
 )
@@ -50,11 +51,8 @@ func (l *limiter) prune(key string, now time.Time) []time.Time {
 }
 
 // wait returns how long key must wait before its next event is allowed;
-// zero means now.
-func (l *limiter) wait(key string) time.Duration {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
+// zero means now. Callers hold mu.
+func (l *limiter) wait(key string, now time.Time) time.Duration {
 	ev := l.prune(key, now)
 	if len(ev) < l.limit {
 		return 0
@@ -62,15 +60,39 @@ func (l *limiter) wait(key string) time.Duration {
 	return ev[len(ev)-l.limit].Add(l.window).Sub(now)
 }
 
-func (l *limiter) record(key string) {
+// reserve checks the limit and counts an event in one step, so parallel
+// attempts cannot all pass the check before any of them is counted. It
+// returns how long to wait when the limit is reached, or the event's
+// stamp, which release takes back when the event turns out not to count.
+func (l *limiter) reserve(key string) (time.Duration, time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	l.events[key] = append(l.prune(key, now), now)
+	if wait := l.wait(key, now); wait > 0 {
+		return wait, time.Time{}
+	}
+	l.events[key] = append(l.events[key], now)
 	if len(l.events) > 100_000 { // under a flood, forget the stale keys
 		for k := range l.events {
 			l.prune(k, now)
 		}
+	}
+	return 0, now
+}
+
+// release takes back one event reserved at stamp.
+func (l *limiter) release(key string, stamp time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	ev := l.events[key]
+	for i := len(ev) - 1; i >= 0; i-- {
+		if ev[i].Equal(stamp) {
+			l.events[key] = append(ev[:i:i], ev[i+1:]...)
+			break
+		}
+	}
+	if len(l.events[key]) == 0 {
+		delete(l.events, key)
 	}
 }
 
@@ -86,7 +108,7 @@ type loginLimiters struct {
 
 func newLoginLimiters(now func() time.Time) loginLimiters {
 	return loginLimiters{
-		byIP:       newLimiter(loginAttemptsPerIP, loginWindow, now),
+		byIP:       newLimiter(loginFailuresPerIP, loginWindow, now),
 		byAccount:  newLimiter(loginFailuresPerUser, loginWindow, now),
 		signUpByIP: newLimiter(signUpsPerIP, time.Hour, now),
 	}

@@ -80,9 +80,7 @@ func (a *App) answer(c echo.Context, err error, retry func(status int) error, ms
 	if err != nil {
 		return err
 	}
-	if err := a.flash(c, "success", msg()); err != nil {
-		return err
-	}
+	a.flash(c, "success", msg())
 	return redirect(c, to)
 }
 

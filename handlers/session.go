@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gorilla/sessions"
 	"github.com/labstack/echo/v4"
@@ -32,6 +34,11 @@ const (
 	keySeen       = "seen"
 	keyCSRF       = "csrf"
 	keyLink       = "link"
+	keySession    = "sid"
+
+	// maxFlashes bounds the messages waiting in the cookie: POSTs that are
+	// never followed by a page would otherwise grow it past its 4 KB.
+	maxFlashes = 3
 
 	ctxUser     = "regulars.user"
 	ctxMerchant = "regulars.merchant"
@@ -94,9 +101,14 @@ func csrfToken(s *sessions.Session) (string, bool) {
 }
 
 // startSession replaces whatever the session held with a fresh one for u:
-// new CSRF token, new epoch binding, so nothing from before login carries
-// over. A flash, when given, greets them on the next page.
+// a new server-side session, new CSRF token, new epoch binding, so nothing
+// from before login carries over. A flash, when given, greets them on the
+// next page.
 func (a *App) startSession(c echo.Context, u *models.User, flash string) error {
+	token, err := models.StartSession(c.Request().Context(), a.db, u)
+	if err != nil {
+		return err
+	}
 	s := a.session(c)
 	for k := range s.Values {
 		delete(s.Values, k)
@@ -104,33 +116,59 @@ func (a *App) startSession(c echo.Context, u *models.User, flash string) error {
 	s.Values[keyUserID] = u.ID
 	s.Values[keyMerchantID] = u.MerchantID
 	s.Values[keyEpoch] = u.SessionEpoch
+	s.Values[keySession] = token
 	s.Values[keySeen] = a.now().Unix()
 	s.Values[keyCSRF] = randomToken()
 	if flash != "" {
-		s.AddFlash("success|" + flash)
+		addFlash(s, "success", flash)
 	}
 	return a.saveSession(c, s)
 }
 
-// endSession forgets the user but keeps a fresh anonymous session so a
+// endSession revokes the signed-in session on the server, so a copy of
+// the cookie opens nothing, then keeps a fresh anonymous session so a
 // message can follow the redirect.
 func (a *App) endSession(c echo.Context, flashKind, flash string) error {
 	s := a.session(c)
+	mid, _ := s.Values[keyMerchantID].(int64)
+	if token, _ := s.Values[keySession].(string); token != "" && mid != 0 {
+		if err := models.RevokeSession(c.Request().Context(), a.db, mid, token); err != nil {
+			return err
+		}
+	}
 	for k := range s.Values {
 		delete(s.Values, k)
 	}
 	s.Values[keyCSRF] = randomToken()
 	if flash != "" {
-		s.AddFlash(flashKind + "|" + flash)
+		addFlash(s, flashKind, flash)
 	}
 	return a.saveSession(c, s)
 }
 
-// flash queues a message for the next page the user sees.
-func (a *App) flash(c echo.Context, kind, message string) error {
-	s := a.session(c)
+// addFlash queues a message, keeping only the newest maxFlashes.
+func addFlash(s *sessions.Session, kind, message string) {
 	s.AddFlash(kind + "|" + message)
-	return a.saveSession(c, s)
+	if f, ok := s.Values["_flash"].([]any); ok && len(f) > maxFlashes {
+		s.Values["_flash"] = f[len(f)-maxFlashes:]
+	}
+}
+
+// flash queues a message for the next page the user sees. It runs after
+// the change it reports was committed, so a failed save only loses the
+// message: it is logged, and the request still succeeds.
+func (a *App) flash(c echo.Context, kind, message string) {
+	s := a.session(c)
+	addFlash(s, kind, message)
+	a.saveAfterWrite(c, s)
+}
+
+// saveAfterWrite saves a session once the request's change is committed:
+// failing the request then would report a saved change as failed.
+func (a *App) saveAfterWrite(c echo.Context, s *sessions.Session) {
+	if err := a.saveSession(c, s); err != nil {
+		a.log.Error("session save failed after a committed change", "err", err, "request_id", requestID(c))
+	}
 }
 
 // requireUser lets a request through only with a live session: a known,
@@ -142,14 +180,15 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 		mid, _ := s.Values[keyMerchantID].(int64)
 		epoch, _ := s.Values[keyEpoch].(int64)
 		seen, _ := s.Values[keySeen].(int64)
-		if uid == 0 || mid == 0 {
+		token, _ := s.Values[keySession].(string)
+		if uid == 0 || mid == 0 || token == "" {
 			return a.toLogin(c, "")
 		}
 		idle := a.now().Sub(time.Unix(seen, 0))
 		if idle > IdleTimeout {
 			return a.toLogin(c, "You were logged out after 12 hours without activity.")
 		}
-		u, m, err := models.SessionUser(c.Request().Context(), a.db, mid, uid, epoch)
+		u, m, err := models.SessionUser(c.Request().Context(), a.db, mid, uid, epoch, token)
 		if err != nil {
 			if code := models.ErrorCode(err); code == models.EUNAUTHORIZED || code == models.ENOTFOUND {
 				return a.toLogin(c, "Your session has ended. Please log in again.")
@@ -162,6 +201,9 @@ func (a *App) requireUser(next echo.HandlerFunc) echo.HandlerFunc {
 				return err
 			}
 		}
+		// Signed-in pages show members' details: Back after logout, or a
+		// shared computer, must not replay them from a cache.
+		c.Response().Header().Set("Cache-Control", "no-store")
 		c.Set(ctxUser, u)
 		c.Set(ctxMerchant, m)
 		return next(c)
@@ -215,13 +257,27 @@ func (a *App) tenant(c echo.Context) *gorm.DB {
 	return models.ForMerchant(a.db.WithContext(c.Request().Context()), currentUser(c).MerchantID)
 }
 
-// localPath accepts a post-login destination only when it stays on this
-// site, so a crafted ?next= cannot send people elsewhere.
+// localPath accepts a post-login destination only when it is a clean path
+// on this site, so a crafted ?next= cannot send people elsewhere: browsers
+// drop tabs and newlines and read a backslash as a slash, so "/\t/evil"
+// or "/\\evil" would leave the site. Encoded forms are checked decoded too.
 func localPath(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/dashboard"
+	const fallback = "/dashboard"
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return fallback
+	}
+	for _, p := range []string{next, u.Path} {
+		if !strings.HasPrefix(p, "/") || strings.HasPrefix(p, "//") || strings.ContainsFunc(p, unsafeInPath) {
+			return fallback
+		}
 	}
 	return next
+}
+
+// unsafeInPath reports characters a clean redirect path never holds.
+func unsafeInPath(r rune) bool {
+	return r == '\\' || unicode.IsControl(r) || r == utf8.RuneError
 }
 
 // shell builds the page frame for a request: the CSRF token, pending

@@ -36,9 +36,7 @@ func (a *App) updateBusiness(c echo.Context) error {
 		form.Errors, form.Message = models.FieldErrors(err), models.ErrorMessage(err)
 		return render(c, http.StatusUnprocessableEntity, pages.BusinessSettings(a.shell(c, "Business settings"), form))
 	}
-	if err := a.flash(c, "success", "Business settings saved for "+m.Name+"."); err != nil {
-		return err
-	}
+	a.flash(c, "success", "Business settings saved for "+m.Name+".")
 	return redirect(c, "/settings/business")
 }
 

@@ -277,9 +277,7 @@ func (a *App) tillPurchase(c echo.Context) error {
 	}
 	if res.Replayed {
 		at := res.Purchase.OccurredAt.In(currentMerchant(c).Location()).Format("15:04")
-		if err := a.flash(c, "info", "This purchase was already recorded at "+at+"; it was not credited again."); err != nil {
-			return err
-		}
+		a.flash(c, "info", "This purchase was already recorded at "+at+"; it was not credited again.")
 	}
 	return redirect(c, tillURL(memberID, 0, res.Purchase.ID))
 }

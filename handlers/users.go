@@ -94,22 +94,11 @@ func (a *App) addUser(c echo.Context) error {
 func (a *App) afterUserChange(c echo.Context, u *models.User, token, msg string) error {
 	s := a.session(c)
 	if token != "" {
-		s.Values[keyLink] = fmt.Sprintf("%d|%s/set-password/%s", u.ID, a.baseURLFor(c), token)
+		s.Values[keyLink] = fmt.Sprintf("%d|%s/set-password/%s", u.ID, a.baseURL, token)
 	}
-	s.AddFlash("success|" + msg)
-	if err := a.saveSession(c, s); err != nil {
-		return err
-	}
+	addFlash(s, "success", msg)
+	a.saveAfterWrite(c, s)
 	return redirect(c, userURL(u.ID))
-}
-
-// baseURLFor is the origin links are built on: BASE_URL when set, else
-// the address the owner is using right now.
-func (a *App) baseURLFor(c echo.Context) string {
-	if a.baseURL != "" {
-		return strings.TrimRight(a.baseURL, "/")
-	}
-	return c.Scheme() + "://" + c.Request().Host
 }
 
 func (a *App) userPage(c echo.Context) error {

@@ -183,3 +183,26 @@ func TestBusinessSettings(t *testing.T) {
 }
 
 func userPath(id int64) string { return "/settings/users/" + strconvI(id) }
+
+// A set-password link is built on the configured origin, never on the
+// Host header the client sent.
+func TestPasswordLinkIgnoresForgedHost(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		acct := app.signUp("Corner Café", "olive@example.com")
+		req, err := http.NewRequest(http.MethodPost, app.srv.URL+"/settings/users", strings.NewReader(url.Values{
+			"_csrf": {acct.owner.csrf}, "name": {"Sam"}, "email": {"sam@example.com"}, "role": {"staff"},
+		}.Encode()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = "evil.example"
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r := acct.owner.do(req)
+		expectRedirect(t, r, "/settings/users/")
+		page := acct.owner.get(r.location())
+		link := page.text("#password-link")
+		if !strings.HasPrefix(link, app.srv.URL+"/set-password/") || strings.Contains(page.body, "evil.example") {
+			t.Fatalf("link %q built on the forged Host", link)
+		}
+	})
+}

@@ -2,9 +2,7 @@ package models
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -36,11 +34,10 @@ func hashToken(token string) string {
 
 // issuePasswordToken makes a new link for a user and voids their older ones.
 func issuePasswordToken(tx *gorm.DB, userID int64) (string, error) {
-	raw := make([]byte, 32)
-	if _, err := rand.Read(raw); err != nil {
-		return "", fmt.Errorf("password token: random: %w", err)
+	token, err := newToken()
+	if err != nil {
+		return "", fmt.Errorf("password token: %w", err)
 	}
-	token := base64.RawURLEncoding.EncodeToString(raw)
 	now := time.Now().UTC()
 	if err := tx.Model(&PasswordToken{}).Where("user_id = ? AND used_at IS NULL", userID).
 		Update("used_at", now).Error; err != nil {

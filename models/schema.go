@@ -5,7 +5,7 @@ package models
 // from it which tables belong to merchants.
 func Models() []any {
 	return []any{
-		&Merchant{}, &User{}, &PasswordToken{},
+		&Merchant{}, &User{}, &UserSession{}, &PasswordToken{},
 		&Program{}, &Tier{}, &Reward{}, &EarningRule{}, &Campaign{}, &AuditEntry{},
 		&Member{}, &MemberTag{}, &Account{}, &Purchase{}, &Refund{}, &Voucher{}, &LedgerEntry{}, &TierChange{},
 		&ImportJob{}, &ImportUpload{}, &ImportIssue{},

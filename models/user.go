@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/mail"
@@ -139,22 +141,76 @@ func orDummy(hash string) string {
 	return hash
 }
 
-// SessionUser loads the user behind a session; it fails unless the user is
-// still active and the session's epoch is current.
-func SessionUser(ctx context.Context, db *gorm.DB, merchantID, userID, epoch int64) (*User, *Merchant, error) {
-	scoped := ForMerchant(db.WithContext(ctx), merchantID)
-	u, err := GetUser(scoped, userID)
+// UserSession is one signed-in browser. The cookie holds a random token
+// and the row its hash; logging out stamps RevokedAt, so a copied cookie
+// opens nothing afterwards. The user's SessionEpoch still ends all of
+// their sessions at once.
+type UserSession struct {
+	ID         string // hashToken of the cookie's token
+	MerchantID int64
+	UserID     int64
+	CreatedAt  time.Time
+	RevokedAt  *time.Time
+}
+
+// newToken returns 32 random bytes, URL-safe.
+func newToken() (string, error) {
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", fmt.Errorf("token: random: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(raw), nil
+}
+
+// StartSession records a new session for u and returns the token its
+// cookie carries.
+func StartSession(ctx context.Context, db *gorm.DB, u *User) (string, error) {
+	token, err := newToken()
 	if err != nil {
-		return nil, nil, err
+		return "", fmt.Errorf("session: %w", err)
+	}
+	s := &UserSession{ID: hashToken(token), UserID: u.ID}
+	if err := ForMerchant(db.WithContext(ctx), u.MerchantID).Create(s).Error; err != nil {
+		return "", fmt.Errorf("session: start: %w", err)
+	}
+	return token, nil
+}
+
+// RevokeSession ends the session with token; an unknown or already ended
+// one is no error, since the outcome is the same.
+func RevokeSession(ctx context.Context, db *gorm.DB, merchantID int64, token string) error {
+	if err := ForMerchant(db.WithContext(ctx), merchantID).Model(&UserSession{}).
+		Where("id = ? AND revoked_at IS NULL", hashToken(token)).
+		Update("revoked_at", time.Now().UTC()).Error; err != nil {
+		return fmt.Errorf("session: revoke: %w", err)
+	}
+	return nil
+}
+
+var errSessionEnded = Errorf(EUNAUTHORIZED, "Your session has ended. Please log in again.")
+
+// SessionUser loads the user behind a session; it fails unless the session
+// is not revoked, the user still active and the session's epoch current.
+// The session check rides in the user query: this runs on every request.
+func SessionUser(ctx context.Context, db *gorm.DB, merchantID, userID, epoch int64, token string) (*User, *Merchant, error) {
+	scoped := ForMerchant(db.WithContext(ctx), merchantID)
+	var u User
+	err := scoped.Where("EXISTS (SELECT 1 FROM user_sessions s WHERE s.id = ? AND s.merchant_id = users.merchant_id AND s.user_id = users.id AND s.revoked_at IS NULL)",
+		hashToken(token)).Take(&u, userID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil, errSessionEnded
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("session user %d: %w", userID, err)
 	}
 	if !u.Active || u.SessionEpoch != epoch {
-		return nil, nil, Errorf(EUNAUTHORIZED, "Your session has ended. Please log in again.")
+		return nil, nil, errSessionEnded
 	}
 	m, err := GetMerchant(scoped)
 	if err != nil {
 		return nil, nil, err
 	}
-	return u, m, nil
+	return &u, m, nil
 }
 
 // ListUsers returns the scoped merchant's staff accounts by name.

@@ -430,10 +430,14 @@ func TestSessionEpoch(t *testing.T) {
 		b, _ := signUp(t, db, "owner@b.example.com")
 		scoped := models.ForMerchant(db, a.ID)
 		staff, _ := addUser(t, db, a.ID, "staff@example.com", models.RoleStaff, testPassword)
+		token, err := models.StartSession(t.Context(), db, staff)
+		if err != nil {
+			t.Fatal(err)
+		}
 
 		wantSession := func(t *testing.T, epoch int64) {
 			t.Helper()
-			u, m, err := models.SessionUser(t.Context(), db, a.ID, staff.ID, epoch)
+			u, m, err := models.SessionUser(t.Context(), db, a.ID, staff.ID, epoch, token)
 			if err != nil {
 				t.Fatalf("SessionUser at epoch %d: %v", epoch, err)
 			}
@@ -443,7 +447,7 @@ func TestSessionEpoch(t *testing.T) {
 		}
 		wantNoSession := func(t *testing.T, epoch int64) {
 			t.Helper()
-			u, m, err := models.SessionUser(t.Context(), db, a.ID, staff.ID, epoch)
+			u, m, err := models.SessionUser(t.Context(), db, a.ID, staff.ID, epoch, token)
 			if models.ErrorCode(err) != models.EUNAUTHORIZED || u != nil || m != nil {
 				t.Fatalf("SessionUser at epoch %d = %+v, %+v, %v; want unauthorized", epoch, u, m, err)
 			}
@@ -498,7 +502,7 @@ func TestSessionEpoch(t *testing.T) {
 		wantSession(t, 4)
 
 		// A session names its merchant; another merchant's id finds nobody.
-		if u, m, err := models.SessionUser(t.Context(), db, b.ID, staff.ID, 4); err == nil || u != nil || m != nil {
+		if u, m, err := models.SessionUser(t.Context(), db, b.ID, staff.ID, 4, token); err == nil || u != nil || m != nil {
 			t.Errorf("SessionUser under merchant B = %+v, %+v, %v; want an error", u, m, err)
 		}
 
@@ -699,10 +703,14 @@ func TestChangePassword(t *testing.T) {
 			}
 			wantLogin(t, db, "ann@example.com", newPassword)
 			wantNoLogin(t, db, "ann@example.com", testPassword)
-			if _, _, err := models.SessionUser(t.Context(), db, a.ID, owner.ID, 1); models.ErrorCode(err) != models.EUNAUTHORIZED {
+			token, err := models.StartSession(t.Context(), db, owner)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, _, err := models.SessionUser(t.Context(), db, a.ID, owner.ID, 1, token); models.ErrorCode(err) != models.EUNAUTHORIZED {
 				t.Errorf("old session after a password change: err = %v, want unauthorized", err)
 			}
-			if _, _, err := models.SessionUser(t.Context(), db, a.ID, owner.ID, 2); err != nil {
+			if _, _, err := models.SessionUser(t.Context(), db, a.ID, owner.ID, 2, token); err != nil {
 				t.Errorf("new session after a password change: %v", err)
 			}
 		})
@@ -990,4 +998,51 @@ func TestVerifyPasswordRejectsMalformedHashes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Revoking one session ends that session only: the cookie's token opens
+// nothing afterwards, while the user's other sessions stay open.
+func TestRevokeSession(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		a, _ := signUp(t, db, "owner@a.example.com")
+		b, _ := signUp(t, db, "owner@b.example.com")
+		staff, _ := addUser(t, db, a.ID, "staff@example.com", models.RoleStaff, testPassword)
+		first, err := models.StartSession(t.Context(), db, staff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := models.StartSession(t.Context(), db, staff)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := func(token string) error {
+			_, _, err := models.SessionUser(t.Context(), db, a.ID, staff.ID, staff.SessionEpoch, token)
+			return err
+		}
+		// Another merchant cannot revoke it.
+		if err := models.RevokeSession(t.Context(), db, b.ID, first); err != nil {
+			t.Fatal(err)
+		}
+		if err := open(first); err != nil {
+			t.Fatalf("session revoked from another merchant: %v", err)
+		}
+		if err := models.RevokeSession(t.Context(), db, a.ID, first); err != nil {
+			t.Fatal(err)
+		}
+		if err := open(first); models.ErrorCode(err) != models.EUNAUTHORIZED {
+			t.Fatalf("revoked session opens: %v", err)
+		}
+		if err := open(second); err != nil {
+			t.Fatalf("the other session ended too: %v", err)
+		}
+		if err := open("made-up-token"); models.ErrorCode(err) != models.EUNAUTHORIZED {
+			t.Fatalf("unknown token opens: %v", err)
+		}
+		// The cookie's token itself is not stored.
+		var stored int64
+		if err := models.CrossTenant(db).Model(&models.UserSession{}).Where("id IN ?", []string{first, second}).Count(&stored).Error; err != nil || stored != 0 {
+			t.Fatalf("raw tokens stored: %d (%v)", stored, err)
+		}
+	})
 }
