@@ -5,12 +5,15 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/regularshq/regulars/models"
 )
@@ -25,6 +28,7 @@ type Config struct {
 	LogLevel       slog.Level   // LOG_LEVEL
 	BaseURL        string       // BASE_URL
 	TrustedProxies []*net.IPNet // TRUSTED_PROXIES: CIDRs whose X-Forwarded-For is believed
+	Pool           models.Pool  // DB_MAX_OPEN_CONNS, DB_MAX_IDLE_CONNS, DB_CONN_MAX_LIFETIME
 }
 
 const (
@@ -64,11 +68,23 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if cfg.Production && len(cfg.SessionKeys) == 0 {
 		problems = append(problems, errors.New("SESSION_KEYS is required when APP_ENV=production (try: openssl rand -hex 32)"))
 	}
-	if cfg.BaseURL != "" {
+	switch {
+	case cfg.BaseURL != "":
 		if u, err := url.Parse(cfg.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			problems = append(problems, fmt.Errorf("BASE_URL must be an absolute http(s) URL, like https://loyalty.example.com, not %q", cfg.BaseURL))
 		}
+	case cfg.Production:
+		// Links handed to people must never take their origin from a
+		// request's Host header, which the client chooses.
+		problems = append(problems, errors.New("BASE_URL is required when APP_ENV=production, like https://loyalty.example.com"))
+	default:
+		base, err := listeningURL(cfg.Addr)
+		if err != nil {
+			problems = append(problems, err)
+		}
+		cfg.BaseURL = base
 	}
+	cfg.Pool, problems = poolConfig(getenv, problems)
 	for _, cidr := range strings.Split(getenv("TRUSTED_PROXIES"), ",") {
 		if cidr = strings.TrimSpace(cidr); cidr == "" {
 			continue
@@ -81,6 +97,51 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		cfg.TrustedProxies = append(cfg.TrustedProxies, n)
 	}
 	return cfg, errors.Join(problems...)
+}
+
+// listeningURL is the development origin: the address Regulars listens
+// on, with localhost for an address that names no host.
+func listeningURL(addr string) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || port == "" {
+		return "", fmt.Errorf("ADDR must be host:port or :port, like :8080, not %q", addr)
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port), nil
+}
+
+// poolConfig reads the database pool's sizes; idle defaults to open so
+// connections are reused rather than closed and reopened under load.
+func poolConfig(getenv func(string) string, problems []error) (models.Pool, []error) {
+	pool := models.DefaultPool
+	count := func(name string, def int) int {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			problems = append(problems, fmt.Errorf("%s must be a whole number of at least 1, not %q", name, v))
+			return def
+		}
+		return n
+	}
+	pool.MaxOpen = count("DB_MAX_OPEN_CONNS", pool.MaxOpen)
+	pool.MaxIdle = count("DB_MAX_IDLE_CONNS", pool.MaxOpen)
+	if pool.MaxIdle > pool.MaxOpen {
+		problems = append(problems, fmt.Errorf("DB_MAX_IDLE_CONNS (%d) cannot exceed DB_MAX_OPEN_CONNS (%d)", pool.MaxIdle, pool.MaxOpen))
+	}
+	if v := getenv("DB_CONN_MAX_LIFETIME"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			problems = append(problems, fmt.Errorf("DB_CONN_MAX_LIFETIME must be a duration like 30m, or 0 to keep connections, not %q", v))
+		} else {
+			pool.MaxLifetime = d
+		}
+	}
+	return pool, problems
 }
 
 func orDefault(v, def string) string {
@@ -126,10 +187,10 @@ func (c Config) devSessionKeys(log *slog.Logger) ([]string, error) {
 	return []string{key}, nil
 }
 
-func (c Config) logger() *slog.Logger {
+func (c Config) logger(w io.Writer) *slog.Logger {
 	opts := &slog.HandlerOptions{Level: c.LogLevel}
 	if c.Production {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+		return slog.New(slog.NewJSONHandler(w, opts))
 	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return slog.New(slog.NewTextHandler(w, opts))
 }

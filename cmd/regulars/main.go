@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -66,7 +67,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, "regulars: configuration:\n%v\n", err)
 		return 2
 	}
-	log := cfg.logger()
+	log := cfg.logger(stderr)
 	db, err := openAndMigrate(ctx, cfg, log)
 	if err != nil {
 		log.Error("database", "err", err)
@@ -89,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 }
 
 func openAndMigrate(ctx context.Context, cfg Config, log *slog.Logger) (*gorm.DB, error) {
-	db, err := models.Open(cfg.DatabaseURL, log)
+	db, err := models.OpenPool(cfg.DatabaseURL, log, cfg.Pool)
 	if err != nil {
 		return nil, err
 	}
@@ -109,11 +110,16 @@ func closeDB(db *gorm.DB) {
 }
 
 // serve runs the HTTP server until ctx ends, then lets in-flight requests
-// finish within the grace period.
+// finish within the grace period. It binds the address before anything
+// else starts, so a busy or bad ADDR fails at once.
 func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error {
 	keys, err := cfg.devSessionKeys(log)
 	if err != nil {
 		return err
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
 	}
 	// The worker ends with ctx, after the batch it is in; a later start
 	// resumes its import.
@@ -121,7 +127,6 @@ func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error
 	imports.Start(ctx)
 	defer imports.Wait()
 	srv := &http.Server{
-		Addr: cfg.Addr,
 		Handler: handlers.New(handlers.Options{
 			DB: db, Logger: log, SessionKeys: keys, Production: cfg.Production,
 			BaseURL: cfg.BaseURL, TrustedProxies: cfg.TrustedProxies, Imports: imports,
@@ -134,13 +139,11 @@ func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error
 	}
 	go runDaily(ctx, db, log)
 	errc := make(chan error, 1)
-	go func() {
-		log.Info("listening", "addr", cfg.Addr, "version", version, "production", cfg.Production)
-		errc <- srv.ListenAndServe()
-	}()
+	log.Info("listening", "addr", ln.Addr().String(), "version", version, "production", cfg.Production)
+	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case err := <-errc:
-		return fmt.Errorf("listen: %w", err)
+		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
 	log.Info("shutting down; finishing in-flight requests")
@@ -150,7 +153,7 @@ func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("listen: %w", err)
+		return fmt.Errorf("serve: %w", err)
 	}
 	log.Info("stopped")
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -74,11 +75,11 @@ func TestDevelopmentSessionKeyIsKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := c.devSessionKeys(c.logger())
+	first, err := c.devSessionKeys(c.logger(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := c.devSessionKeys(c.logger())
+	second, err := c.devSessionKeys(c.logger(io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,5 +227,92 @@ func TestVerifyCommand(t *testing.T) {
 				t.Fatalf("tampered verify: %d %q", code, out.String())
 			}
 		})
+	}
+}
+
+// Links handed to people need a trusted origin: production must name it,
+// development uses the address it listens on.
+func TestBaseURLConfig(t *testing.T) {
+	key := strings.Repeat("k", 32)
+	cases := []struct {
+		vars    map[string]string
+		want    string
+		wantErr string
+	}{
+		{vars: map[string]string{"APP_ENV": "production", "SESSION_KEYS": key}, wantErr: "BASE_URL is required"},
+		{vars: map[string]string{"APP_ENV": "production", "SESSION_KEYS": key, "BASE_URL": "https://loyalty.example.com/"}, want: "https://loyalty.example.com"},
+		{vars: map[string]string{}, want: "http://localhost:8080"},
+		{vars: map[string]string{"ADDR": "0.0.0.0:9000"}, want: "http://localhost:9000"},
+		{vars: map[string]string{"ADDR": "[::]:9000"}, want: "http://localhost:9000"},
+		{vars: map[string]string{"ADDR": "127.0.0.1:8104"}, want: "http://127.0.0.1:8104"},
+		{vars: map[string]string{"ADDR": "8080"}, wantErr: "ADDR must be host:port"},
+	}
+	for _, tc := range cases {
+		c, err := LoadConfig(env(tc.vars))
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%v: err %v, want %q", tc.vars, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || c.BaseURL != tc.want {
+			t.Errorf("%v: BaseURL %q (%v), want %q", tc.vars, c.BaseURL, err, tc.want)
+		}
+	}
+}
+
+func TestPoolConfig(t *testing.T) {
+	c, err := LoadConfig(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Pool != models.DefaultPool || c.Pool.MaxIdle != c.Pool.MaxOpen {
+		t.Fatalf("default pool %+v, want %+v with idle = open", c.Pool, models.DefaultPool)
+	}
+	c, err = LoadConfig(env(map[string]string{"DB_MAX_OPEN_CONNS": "20", "DB_CONN_MAX_LIFETIME": "5m"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Pool != (models.Pool{MaxOpen: 20, MaxIdle: 20, MaxLifetime: 5 * time.Minute}) {
+		t.Fatalf("pool %+v: idle must follow open", c.Pool)
+	}
+	for name, vars := range map[string]map[string]string{
+		"DB_MAX_OPEN_CONNS":    {"DB_MAX_OPEN_CONNS": "0"},
+		"cannot exceed":        {"DB_MAX_OPEN_CONNS": "4", "DB_MAX_IDLE_CONNS": "5"},
+		"DB_MAX_IDLE_CONNS":    {"DB_MAX_IDLE_CONNS": "many"},
+		"DB_CONN_MAX_LIFETIME": {"DB_CONN_MAX_LIFETIME": "soon"},
+	} {
+		if _, err := LoadConfig(env(vars)); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%v: err %v, want %q", vars, err, name)
+		}
+	}
+}
+
+// A busy address stops serve at once with the error and a non-zero exit,
+// before it claims to listen.
+func TestServeFailsFastOnABusyAddress(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var out, errOut bytes.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(t.Context(), []string{"serve"}, env(map[string]string{
+			"ADDR": l.Addr().String(), "DATABASE_URL": filepath.Join(t.TempDir(), "r.db"), "LOG_LEVEL": "info",
+		}), &out, &errOut)
+	}()
+	select {
+	case code := <-done:
+		if code == 0 {
+			t.Fatalf("exit 0 on a busy address")
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve kept running on a busy address")
+	}
+	log := errOut.String()
+	if !strings.Contains(log, "address already in use") || strings.Contains(log, "msg=listening") || strings.Contains(log, "daily job") {
+		t.Fatalf("log:\n%s", log)
 	}
 }

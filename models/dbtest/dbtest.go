@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -46,6 +47,7 @@ func run(m *testing.M) int {
 			fmt.Fprintln(os.Stderr, "dbtest: REQUIRE_POSTGRES=1 but TEST_DATABASE_URL is not set")
 			return 1
 		}
+		Report("postgres", "skipped")
 		return m.Run()
 	}
 	name := "regulars_test_" + randomHex(6)
@@ -55,8 +57,10 @@ func run(m *testing.M) int {
 			return 1
 		}
 		fmt.Fprintf(os.Stderr, "dbtest: PostgreSQL unreachable, running the SQLite half only: %v\n", err)
+		Report("postgres", "skipped")
 		return m.Run()
 	}
+	Report("postgres", "ran")
 	defer func() {
 		if err := adminExec(admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
 			fmt.Fprintf(os.Stderr, "dbtest: drop database %s: %v\n", name, err)
@@ -70,6 +74,27 @@ func run(m *testing.M) int {
 	u.Path = "/" + name
 	packageDBURL = u.String()
 	return m.Run()
+}
+
+// Report notes for make test's summary what this test binary did: one
+// line "<package> <outcome>" appended to $TEST_REPORT_DIR/<kind>. Without
+// TEST_REPORT_DIR it does nothing. Appends of a line are atomic, so
+// packages running in parallel do not mix their lines.
+func Report(kind, outcome string) {
+	dir := os.Getenv("TEST_REPORT_DIR")
+	if dir == "" {
+		return
+	}
+	pkg := strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
+	f, err := os.OpenFile(filepath.Join(dir, kind), os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: report: %v\n", err)
+		return
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "%s %s\n", pkg, outcome); err != nil {
+		fmt.Fprintf(os.Stderr, "dbtest: report: %v\n", err)
+	}
 }
 
 func adminExec(dsn, sql string) error {
@@ -109,8 +134,15 @@ func Each(t *testing.T, fn func(t *testing.T, db *gorm.DB)) {
 // REQUIRE_POSTGRES=1.
 func Open(t testing.TB, d models.Dialect) *gorm.DB {
 	t.Helper()
+	return OpenLogged(t, d, quietLogger())
+}
+
+// OpenLogged is Open with the database's log going to log, for tests of
+// what gets logged.
+func OpenLogged(t testing.TB, d models.Dialect, log *slog.Logger) *gorm.DB {
+	t.Helper()
 	dsn := DSN(t, d)
-	db, err := models.Open(dsn, quietLogger())
+	db, err := models.Open(dsn, log)
 	if err != nil {
 		t.Fatalf("dbtest: open %s: %v", d, err)
 	}
