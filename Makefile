@@ -15,9 +15,18 @@ run: ## serve on :8080 with ./data/regulars.db (or DATABASE_URL)
 build: ## one static binary with assets and migrations embedded
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/regulars ./cmd/regulars
 
-test: ## the whole suite, with the race detector; then the 100,000-row import without it
-	$(GO) test -race -count=1 -timeout 20m ./...
-	$(GO) test -count=1 -run 'TestImportOf100000Members' ./models/
+# Test binaries note there whether their PostgreSQL half and browser tests
+# ran (models/dbtest.Report); make test sums it up at the end.
+TEST_REPORT_DIR ?= $(CURDIR)/.test-report
+export TEST_REPORT_DIR
+
+test: ## the whole suite, with the race detector; then the 100,000-row import without it; then what ran
+	@rm -rf "$(TEST_REPORT_DIR)" && mkdir -p "$(TEST_REPORT_DIR)"
+	@status=0; \
+	$(GO) test -race -count=1 -timeout 20m ./... || status=$$?; \
+	$(GO) test -count=1 -run 'TestImportOf100000Members' ./models/ || status=$$?; \
+	sh scripts/test-summary.sh "$(TEST_REPORT_DIR)"; \
+	exit $$status
 
 generate: ## regenerate templ components
 	$(GO) tool templ generate

@@ -40,6 +40,15 @@ const (
 // usual names on PATH.
 func chromePath(t *testing.T) string {
 	t.Helper()
+	// make test's summary counts each browser test as ran or skipped.
+	t.Cleanup(func() {
+		test, _, _ := strings.Cut(t.Name(), "/")
+		outcome := "ran"
+		if t.Skipped() {
+			outcome = "skipped"
+		}
+		dbtest.Report("browser", test+" "+outcome)
+	})
 	if p := os.Getenv("CHROME_PATH"); p != "" {
 		if _, err := os.Stat(p); err != nil {
 			t.Fatalf("CHROME_PATH=%q: %v", p, err)

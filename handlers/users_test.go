@@ -197,8 +197,14 @@ func TestPasswordLinkIgnoresForgedHost(t *testing.T) {
 		}
 		req.Host = "evil.example"
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		// The cookie jar files cookies under the Host header: carry them
+		// across by hand, both ways.
+		site, _ := url.Parse(app.srv.URL)
+		forged := &url.URL{Scheme: "http", Host: req.Host}
+		acct.owner.http.Jar.SetCookies(forged, acct.owner.http.Jar.Cookies(site))
 		r := acct.owner.do(req)
 		expectRedirect(t, r, "/settings/users/")
+		acct.owner.http.Jar.SetCookies(site, acct.owner.http.Jar.Cookies(forged))
 		page := acct.owner.get(r.location())
 		link := page.text("#password-link")
 		if !strings.HasPrefix(link, app.srv.URL+"/set-password/") || strings.Contains(page.body, "evil.example") {

@@ -36,7 +36,7 @@ func TestLoadConfig(t *testing.T) {
 			}
 		}},
 		{name: "production needs keys", vars: map[string]string{"APP_ENV": "production"}, wantErr: "SESSION_KEYS is required"},
-		{name: "production with keys", vars: map[string]string{"APP_ENV": "production", "SESSION_KEYS": key + ", " + key + "2"}, check: func(t *testing.T, c Config) {
+		{name: "production with keys", vars: map[string]string{"APP_ENV": "production", "SESSION_KEYS": key + ", " + key + "2", "BASE_URL": "https://loyalty.example.com"}, check: func(t *testing.T, c Config) {
 			if !c.Production || len(c.SessionKeys) != 2 {
 				t.Fatalf("%+v", c)
 			}
