@@ -92,6 +92,7 @@ func (in RewardInput) apply(tx *gorm.DB, r *Reward, programID int64, currency st
 	r.Name = strings.TrimSpace(in.Name)
 	v.Check(r.Name != "", "name", "Enter a name.")
 	v.Check(utf8.RuneCountInString(r.Name) <= 80, "name", "Use at most 80 characters.")
+	checkName(v, "name", r.Name)
 	r.Description = strings.TrimSpace(in.Description)
 	v.Check(utf8.RuneCountInString(r.Description) <= 1000, "description", "Use at most 1000 characters.")
 	r.Type = RewardType(in.Type)

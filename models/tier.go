@@ -52,6 +52,7 @@ func (in TierInput) apply(t *Tier, p *Program, currency string) Validation {
 	t.Name = strings.TrimSpace(in.Name)
 	v.Check(t.Name != "", "name", "Enter a name.")
 	v.Check(utf8.RuneCountInString(t.Name) <= 40, "name", "Use at most 40 characters.")
+	checkName(v, "name", t.Name)
 	t.Color = strings.ToLower(orDefault(in.Color, "#9e9e9e"))
 	v.Check(colorPattern.MatchString(t.Color), "color", "Choose a colour like #c0a060.")
 	t.Position = numberField(v, "position", in.Position, 1, 50, "Enter the tier's rank, 1 for the first.")
