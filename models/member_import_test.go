@@ -74,7 +74,7 @@ func TestImportMembers(t *testing.T) {
 			"Dup Here;here@example.com;;;;;10;\n" + // line 5: a member already here
 			"Dup Bob;;+33612345678;;;;5;\n" + // line 6: the same phone as line 3
 			";;;;;;;\n" + // a blank row, as spreadsheets leave: not counted
-			"Eve;eve@example.com;;31/12/1990;maybe;;-5;\n" + // line 8: three bad cells
+			"Eve;eve@example.com;;31/02/1990;maybe;;-5;\n" + // line 8: three bad cells
 			"Fay;fay@example.com;;;;;0;x;extra\n" + // line 9: more cells than columns
 			"\"Gus \"\"The Bus\"\"\";gus@example.com;;;;;;\n" // line 10: quotes, no balance
 		job := startImport(t, s.db, models.RoleOwner, models.ImportInput{
@@ -97,7 +97,7 @@ func TestImportMembers(t *testing.T) {
 			4: {models.IssueError, "Email: Enter an email address"},
 			5: {models.IssueDuplicate, "Already Here (" + models.FormatCardCode(here.CardCode) + ") has this email address"},
 			6: {models.IssueDuplicate, "Bob Marley"},
-			8: {models.IssueError, "Birthday: Enter a past date like 1990-05-17"}, // line 7 is blank
+			8: {models.IssueError, "Birthday: 31/02/1990 is not a date"}, // line 7 is blank
 			9: {models.IssueError, "This row has 9 cells but the first line names 8 columns."},
 		} {
 			if is, ok := issues[line]; !ok || is.Kind != want.kind || !strings.Contains(is.Message, want.text) {
@@ -200,7 +200,7 @@ func TestImportRefusesFilesItCannotRead(t *testing.T) {
 			field, text   string
 		}{
 			{"empty", "", 0, "", "file", "Choose a CSV file"},
-			{"not UTF-8", "name\nJos\xe9\n", 0, "", "file", "CSV UTF-8"},
+			{"header not UTF-8", "nam\xe9\nJos\n", 0, "", "file", "CSV UTF-8"},
 			{"no name column", "email,phone\na@example.com,\n", 0, "", "file", "one must be name"},
 			{"only a header", "name,email\n\n", 0, "", "file", "no members below them"},
 			{"balance without a program", "name,points\nAda,10\n", 0, "", "program_id", "choose the program"},
