@@ -65,7 +65,7 @@ func (w *csvWriter) Write(row []string) error {
 			return err
 		}
 	}
-	_, err := w.w.WriteString("\r\n")
+	_, err := w.w.WriteString("\n")
 	return err
 }
 
