@@ -77,6 +77,7 @@ func New(o Options) *echo.Echo {
 		// Forms are small; a CSV upload of members is not.
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "2M", Skipper: isUpload}),
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: uploadLimit, Skipper: func(c echo.Context) bool { return !isUpload(c) }}),
+		a.checkInput,
 		a.csrf,
 	)
 	a.register(e)

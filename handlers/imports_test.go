@@ -174,7 +174,7 @@ func TestImportRefusesWhatItCannotRead(t *testing.T) {
 		}{
 			{"no file", "", "", url.Values{}, "file", "Choose a CSV file"},
 			{"no name column", "x.csv", "email\na@example.com\n", url.Values{}, "file", "one must be name"},
-			{"not UTF-8", "x.csv", "name\nJos\xe9\n", url.Values{}, "file", "CSV UTF-8"},
+			{"header not UTF-8", "x.csv", "nam\xe9\nJos\n", url.Values{}, "file", "CSV UTF-8"},
 			{"balances without a program", "x.csv", "name,points\nAda,5\n", url.Values{}, "program_id", "choose the program"},
 			{"a made-up program", "x.csv", "name,points\nAda,5\n", url.Values{"program_id": {"abc"}}, "program_id", "Choose one of your programs"},
 			{"an unknown program", "x.csv", "name,points\nAda,5\n", url.Values{"program_id": {"999999"}}, "program_id", "Choose one of your programs"},

@@ -475,6 +475,17 @@ func TestRefundPurchase(t *testing.T) {
 			t.Fatal("a refused refund wrote")
 		}
 
+		// A negative amount is told what is wanted, not "or 0".
+		form.Set("amount", "-1")
+		r = cl.manager.post(refundPath, form)
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		if got := r.text(`[data-testid="refund-form"] [data-testid="error-amount"]`); got != "Enter an amount above 0 and at most the 120.00 EUR not yet refunded." {
+			t.Errorf("refusal of -1: %q", got)
+		}
+		if !equalState(before, app.snapshot()) {
+			t.Fatal("a refused refund wrote")
+		}
+
 		form.Set("amount", "30")
 		expectRedirect(t, cl.manager.post(refundPath, form), memberPath(cl.mo))
 		page := expectFlash(t, cl.manager, memberPath(cl.mo), "Refunded 30.00 EUR of the 120.00 EUR purchase. 30 points taken back.")

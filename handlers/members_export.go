@@ -1,13 +1,13 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"github.com/regularshq/regulars/models"
 )
@@ -26,8 +26,18 @@ func (a *App) exportMembers(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="members-%s.csv"`, a.now().In(loc).Format("2006-01-02")))
-	w := csv.NewWriter(c.Response())
-	if err := w.Write([]string{"card_code", "name", "email", "phone", "birthday", "marketing_opt_in", "blocked", "enrolled", "last_activity"}); err != nil {
+	program, err := models.ExportProgram(a.tenant(c), query.ProgramID)
+	if err != nil {
+		return err
+	}
+	w := newCSVWriter(c.Response(), ',')
+	// The columns the import reads keep its names, so an export imports
+	// into another merchant as it is.
+	header := []string{"card_code", "name", "email", "phone", "birthday", "marketing_opt_in", "blocked", "enrolled", "last_activity", "tags"}
+	if program != nil {
+		header = append(header, "balance")
+	}
+	if err := w.Write(header); err != nil {
 		return err
 	}
 	query.Limit = exportBatch
@@ -36,13 +46,16 @@ func (a *App) exportMembers(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		for i := range batch {
-			if err := w.Write(memberCSV(&batch[i], loc)); err != nil {
+		rows, err := exportRows(a.tenant(c), batch, program, loc)
+		if err != nil {
+			return err
+		}
+		for _, row := range rows {
+			if err := w.Write(row); err != nil {
 				return err
 			}
 		}
-		w.Flush()
-		if err := w.Error(); err != nil {
+		if err := w.Flush(); err != nil {
 			return err
 		}
 		if len(batch) < exportBatch {
@@ -53,30 +66,44 @@ func (a *App) exportMembers(c echo.Context) error {
 	}
 }
 
-func memberCSV(m *models.Member, loc *time.Location) []string {
-	birthday, lastActivity := "", ""
-	if m.Birthday != nil {
-		birthday = *m.Birthday
+// exportRows is a page of members as rows of the export, with their tags
+// and their balance in program (none when program is nil).
+func exportRows(db *gorm.DB, batch []models.Member, program *models.Program, loc *time.Location) ([][]string, error) {
+	ids := make([]int64, len(batch))
+	for i := range batch {
+		ids[i] = batch[i].ID
 	}
-	if m.LastActivityAt != nil {
-		lastActivity = m.LastActivityAt.In(loc).Format("2006-01-02 15:04")
+	tags, err := models.ExportTags(db, ids)
+	if err != nil {
+		return nil, err
 	}
-	row := []string{
-		models.FormatCardCode(m.CardCode), m.Name, m.Email, m.Phone, birthday,
-		strconv.FormatBool(m.MarketingOptIn), strconv.FormatBool(m.Blocked),
-		m.CreatedAt.In(loc).Format("2006-01-02"), lastActivity,
+	var balances map[int64]int64
+	if program != nil {
+		if balances, err = models.ExportBalances(db, program.ID, ids); err != nil {
+			return nil, err
+		}
 	}
-	for i := range row {
-		row[i] = neutraliseCell(row[i])
+	rows := make([][]string, len(batch))
+	for i := range batch {
+		m := &batch[i]
+		birthday, lastActivity, phone := "", "", ""
+		if m.Birthday != nil {
+			birthday = *m.Birthday
+		}
+		if m.LastActivityAt != nil {
+			lastActivity = m.LastActivityAt.In(loc).Format("2006-01-02 15:04")
+		}
+		if m.Phone != "" {
+			phone = "+" + m.Phone // stored as digits; the import wants the country code marked
+		}
+		rows[i] = []string{
+			models.FormatCardCode(m.CardCode), m.Name, m.Email, phone, birthday,
+			strconv.FormatBool(m.MarketingOptIn), strconv.FormatBool(m.Blocked),
+			m.CreatedAt.In(loc).Format("2006-01-02"), lastActivity, tags[m.ID],
+		}
+		if program != nil {
+			rows[i] = append(rows[i], strconv.FormatInt(balances[m.ID], 10))
+		}
 	}
-	return row
-}
-
-// neutraliseCell stops a spreadsheet from running a cell as a formula: a
-// member named "=HYPERLINK(…)" must stay text when an owner opens the file.
-func neutraliseCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return rows, nil
 }

@@ -63,6 +63,13 @@ func TestRewardValidation(t *testing.T) {
 				t.Errorf("%v: cost not kept: %q", tc.form, got)
 			}
 		}
+		// A cost too big for any number is told the real bound.
+		huge := url.Values{"name": {"Cake"}, "type": {"free_item"}, "cost": {"9999999999999999999"}}
+		r := s.manager.post(sectionPath(s.coffee, "rewards"), huge)
+		expectRefused(t, r, http.StatusUnprocessableEntity, "cost", huge)
+		if got := r.text(`[data-testid="error-cost"]`); got != "Enter a whole number from 1 to 100,000,000." {
+			t.Errorf("huge cost message %q", got)
+		}
 		if after := app.tally(&models.Reward{}); after != before {
 			t.Fatalf("refused rewards wrote: %+v → %+v", before, after)
 		}
@@ -71,7 +78,7 @@ func TestRewardValidation(t *testing.T) {
 		rewardID := app.addReward(s.manager, s.coffee, url.Values{"name": {"Muffin"}, "type": {"free_item"}, "cost": {"70"}})
 		before = app.tally(&models.Reward{})
 		form := url.Values{"name": {"Muffin"}, "type": {"percent_off"}, "cost": {"70"}, "percent": {"101"}}
-		r := s.manager.post(sectionPath(s.coffee, "rewards", rewardID), form)
+		r = s.manager.post(sectionPath(s.coffee, "rewards", rewardID), form)
 		expectRefused(t, r, http.StatusUnprocessableEntity, "percent", form)
 		if got := inputValue(r, "percent"); got != "101" {
 			t.Errorf("percent not kept: %q", got)

@@ -75,6 +75,7 @@ func (in CampaignInput) apply(tx *gorm.DB, c *Campaign, programID int64, currenc
 	c.Name = strings.TrimSpace(in.Name)
 	v.Check(c.Name != "", "name", "Enter a name.")
 	v.Check(utf8.RuneCountInString(c.Name) <= 80, "name", "Use at most 80 characters.")
+	checkName(v, "name", c.Name)
 	c.StartsOn, c.EndsOn = strings.TrimSpace(in.StartsOn), strings.TrimSpace(in.EndsOn)
 	_, errStart := time.Parse(dateLayout, c.StartsOn)
 	_, errEnd := time.Parse(dateLayout, c.EndsOn)

@@ -1,7 +1,9 @@
 package models
 
 import (
+	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -67,25 +69,88 @@ func FormatMoney(minor int64, currency string) string {
 // points for a form: FormatRate(1250, 3) is "1.25".
 func FormatRate(v int64, scale int) string { return formatDecimal(v, scale) }
 
-// numberField validates a whole number between min and max.
+// numberText is a number as typed, whatever its size.
+var numberText = regexp.MustCompile(`^[+-]?([0-9]+([.,][0-9]*)?|[.,][0-9]+)$`)
+
+// rangeMessage tells the bounds a number must lie within, scaled by
+// 10^scale: "Enter a whole number from 1 to 100,000,000."
+func rangeMessage(min, max int64, scale int) string {
+	if scale == 0 {
+		return fmt.Sprintf("Enter a whole number from %s to %s.", groupThousands(formatDecimal(min, 0)), groupThousands(formatDecimal(max, 0)))
+	}
+	return fmt.Sprintf("Enter a number from %s to %s.", groupThousands(formatDecimal(min, scale)), groupThousands(formatDecimal(max, scale)))
+}
+
+// groupThousands puts commas between the thousands of a number's whole
+// part: "-1234567.5" → "-1,234,567.5".
+func groupThousands(s string) string {
+	sign, s := "", s
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	whole, frac, hasDot := strings.Cut(s, ".")
+	var b strings.Builder
+	for i, r := range whole {
+		if i > 0 && (len(whole)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	if hasDot {
+		return sign + b.String() + "." + frac
+	}
+	return sign + b.String()
+}
+
+// numberField validates a whole number between min and max. A number
+// beyond them, however large, is told them; msg is for anything else.
 func numberField(v Validation, field, s string, min, max int64, msg string) int64 {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		s = "0"
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	v.Check(err == nil && n >= min && n <= max, field, msg)
+	if err == nil && n >= min && n <= max {
+		return n
+	}
+	negative := strings.HasPrefix(s, "-")
+	if numberText.MatchString(s) && !strings.ContainsAny(s, ".,") && (!negative || min < 0) && (err != nil || n > max || n < min && min < 0) {
+		msg = withBounds(msg, min, max, 0)
+	}
+	v.Check(false, field, msg)
 	return n
 }
 
+// withBounds is msg for a number beyond max (or a negative min), which
+// the messages given for "not a number" or "below 0" do not always bound:
+// msg when it states them, else the range.
+func withBounds(msg string, min, max int64, scale int) string {
+	states := func(b int64) bool {
+		s := formatDecimal(b, scale)
+		return strings.Contains(msg, s) || strings.Contains(msg, groupThousands(s))
+	}
+	if states(max) && (min >= 0 || states(min)) {
+		return msg
+	}
+	return rangeMessage(min, max, scale)
+}
+
 // decimalField validates a decimal with up to scale decimals between min
-// and max (both scaled).
+// and max (both scaled). A number above max, however large, is told the
+// range; msg is for anything else.
 func decimalField(v Validation, field, s string, scale int, min, max int64, msg string) int64 {
-	if strings.TrimSpace(s) == "" {
+	s = strings.TrimSpace(s)
+	if s == "" {
 		s = "0"
 	}
 	n, ok := parseDecimal(s, scale)
-	v.Check(ok && n >= min && n <= max, field, msg)
+	if ok && n >= min && n <= max {
+		return n
+	}
+	if _, frac, _ := strings.Cut(strings.ReplaceAll(s, ",", "."), "."); (!ok || n > max) && numberText.MatchString(s) && len(frac) <= scale && !strings.HasPrefix(s, "-") {
+		msg = withBounds(msg, min, max, scale)
+	}
+	v.Check(false, field, msg)
 	return n
 }
 

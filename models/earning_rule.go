@@ -81,6 +81,7 @@ func (in EarningRuleInput) apply(r *EarningRule, currency string) Validation {
 	}
 	v.Check(oneOf(r.Kind, RuleKinds), "kind", "Choose birthday, referral or custom action.")
 	r.Name = strings.TrimSpace(in.Name)
+	checkName(v, "name", r.Name)
 	r.Active = in.Active
 	r.Points = numberField(v, "points", in.Points, 0, maxUnits, "Enter a whole number, 0 or more.")
 	r.ReferredPoints, r.MinPurchaseMinor, r.WindowDays = 0, 0, 0

@@ -91,6 +91,7 @@ func (in MemberInput) apply(m *Member, now time.Time) Validation {
 	m.Name = strings.TrimSpace(in.Name)
 	v.Check(m.Name != "", "name", "Enter the member's name.")
 	v.Check(utf8.RuneCountInString(m.Name) <= 100, "name", "Use at most 100 characters.")
+	checkName(v, "name", m.Name)
 	m.Email = NormaliseEmail(in.Email)
 	v.Check(m.Email == "" || validEmail(m.Email), "email", "Enter an email address like name@example.com, or leave it empty.")
 	raw := strings.TrimSpace(in.Phone)
@@ -104,8 +105,12 @@ func (in MemberInput) apply(m *Member, now time.Time) Validation {
 		}
 		m.Birthday = nil
 	} else {
-		d, err := time.Parse(dateLayout, birthday)
-		v.Check(err == nil && d.Before(now) && d.Year() >= 1900, "birthday", "Enter a past date like 1990-05-17, or leave it empty.")
+		if problem := dateProblem(birthday); problem != "" {
+			v.Check(false, "birthday", problem)
+		} else {
+			d, _ := time.Parse(dateLayout, birthday)
+			v.Check(d.Before(now) && d.Year() >= 1900, "birthday", "Enter a past date like 1990-05-17, or leave it empty.")
+		}
 		if m.Birthday == nil || *m.Birthday != birthday {
 			m.Birthday, m.BirthdayChangedAt = &birthday, &now
 		}

@@ -135,7 +135,7 @@ type importLayout struct {
 // readImportLayout reads the header of a file and finds its columns.
 func readImportLayout(content []byte) (*importLayout, error) {
 	content = bytes.TrimPrefix(content, []byte("\xef\xbb\xbf")) // Excel's "CSV UTF-8" starts with a BOM
-	first, _, _ := bytes.Cut(content, []byte("\n"))
+	first := firstLine(content)
 	l := &importLayout{delimiter: ',', columns: map[string]int{}}
 	// Spreadsheets in much of Europe write semicolons; tabs come from
 	// copying cells.
@@ -152,6 +152,7 @@ func readImportLayout(content []byte) (*importLayout, error) {
 	}
 	l.header = header
 	for i, h := range header {
+		h = importCell(h)
 		name := strings.ToLower(strings.Join(strings.FieldsFunc(h, func(r rune) bool { return r == ' ' || r == '_' || r == '-' }), " "))
 		field, known := importColumns[name]
 		if _, taken := l.columns[field]; !known || taken {
@@ -169,6 +170,18 @@ func readImportLayout(content []byte) (*importLayout, error) {
 		return nil, fieldError("file", "No name column: the first line must name the columns, and one must be name (or first name and last name).")
 	}
 	return l, nil
+}
+
+func firstLine(content []byte) []byte {
+	first, _, _ := bytes.Cut(bytes.TrimPrefix(content, []byte("\xef\xbb\xbf")), []byte("\n"))
+	return first
+}
+
+// importCell is a cell as the import reads it: trimmed, and without the
+// apostrophe our CSV files put before a cell a spreadsheet would take
+// for a formula, so the rows-to-fix file and exports upload as they are.
+func importCell(s string) string {
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(s), "'"))
 }
 
 func (l *importLayout) reader(content []byte) *csv.Reader {
@@ -199,8 +212,9 @@ func StartImport(db *gorm.DB, actor Actor, role Role, in ImportInput, now time.T
 		v.Check(false, "file", "Choose a CSV file to import.")
 	case len(in.Content) > MaxImportBytes:
 		v.Check(false, "file", fmt.Sprintf("The file is over %d MB; split it into smaller files.", MaxImportBytes>>20))
-	case !utf8.Valid(in.Content):
-		v.Check(false, "file", "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8”.")
+	case TextProblem(string(firstLine(in.Content))) != "":
+		// A bad row is that row's issue; a bad header spoils every row.
+		v.Check(false, "file", "The first line is not UTF-8 text. In your spreadsheet, save the file as “CSV UTF-8”.")
 	}
 	if err := v.Err(); err != nil {
 		return nil, err
@@ -378,6 +392,8 @@ type importRun struct {
 	program *Program
 	loc     *time.Location
 	limit   int64 // the largest opening balance allowed; -1 for none
+	// monthFirst reads 01/02/1980 as January 2 (the merchant's locale)
+	monthFirst bool
 }
 
 // ProcessImport runs an import of the scoped merchant to its end, one
@@ -467,6 +483,8 @@ func (run *importRun) batch(tx *gorm.DB, clock func() time.Time) (finished bool,
 		if is.Raw, err = encodeRecord(r.rec, run.layout.delimiter); err != nil {
 			return false, err
 		}
+		is.Raw = storableText(is.Raw) // the row said why; its bad bytes cannot be stored
+
 		issues = append(issues, is)
 	}
 	if len(issues) > 0 {
@@ -512,7 +530,7 @@ func (run *importRun) prepare(tx *gorm.DB, job *ImportJob) error {
 	if err != nil {
 		return err
 	}
-	run.job, run.loc, run.limit = job, m.Location(), -1
+	run.job, run.loc, run.limit, run.monthFirst = job, m.Location(), -1, MonthFirst(m.TimeZone)
 	if limit, limited := m.AdjustLimit(job.ActorRole); limited {
 		run.limit = limit
 	}
@@ -571,23 +589,34 @@ func (run *importRun) check(rec []string, line int64, now time.Time) *importRow 
 		row.issue = rowError(fmt.Sprintf("This row has %d cells but the first line names %d columns.", len(rec), len(l.header)))
 		return row
 	}
+	for i, c := range rec {
+		if p := TextProblem(c); p != "" {
+			row.issue = rowError(fmt.Sprintf("The cell under %q %s; if many rows are like this, save the file as “CSV UTF-8”.", strings.ToValidUTF8(l.header[i], "?"), p))
+			return row
+		}
+	}
 	cell := func(field string) string {
 		if i, ok := l.columns[field]; ok && i < len(rec) {
-			return strings.TrimSpace(rec[i])
+			return importCell(rec[i])
 		}
 		return ""
 	}
+	birthday, problem := importDate(cell("birthday"), run.monthFirst)
 	in := MemberInput{
 		Name:     cell("name"),
 		Email:    cell("email"),
 		Phone:    withCountryCode(cell("phone"), run.job.CountryCode),
-		Birthday: cell("birthday"),
+		Birthday: birthday,
 	}
 	if in.Name == "" {
 		in.Name = strings.TrimSpace(cell("first_name") + " " + cell("last_name"))
 	}
 	m := &Member{}
-	v := in.apply(m, now)
+	v := Validation{}
+	v.Check(problem == "", "birthday", problem)
+	for f, msg := range in.apply(m, now) {
+		v.Check(false, f, msg)
+	}
 	m.BirthdayChangedAt = nil // a birthday brought over is not an edit
 	var ok bool
 	if m.MarketingOptIn, ok = parseYesNo(cell("marketing")); !ok {

@@ -74,7 +74,7 @@ func TestImportMembers(t *testing.T) {
 			"Dup Here;here@example.com;;;;;10;\n" + // line 5: a member already here
 			"Dup Bob;;+33612345678;;;;5;\n" + // line 6: the same phone as line 3
 			";;;;;;;\n" + // a blank row, as spreadsheets leave: not counted
-			"Eve;eve@example.com;;31/12/1990;maybe;;-5;\n" + // line 8: three bad cells
+			"Eve;eve@example.com;;31/02/1990;maybe;;-5;\n" + // line 8: three bad cells
 			"Fay;fay@example.com;;;;;0;x;extra\n" + // line 9: more cells than columns
 			"\"Gus \"\"The Bus\"\"\";gus@example.com;;;;;;\n" // line 10: quotes, no balance
 		job := startImport(t, s.db, models.RoleOwner, models.ImportInput{
@@ -97,7 +97,7 @@ func TestImportMembers(t *testing.T) {
 			4: {models.IssueError, "Email: Enter an email address"},
 			5: {models.IssueDuplicate, "Already Here (" + models.FormatCardCode(here.CardCode) + ") has this email address"},
 			6: {models.IssueDuplicate, "Bob Marley"},
-			8: {models.IssueError, "Birthday: Enter a past date like 1990-05-17"}, // line 7 is blank
+			8: {models.IssueError, "Birthday: 31/02/1990 is not a date"}, // line 7 is blank
 			9: {models.IssueError, "This row has 9 cells but the first line names 8 columns."},
 		} {
 			if is, ok := issues[line]; !ok || is.Kind != want.kind || !strings.Contains(is.Message, want.text) {
@@ -200,7 +200,7 @@ func TestImportRefusesFilesItCannotRead(t *testing.T) {
 			field, text   string
 		}{
 			{"empty", "", 0, "", "file", "Choose a CSV file"},
-			{"not UTF-8", "name\nJos\xe9\n", 0, "", "file", "CSV UTF-8"},
+			{"header not UTF-8", "nam\xe9\nJos\n", 0, "", "file", "CSV UTF-8"},
 			{"no name column", "email,phone\na@example.com,\n", 0, "", "file", "one must be name"},
 			{"only a header", "name,email\n\n", 0, "", "file", "no members below them"},
 			{"balance without a program", "name,points\nAda,10\n", 0, "", "program_id", "choose the program"},
@@ -361,6 +361,84 @@ func TestFailedImportKeepsWhatItCommitted(t *testing.T) {
 		}
 		if e := lastAudit(t, s.db); !strings.Contains(e.Summary, "stopped after 0 of 2 rows: The disk is full.") {
 			t.Errorf("audit summary = %q", e.Summary)
+		}
+	})
+}
+
+// A NUL or bytes that are not UTF-8 in a row make that row's issue, which
+// keeps the row (its bad bytes made visible) for the rows-to-fix file; the
+// job goes on. A leading apostrophe, as our CSV files write before a cell
+// that looks like a formula, is dropped from every cell.
+func TestImportReportsBadTextAsARowIssue(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		s := newLoyal(t, db, "owner@import.test", pointsInput("Points"))
+		content := "name,email,phone,tags,balance\n" +
+			"Ada,ada@example.com,+33612345678,vip,10\n" + // line 2
+			"Nul\x00l,nul@example.com,,,\n" + // line 3
+			"Jos\xe9,jose@example.com,,,\n" + // line 4
+			"Bell\x07,bell@example.com,,,\n" + // line 5
+			"'=Eve,'eve@example.com,'+33698765432,'-x,'5\n" + // line 6: neutralised cells
+			"Evil\u202egnp,evil@example.com,,,\n" // line 7: a direction override
+		job := runImport(t, s.db, startImport(t, s.db, models.RoleOwner, models.ImportInput{Content: []byte(content), ProgramID: s.p.ID}).ID)
+		if job.Status != models.ImportDone || job.CreatedCount != 2 || job.ErrorCount != 4 {
+			t.Fatalf("job = %+v, want done with 2 created and 4 errors", job)
+		}
+		issues := importIssues(t, s.db, job.ID)
+		for line, want := range map[int64]string{
+			3: `The cell under "name" contains a NUL character`,
+			4: `The cell under "name" is not valid UTF-8 text`,
+			5: `The cell under "name" contains a control character`,
+			7: "Name: Remove the control or text-direction characters.",
+		} {
+			if !strings.Contains(issues[line].Message, want) {
+				t.Errorf("line %d: %q, want %q", line, issues[line].Message, want)
+			}
+		}
+		if raw := issues[3].Raw; raw != "Nul\uFFFDl,nul@example.com,,," {
+			t.Errorf("stored row %q", raw)
+		}
+		eve := memberByEmail(t, s.db, "eve@example.com")
+		if eve.Name != "=Eve" || eve.Phone != "33698765432" {
+			t.Errorf("Eve = %q %q, want the apostrophes dropped", eve.Name, eve.Phone)
+		}
+		if tags, _ := models.MemberTags(s.db, eve.ID); len(tags) != 1 || tags[0] != "-x" {
+			t.Errorf("Eve's tags %v", tags)
+		}
+	})
+}
+
+// Day-first and month-first birthdays import; the merchant's time zone
+// decides the ambiguous ones.
+func TestImportReadsBirthdaysInTheMerchantsLocale(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		for _, c := range []struct{ zone, ambiguous string }{
+			{"Europe/Paris", "1980-02-01"},
+			{"America/Chicago", "1980-01-02"},
+		} {
+			s := newShopIn(t, db, "owner@"+strings.ToLower(strings.ReplaceAll(c.zone, "/", "."))+".test", "EUR", c.zone)
+			content := "name,email,birthday\n" +
+				"Iso,iso@example.com,1980-12-31\n" +
+				"Slash,slash@example.com,31/12/1980\n" +
+				"Dot,dot@example.com,31.12.1980\n" +
+				"Dash,dash@example.com,31-12-1980\n" +
+				"Us,us@example.com,12/31/1980\n" +
+				"Either,either@example.com,01/02/1980\n" +
+				"Never,never@example.com,31/02/1980\n"
+			job := runImport(t, s.db, startImport(t, s.db, models.RoleOwner, models.ImportInput{Content: []byte(content)}).ID)
+			if job.CreatedCount != 6 || job.ErrorCount != 1 {
+				t.Fatalf("%s: job = %+v", c.zone, job)
+			}
+			for email, want := range map[string]string{
+				"iso": "1980-12-31", "slash": "1980-12-31", "dot": "1980-12-31", "dash": "1980-12-31",
+				"us": "1980-12-31", "either": c.ambiguous,
+			} {
+				if m := memberByEmail(t, s.db, email+"@example.com"); m.Birthday == nil || *m.Birthday != want {
+					t.Errorf("%s: %s's birthday %v, want %s", c.zone, email, m.Birthday, want)
+				}
+			}
+			if msg := importIssues(t, s.db, job.ID)[8].Message; !strings.Contains(msg, "31/02/1980 is not a date") {
+				t.Errorf("%s: line 8 says %q", c.zone, msg)
+			}
 		}
 	})
 }

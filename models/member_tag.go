@@ -48,6 +48,8 @@ func parseTags(list string, v Validation) []string {
 	v.Check(len(tags) <= maxTags, "tags", fmt.Sprintf("Use at most %d tags.", maxTags))
 	for _, t := range tags {
 		v.Check(utf8.RuneCountInString(t) <= maxTagLength, "tags", fmt.Sprintf("Keep each tag to %d characters.", maxTagLength))
+		v.Check(utf8.RuneCountInString(t) <= maxTagLength, "tags", fmt.Sprintf("Keep each tag to %d characters.", maxTagLength))
+		checkName(v, "tags", t)
 	}
 	return tags
 }

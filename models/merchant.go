@@ -52,6 +52,7 @@ func (in *MerchantInput) normalise() {
 func (in *MerchantInput) validate(v Validation) {
 	v.Check(in.Name != "", "business_name", "Enter your business name.")
 	v.Check(utf8.RuneCountInString(in.Name) <= 100, "business_name", "Use at most 100 characters.")
+	checkName(v, "business_name", in.Name)
 	_, ok := LookupCurrency(in.Currency)
 	v.Check(in.Currency != "", "currency", "Choose a currency.")
 	v.Check(ok, "currency", "Choose a currency by its three-letter ISO 4217 code, like EUR or USD.")

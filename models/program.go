@@ -144,6 +144,7 @@ func (in ProgramInput) apply(tx *gorm.DB, p *Program, currency string, creating 
 	name := strings.TrimSpace(in.Name)
 	v.Check(name != "", "name", "Enter a name.")
 	v.Check(utf8.RuneCountInString(name) <= 80, "name", "Use at most 80 characters.")
+	checkName(v, "name", name)
 	typ := ProgramType(in.Type)
 	if creating {
 		v.Check(oneOf(typ, ProgramTypes), "type", "Choose points, stamps or cashback.")

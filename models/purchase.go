@@ -411,7 +411,7 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 			return Errorf(ECONFLICT, "This refund was already recorded.")
 		}
 		v := Validation{}
-		refund := moneyField(v, "amount", amount, m.Currency, maxMoneyMinor)
+		refund := moneyField(Validation{}, "amount", amount, m.Currency, maxMoneyMinor) // one message below says what is wanted
 		left := pur.AmountMinor - pur.RefundedMinor
 		v.Check(refund > 0 && refund <= left, "amount",
 			fmt.Sprintf("Enter an amount above 0 and at most the %s %s not yet refunded.", FormatMoney(left, m.Currency), m.Currency))

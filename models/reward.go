@@ -92,11 +92,12 @@ func (in RewardInput) apply(tx *gorm.DB, r *Reward, programID int64, currency st
 	r.Name = strings.TrimSpace(in.Name)
 	v.Check(r.Name != "", "name", "Enter a name.")
 	v.Check(utf8.RuneCountInString(r.Name) <= 80, "name", "Use at most 80 characters.")
+	checkName(v, "name", r.Name)
 	r.Description = strings.TrimSpace(in.Description)
 	v.Check(utf8.RuneCountInString(r.Description) <= 1000, "description", "Use at most 1000 characters.")
 	r.Type = RewardType(in.Type)
 	v.Check(oneOf(r.Type, RewardTypes), "type", "Choose what the reward gives.")
-	r.Cost = numberField(v, "cost", in.Cost, 1, maxUnits, "Enter a cost of 1 or more.")
+	r.Cost = numberField(v, "cost", in.Cost, 1, maxUnits, rangeMessage(1, maxUnits, 0))
 	r.ValueMinor, r.PercentBasisPoints = 0, 0
 	switch r.Type {
 	case RewardPercentOff:

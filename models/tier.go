@@ -52,9 +52,10 @@ func (in TierInput) apply(t *Tier, p *Program, currency string) Validation {
 	t.Name = strings.TrimSpace(in.Name)
 	v.Check(t.Name != "", "name", "Enter a name.")
 	v.Check(utf8.RuneCountInString(t.Name) <= 40, "name", "Use at most 40 characters.")
+	checkName(v, "name", t.Name)
 	t.Color = strings.ToLower(orDefault(in.Color, "#9e9e9e"))
 	v.Check(colorPattern.MatchString(t.Color), "color", "Choose a colour like #c0a060.")
-	t.Position = numberField(v, "position", in.Position, 1, 50, "Enter the tier's rank, 1 for the first.")
+	t.Position = numberField(v, "position", in.Position, 1, 50, "Enter the tier's rank, from 1 (the first) to 50.")
 	t.EarnMultiplierMilli = decimalField(v, "earn_multiplier", orDefault(in.EarnMultiplier, "1"), 3, 1000, maxMultiplier,
 		"Enter a multiplier from 1 to 10, like 1.25.")
 	t.DiscountBasisPoints = decimalField(v, "discount", in.Discount, 2, 0, 10_000, "Enter a percentage from 0 to 100.")

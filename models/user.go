@@ -82,6 +82,7 @@ func validEmail(email string) bool {
 func checkPerson(v Validation, name, email string) {
 	v.Check(name != "", "name", "Enter a name.")
 	v.Check(utf8.RuneCountInString(name) <= 100, "name", "Use at most 100 characters.")
+	checkName(v, "name", name)
 	v.Check(email != "", "email", "Enter an email address.")
 	v.Check(validEmail(email), "email", "Enter an email address like name@example.com.")
 }

@@ -1,0 +1,59 @@
+package models
+
+import (
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// ExportTags returns the tags of the given members, each list in order and
+// joined as the import splits them, so an export imports as it is.
+func ExportTags(db *gorm.DB, memberIDs []int64) (map[int64]string, error) {
+	var tags []MemberTag
+	if err := db.Where("member_id IN ?", memberIDs).Order("member_id, tag").Find(&tags).Error; err != nil {
+		return nil, fmt.Errorf("member export: tags: %w", err)
+	}
+	lists := map[int64][]string{}
+	for _, t := range tags {
+		lists[t.MemberID] = append(lists[t.MemberID], t.Tag)
+	}
+	out := make(map[int64]string, len(lists))
+	for id, l := range lists {
+		out[id] = strings.Join(l, ", ")
+	}
+	return out, nil
+}
+
+// ExportBalances returns the given members' balances in one program; a
+// member without an account there has none (0).
+func ExportBalances(db *gorm.DB, programID int64, memberIDs []int64) (map[int64]int64, error) {
+	var accounts []Account
+	if err := db.Where("program_id = ? AND member_id IN ?", programID, memberIDs).Find(&accounts).Error; err != nil {
+		return nil, fmt.Errorf("member export: balances: %w", err)
+	}
+	out := make(map[int64]int64, len(accounts))
+	for _, a := range accounts {
+		out[a.MemberID] = a.Balance
+	}
+	return out, nil
+}
+
+// ExportProgram is the program whose balances the member export writes:
+// the one the list is filtered on, else the first that takes activity,
+// as the import page offers them. Nil when there is none.
+func ExportProgram(db *gorm.DB, programID int64) (*Program, error) {
+	if programID != 0 {
+		return GetProgram(db, programID)
+	}
+	programs, err := ListPrograms(db)
+	if err != nil {
+		return nil, err
+	}
+	for i := range programs {
+		if programs[i].TakesActivity() {
+			return &programs[i], nil
+		}
+	}
+	return nil, nil
+}
