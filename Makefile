@@ -25,7 +25,7 @@ test: ## the whole suite, with the race detector; then the 100,000-row import wi
 	@status=0; \
 	$(GO) test -race -count=1 -timeout 20m ./... || status=$$?; \
 	$(GO) test -count=1 -run 'TestImportOf100000Members' ./models/ || status=$$?; \
-	sh scripts/test-summary.sh "$(TEST_REPORT_DIR)"; \
+	sh .ci/test-summary.sh "$(TEST_REPORT_DIR)"; \
 	exit $$status
 
 generate: ## regenerate templ components

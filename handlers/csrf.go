@@ -36,26 +36,17 @@ func (a *App) csrf(next echo.HandlerFunc) echo.HandlerFunc {
 
 // submittedToken reads the CSRF token from the header or the form body,
 // never the query string: a token in a URL leaks through logs, history
-// and Referer. Multipart bodies are parsed as echo would, so the handler
-// still finds its fields and files. A body over its limit is reported as
-// such rather than as a missing token.
+// and Referer. A body over its limit is reported as such rather than as a
+// missing token.
 func submittedToken(r *http.Request) (string, error) {
 	if t := r.Header.Get("X-CSRF-Token"); t != "" {
 		return t, nil
 	}
-	var err error
-	if strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
-		err = r.ParseMultipartForm(multipartMemory)
-	} else {
-		err = r.ParseForm()
-	}
-	var tooLarge *echo.HTTPError
-	if errors.As(err, &tooLarge) && tooLarge.Code == http.StatusRequestEntityTooLarge {
-		return "", tooLarge
+	if err := parseBody(r); err != nil {
+		var tooLarge *echo.HTTPError
+		if errors.As(err, &tooLarge) {
+			return "", tooLarge
+		}
 	}
 	return r.PostForm.Get("_csrf"), nil
 }
-
-// multipartMemory is how much of a multipart body is held in memory, as
-// echo's FormValue and FormFile do.
-const multipartMemory = 32 << 20

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -24,22 +25,10 @@ func (a *App) checkInput(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := checkValues(r.URL.Query()); err != nil {
 			return err
 		}
-		if r.Method == http.MethodPost || r.Method == http.MethodPut || r.Method == http.MethodPatch {
-			ct := r.Header.Get(echo.HeaderContentType)
-			var err error
-			switch {
-			case strings.HasPrefix(ct, echo.MIMEMultipartForm):
-				if err = r.ParseMultipartForm(multipartMemory); err == nil {
-					err = checkValues(r.MultipartForm.Value)
-				}
-			case strings.HasPrefix(ct, echo.MIMEApplicationForm):
-				if err = r.ParseForm(); err == nil {
-					err = checkValues(r.PostForm)
-				}
-			}
-			// A body that cannot be read at all is the handler's to report,
-			// as it was before this check.
-			if models.ErrorCode(err) == models.EINVALID {
+		// A body that cannot be read at all is for the CSRF check and the
+		// handler to report.
+		if parseBody(r) == nil {
+			if err := checkValues(r.PostForm); err != nil {
 				return err
 			}
 		}
@@ -50,6 +39,28 @@ func (a *App) checkInput(next echo.HandlerFunc) echo.HandlerFunc {
 // multipartMemory is what net/http's FormFile uses, so the form parsed
 // here is the one the handler reads.
 const multipartMemory = 32 << 20
+
+// parseBody parses a url-encoded or multipart form body once, for the
+// checks that run before the handler; r.PostForm then holds its fields
+// either way. A body over its limit comes back as echo's 413.
+func parseBody(r *http.Request) error {
+	switch r.Method {
+	case http.MethodPost, http.MethodPut, http.MethodPatch:
+	default:
+		return nil
+	}
+	var err error
+	if strings.HasPrefix(r.Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+		err = r.ParseMultipartForm(multipartMemory)
+	} else {
+		err = r.ParseForm()
+	}
+	var tooLarge *echo.HTTPError
+	if errors.As(err, &tooLarge) && tooLarge.Code == http.StatusRequestEntityTooLarge {
+		return tooLarge
+	}
+	return err
+}
 
 // checkValues names the first field, in name order, whose name or a value
 // cannot be stored.
