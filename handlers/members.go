@@ -172,7 +172,8 @@ func (a *App) renderMembers(c echo.Context, status int, form pages.MemberForm) e
 	loc := currentMerchant(c).Location()
 	data := pages.MembersData{Query: filter.Text, Form: form, CSVURL: "/members/export?" + filter.values().Encode(),
 		Filter: pages.MemberFilter{Program: filter.Program, Tier: filter.Tier, Inactive: filter.Inactive, Tag: filter.Tag}}
-	if err := a.filterChoices(c, &data.Filter); err != nil {
+	programs, tiers, err := a.filterChoices(c, &data.Filter)
+	if err != nil {
 		return err
 	}
 	query, err := filter.query(a.now())
@@ -195,28 +196,75 @@ func (a *App) renderMembers(c echo.Context, status int, form pages.MemberForm) e
 	for i := range found {
 		data.Members = append(data.Members, memberRow(&found[i], loc))
 	}
+	if err := a.memberStandings(c, &data, found, listedProgram(programs, query.ProgramID), tiers); err != nil {
+		return err
+	}
 	return render(c, status, pages.Members(a.shell(c, "Members"), data))
 }
 
-// filterChoices offers the merchant's programs and tiers to filter by.
-func (a *App) filterChoices(c echo.Context, f *pages.MemberFilter) error {
-	programs, err := models.ListPrograms(a.tenant(c))
+// listedProgram is the program whose balances the member list shows: the
+// one filtered by, else the first.
+func listedProgram(programs []models.Program, filtered int64) *models.Program {
+	for i := range programs {
+		if programs[i].ID == filtered {
+			return &programs[i]
+		}
+	}
+	if len(programs) == 0 {
+		return nil
+	}
+	return &programs[0]
+}
+
+// memberStandings adds each listed member's balance and tier in p, read
+// for the whole page at once.
+func (a *App) memberStandings(c echo.Context, data *pages.MembersData, found []models.Member, p *models.Program, tiers map[int64]string) error {
+	if p == nil {
+		return nil
+	}
+	ids := make([]int64, len(found))
+	for i := range found {
+		ids[i] = found[i].ID
+	}
+	accounts, err := models.MembersAccounts(a.tenant(c), p.ID, ids)
 	if err != nil {
 		return err
 	}
+	data.StandingIn = p.Name
+	currency := currentMerchant(c).Currency
+	for i := range data.Members {
+		acc := accounts[found[i].ID]
+		row := &data.Members[i]
+		row.Balance, row.Tier = units(p, acc.Balance, currency), "none"
+		if acc.TierID != nil {
+			row.Tier = tiers[*acc.TierID]
+		}
+	}
+	return nil
+}
+
+// filterChoices offers the merchant's programs and tiers to filter by,
+// and returns the programs and the tiers' names by id.
+func (a *App) filterChoices(c echo.Context, f *pages.MemberFilter) ([]models.Program, map[int64]string, error) {
+	programs, err := models.ListPrograms(a.tenant(c))
+	if err != nil {
+		return nil, nil, err
+	}
+	names := map[int64]string{}
 	f.Programs = []components.Option{{Value: "", Label: "Any program"}}
 	f.Tiers = []components.Option{{Value: "", Label: "Any tier"}}
 	for _, p := range programs {
 		f.Programs = append(f.Programs, components.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name})
 		tiers, err := models.ListTiers(a.tenant(c), p.ID)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		for _, t := range tiers {
+			names[t.ID] = t.Name
 			f.Tiers = append(f.Tiers, components.Option{Value: strconv.FormatInt(t.ID, 10), Label: p.Name + " · " + t.Name})
 		}
 	}
-	return nil
+	return programs, names, nil
 }
 
 func (a *App) enrolMember(c echo.Context) error {

@@ -291,3 +291,20 @@ func FindMemberByCard(db *gorm.DB, code string) (*Member, error) {
 	}
 	return &m, nil
 }
+
+// MembersAccounts returns the accounts a page of members holds in one
+// program, by member id, in one query.
+func MembersAccounts(db *gorm.DB, programID int64, memberIDs []int64) (map[int64]Account, error) {
+	out := make(map[int64]Account, len(memberIDs))
+	if len(memberIDs) == 0 {
+		return out, nil
+	}
+	var as []Account
+	if err := db.Where("program_id = ? AND member_id IN ?", programID, memberIDs).Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("member: accounts of a page: %w", err)
+	}
+	for _, a := range as {
+		out[a.MemberID] = a
+	}
+	return out, nil
+}
