@@ -42,7 +42,7 @@ type MembersData struct {
 	// empty without programs.
 	StandingIn string
 	Filter     MemberFilter
-	Form     MemberForm
+	Form       MemberForm
 }
 
 // MemberFilter narrows the member list: the chosen values, the choices,
