@@ -493,7 +493,7 @@ func TestMembersListShowsBalanceAndTier(t *testing.T) {
 			t.Fatal(err)
 		}
 		r := s.staff.get("/members")
-		if got := r.text(`[data-testid="members-standing-in"]`); got != "Balance · Coffee Club" {
+		if got := r.text(`[data-testid="members-standing-in"]`); got != "Balances and tiers in Coffee Club." {
 			t.Errorf("balance column %q", got)
 		}
 		balances := rowTexts(r, `[data-testid="member-balance"]`)
