@@ -87,17 +87,34 @@ func refusedMemberForm(f pages.MemberFields, err error) pages.MemberForm {
 }
 
 // membersURL is the member list for a search, from a member on (keyset:
-// lower-cased name, then id).
-func membersURL(f memberFilter, afterName string, afterID int64) string {
+// the member's place in the search's order).
+func membersURL(f memberFilter, after models.MemberCursor) string {
 	v := f.values()
-	if afterID != 0 {
-		v.Set("after_name", afterName)
-		v.Set("after_id", strconv.FormatInt(afterID, 10))
+	if after.ID != 0 {
+		if after.Part != 0 {
+			v.Set("after_part", strconv.Itoa(after.Part))
+			v.Set("after_term", after.Term)
+		}
+		v.Set("after_name", after.NameKey)
+		v.Set("after_id", strconv.FormatInt(after.ID, 10))
 	}
 	if len(v) == 0 {
 		return "/members"
 	}
 	return "/members?" + v.Encode()
+}
+
+// cursorOf reads a next-page link's place; a mangled one starts over.
+func cursorOf(c echo.Context) models.MemberCursor {
+	id, err := strconv.ParseInt(c.QueryParam("after_id"), 10, 64)
+	part, perr := strconv.Atoi(c.QueryParam("after_part"))
+	if err != nil || id <= 0 {
+		return models.MemberCursor{}
+	}
+	if perr != nil || part < 0 || part > 2 {
+		part = 0
+	}
+	return models.MemberCursor{Part: part, Term: c.QueryParam("after_term"), NameKey: c.QueryParam("after_name"), ID: id}
 }
 
 // memberFilter is the member list's search and filters as the query
@@ -151,15 +168,12 @@ func (a *App) membersPage(c echo.Context) error {
 // page of everyone without one) and the enrolment form.
 func (a *App) renderMembers(c echo.Context, status int, form pages.MemberForm) error {
 	filter := memberFilterOf(c)
-	afterName := c.QueryParam("after_name")
-	afterID, _ := strconv.ParseInt(c.QueryParam("after_id"), 10, 64)
-	if afterID < 0 {
-		afterID = 0
-	}
+	after := cursorOf(c)
 	loc := currentMerchant(c).Location()
 	data := pages.MembersData{Query: filter.Text, Form: form, CSVURL: "/members/export?" + filter.values().Encode(),
 		Filter: pages.MemberFilter{Program: filter.Program, Tier: filter.Tier, Inactive: filter.Inactive, Tag: filter.Tag}}
-	if err := a.filterChoices(c, &data.Filter); err != nil {
+	programs, tiers, err := a.filterChoices(c, &data.Filter)
+	if err != nil {
 		return err
 	}
 	query, err := filter.query(a.now())
@@ -167,44 +181,90 @@ func (a *App) renderMembers(c echo.Context, status int, form pages.MemberForm) e
 		data.Filter.Errors = models.FieldErrors(err)
 		return render(c, http.StatusUnprocessableEntity, pages.Members(a.shell(c, "Members"), data))
 	}
-	query.AfterName, query.AfterID, query.Limit = afterName, afterID, membersPageSize+1
+	query.After, query.Limit = after, membersPageSize+1
 	found, err := models.SearchMembers(a.tenant(c), query)
 	if err != nil {
 		return err
 	}
 	if len(found) > membersPageSize {
 		found = found[:membersPageSize]
-		last := found[len(found)-1]
-		data.NextURL = membersURL(filter, strings.ToLower(last.Name), last.ID)
+		data.NextURL = membersURL(filter, found[len(found)-1].SearchCursor())
 	}
-	if afterID != 0 {
-		data.FirstURL = membersURL(filter, "", 0)
+	if after.ID != 0 {
+		data.FirstURL = membersURL(filter, models.MemberCursor{})
 	}
 	for i := range found {
 		data.Members = append(data.Members, memberRow(&found[i], loc))
 	}
+	if err := a.memberStandings(c, &data, found, listedProgram(programs, query.ProgramID), tiers); err != nil {
+		return err
+	}
 	return render(c, status, pages.Members(a.shell(c, "Members"), data))
 }
 
-// filterChoices offers the merchant's programs and tiers to filter by.
-func (a *App) filterChoices(c echo.Context, f *pages.MemberFilter) error {
-	programs, err := models.ListPrograms(a.tenant(c))
+// listedProgram is the program whose balances the member list shows: the
+// one filtered by, else the first.
+func listedProgram(programs []models.Program, filtered int64) *models.Program {
+	for i := range programs {
+		if programs[i].ID == filtered {
+			return &programs[i]
+		}
+	}
+	if len(programs) == 0 {
+		return nil
+	}
+	return &programs[0]
+}
+
+// memberStandings adds each listed member's balance and tier in p, read
+// for the whole page at once.
+func (a *App) memberStandings(c echo.Context, data *pages.MembersData, found []models.Member, p *models.Program, tiers map[int64]string) error {
+	if p == nil {
+		return nil
+	}
+	ids := make([]int64, len(found))
+	for i := range found {
+		ids[i] = found[i].ID
+	}
+	accounts, err := models.MembersAccounts(a.tenant(c), p.ID, ids)
 	if err != nil {
 		return err
 	}
+	data.StandingIn = p.Name
+	currency := currentMerchant(c).Currency
+	for i := range data.Members {
+		acc := accounts[found[i].ID]
+		row := &data.Members[i]
+		row.Balance, row.Tier = units(p, acc.Balance, currency), "none"
+		if acc.TierID != nil {
+			row.Tier = tiers[*acc.TierID]
+		}
+	}
+	return nil
+}
+
+// filterChoices offers the merchant's programs and tiers to filter by,
+// and returns the programs and the tiers' names by id.
+func (a *App) filterChoices(c echo.Context, f *pages.MemberFilter) ([]models.Program, map[int64]string, error) {
+	programs, err := models.ListPrograms(a.tenant(c))
+	if err != nil {
+		return nil, nil, err
+	}
+	names := map[int64]string{}
 	f.Programs = []components.Option{{Value: "", Label: "Any program"}}
 	f.Tiers = []components.Option{{Value: "", Label: "Any tier"}}
 	for _, p := range programs {
 		f.Programs = append(f.Programs, components.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name})
 		tiers, err := models.ListTiers(a.tenant(c), p.ID)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		for _, t := range tiers {
+			names[t.ID] = t.Name
 			f.Tiers = append(f.Tiers, components.Option{Value: strconv.FormatInt(t.ID, 10), Label: p.Name + " · " + t.Name})
 		}
 	}
-	return nil
+	return programs, names, nil
 }
 
 func (a *App) enrolMember(c echo.Context) error {

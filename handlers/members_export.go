@@ -61,8 +61,7 @@ func (a *App) exportMembers(c echo.Context) error {
 		if len(batch) < exportBatch {
 			return nil
 		}
-		last := batch[len(batch)-1]
-		query.AfterName, query.AfterID = strings.ToLower(last.Name), last.ID
+		query.After = batch[len(batch)-1].SearchCursor()
 	}
 }
 

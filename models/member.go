@@ -31,6 +31,10 @@ type Member struct {
 	LastActivityAt    *time.Time
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	// Derived by setSearchKeys for the search, never shown or audited.
+	NameKey       string       `json:"-"`
+	PhoneNational string       `json:"-"`
+	found         MemberCursor // where SearchMembers found them
 }
 
 // cardAlphabet leaves out 0/O, 1/I/L and U/V look-alikes, so a code read
@@ -203,7 +207,7 @@ func insertMember(tx *gorm.DB, m *Member, now time.Time) error {
 			return err
 		}
 		m.ID, m.CardCode, m.LastActivityAt = 0, code, &now
-		err = tx.Transaction(func(tx *gorm.DB) error { return tx.Create(m).Error })
+		err = tx.Transaction(func(tx *gorm.DB) error { return createMembers(tx, []*Member{m}) })
 		if err == nil {
 			return nil
 		}
@@ -229,7 +233,7 @@ func UpdateMember(db *gorm.DB, actor Actor, id int64, in MemberInput, now time.T
 		if err := checkMemberUnique(tx, m); err != nil {
 			return err
 		}
-		if err := tx.Save(m).Error; err != nil {
+		if err := saveMember(tx, m); err != nil {
 			return memberTaken(fmt.Errorf("member: update: %w", err), m)
 		}
 		return recordAudit(tx, actor, AuditUpdate, "member", m.ID, "Updated member "+m.Name, before, m)
@@ -280,138 +284,6 @@ func GetMember(db *gorm.DB, id int64) (*Member, error) {
 	return &m, nil
 }
 
-// MemberQuery is a search of the member list: Text matches the start of a
-// name, email, phone or card code. AfterName/AfterID continue a page
-// (keyset, by name then id).
-type MemberQuery struct {
-	Text      string
-	AfterName string
-	AfterID   int64
-	Limit     int
-	// Filters; zero values mean any.
-	ProgramID    int64  // has an account in this program
-	TierID       int64  // is in this tier
-	InactiveDays int    // no activity for at least this many days
-	Tag          string // carries this tag
-	Now          time.Time
-}
-
-// filter narrows a member query. The subqueries are written by hand, so
-// each names the merchant itself; the outer query is scoped anyway.
-func (q MemberQuery) filter(s *gorm.DB) *gorm.DB {
-	merchant, _ := MerchantOf(s)
-	if q.ProgramID != 0 {
-		s = s.Where("id IN (SELECT member_id FROM accounts WHERE merchant_id = ? AND program_id = ?)", merchant, q.ProgramID)
-	}
-	if q.TierID != 0 {
-		s = s.Where("id IN (SELECT member_id FROM accounts WHERE merchant_id = ? AND tier_id = ?)", merchant, q.TierID)
-	}
-	if q.InactiveDays > 0 {
-		now := q.Now
-		if now.IsZero() {
-			now = time.Now()
-		}
-		s = s.Where("(last_activity_at IS NULL OR last_activity_at < ?)", now.UTC().AddDate(0, 0, -q.InactiveDays))
-	}
-	if tag := normaliseTag(q.Tag); tag != "" {
-		s = s.Where("id IN (SELECT member_id FROM member_tags WHERE merchant_id = ? AND tag = ?)", merchant, tag)
-	}
-	return s
-}
-
-// SearchMembers finds members by prefix, in name order, one page at a
-// time. Each field is searched through its own index and the results
-// merged, so the query stays fast at a million members.
-func SearchMembers(db *gorm.DB, q MemberQuery) ([]Member, error) {
-	if q.Limit <= 0 || q.Limit > 100 {
-		q.Limit = 25
-	}
-	text := strings.TrimSpace(q.Text)
-	// Byte order on both databases: SQLite compares text that way, and on
-	// PostgreSQL the "C" collation lets one index serve both the prefix
-	// match and the order, so a page stops after its 25 rows.
-	nameKey := "lower(name)"
-	if DialectOf(db) == Postgres {
-		nameKey = `lower(name) COLLATE "C"`
-	}
-	base := func() *gorm.DB {
-		s := db.Model(&Member{}).Order(nameKey + ", id").Limit(q.Limit)
-		if q.AfterID != 0 {
-			s = s.Where("("+nameKey+" > ? OR ("+nameKey+" = ? AND id > ?))", q.AfterName, q.AfterName, q.AfterID)
-		}
-		return q.filter(s)
-	}
-	if text == "" {
-		var ms []Member
-		if err := base().Find(&ms).Error; err != nil {
-			return nil, fmt.Errorf("member: list: %w", err)
-		}
-		return ms, nil
-	}
-	prefixes := map[string]string{nameKey: strings.ToLower(text)}
-	if strings.Contains(text, "@") {
-		prefixes["email"] = strings.ToLower(text)
-	}
-	if digits := NormalisePhone(text); len(digits) >= 3 && len(digits) >= len(strings.Join(strings.Fields(text), ""))/2 {
-		prefixes["phone"] = digits
-	}
-	if code := normaliseCardCode(text); len(code) >= 2 && len(code) <= cardLength {
-		prefixes["card_code"] = code
-	}
-	seen := map[int64]bool{}
-	var all []Member
-	for col, prefix := range prefixes {
-		var ms []Member
-		if err := base().Where(prefixCondition(db, col), prefixArgs(db, prefix)...).Find(&ms).Error; err != nil {
-			return nil, fmt.Errorf("member: search %s: %w", col, err)
-		}
-		for _, m := range ms {
-			if !seen[m.ID] {
-				seen[m.ID] = true
-				all = append(all, m)
-			}
-		}
-	}
-	sortMembers(all)
-	if len(all) > q.Limit {
-		all = all[:q.Limit]
-	}
-	return all, nil
-}
-
-// prefixCondition matches the start of a column through its index: LIKE
-// with a pattern index on PostgreSQL, a range on SQLite (whose LIKE
-// ignores case and skips indexes).
-func prefixCondition(db *gorm.DB, col string) string {
-	if DialectOf(db) == Postgres {
-		return col + " LIKE ?"
-	}
-	return col + " >= ? AND " + col + " < ?"
-}
-
-func prefixArgs(db *gorm.DB, prefix string) []any {
-	if DialectOf(db) == Postgres {
-		esc := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(prefix)
-		return []any{esc + "%"}
-	}
-	return []any{prefix, prefix + "\U0010FFFF"}
-}
-
-func sortMembers(ms []Member) {
-	less := func(a, b Member) bool {
-		la, lb := strings.ToLower(a.Name), strings.ToLower(b.Name)
-		if la != lb {
-			return la < lb
-		}
-		return a.ID < b.ID
-	}
-	for i := 1; i < len(ms); i++ {
-		for j := i; j > 0 && less(ms[j], ms[j-1]); j-- {
-			ms[j], ms[j-1] = ms[j-1], ms[j]
-		}
-	}
-}
-
 // FindMemberByCard finds a member by an exact card code, as a scan gives.
 func FindMemberByCard(db *gorm.DB, code string) (*Member, error) {
 	var m Member
@@ -423,4 +295,21 @@ func FindMemberByCard(db *gorm.DB, code string) (*Member, error) {
 		return nil, fmt.Errorf("member: by card: %w", err)
 	}
 	return &m, nil
+}
+
+// MembersAccounts returns the accounts a page of members holds in one
+// program, by member id, in one query.
+func MembersAccounts(db *gorm.DB, programID int64, memberIDs []int64) (map[int64]Account, error) {
+	out := make(map[int64]Account, len(memberIDs))
+	if len(memberIDs) == 0 {
+		return out, nil
+	}
+	var as []Account
+	if err := db.Where("program_id = ? AND member_id IN ?", programID, memberIDs).Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("member: accounts of a page: %w", err)
+	}
+	for _, a := range as {
+		out[a.MemberID] = a
+	}
+	return out, nil
 }

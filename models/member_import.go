@@ -662,7 +662,7 @@ func (run *importRun) write(tx *gorm.DB, rows []*importRow, now time.Time) error
 	}
 	// A member enrolled at the till since markDuplicates looked fails the
 	// whole batch here; the worker's next try reports them as duplicates.
-	if err := tx.Create(members).Error; err != nil {
+	if err := createMembers(tx, members); err != nil {
 		return fmt.Errorf("insert members: %w", err)
 	}
 	var tags []MemberTag

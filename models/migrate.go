@@ -63,8 +63,8 @@ func newMigrationProvider(db *gorm.DB) (*goose.Provider, error) {
 	return p, nil
 }
 
-// Migrate brings the schema up to the newest version and returns the
-// versions it applied.
+// Migrate brings the schema up to the newest version, keys the members
+// that need it for search, and returns the versions it applied.
 func Migrate(ctx context.Context, db *gorm.DB) ([]int64, error) {
 	p, err := newMigrationProvider(db)
 	if err != nil {
@@ -77,6 +77,9 @@ func Migrate(ctx context.Context, db *gorm.DB) ([]int64, error) {
 	applied := make([]int64, 0, len(results))
 	for _, r := range results {
 		applied = append(applied, r.Source.Version)
+	}
+	if err := backfillMemberSearch(ctx, db); err != nil {
+		return nil, err
 	}
 	return applied, nil
 }

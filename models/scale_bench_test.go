@@ -74,7 +74,9 @@ func percentiles(b *testing.B, n int, fn func(i int)) {
 
 func BenchmarkScaleMemberSearch(b *testing.B) {
 	s := openScale(b)
-	prefixes := []string{"ada smith 1", "Finn Dub", "member42@", "+33 000 12", "S00042", "hana novak 9"}
+	// In-order names, a later word alone, words out of order, email,
+	// international and national phones, card codes.
+	prefixes := []string{"ada smith 1", "Finn Dub", "dubois 12", "garcia ev", "member42@", "+33 000 12", "612 345 678", "S00042", "hana novak 9"}
 	for b.Loop() {
 		percentiles(b, 300, func(i int) {
 			if _, err := models.SearchMembers(s.scoped, models.MemberQuery{Text: prefixes[i%len(prefixes)]}); err != nil {

@@ -7,7 +7,7 @@ func Models() []any {
 	return []any{
 		&Merchant{}, &User{}, &UserSession{}, &PasswordToken{},
 		&Program{}, &Tier{}, &Reward{}, &EarningRule{}, &Campaign{}, &AuditEntry{},
-		&Member{}, &MemberTag{}, &Account{}, &Purchase{}, &Refund{}, &Voucher{}, &LedgerEntry{}, &TierChange{},
+		&Member{}, &MemberTag{}, &MemberSearchTerm{}, &Account{}, &Purchase{}, &Refund{}, &Voucher{}, &LedgerEntry{}, &TierChange{},
 		&ImportJob{}, &ImportUpload{}, &ImportIssue{},
 	}
 }

@@ -95,22 +95,33 @@ func seedArgs(rep *SeedReport, opts SeedOptions) []any {
 
 func seedStatements(d Dialect) []string {
 	pad9, pad7 := "substr('000000000' || g.n, -9)", "substr('0000000' || g.n, -7)"
+	// A seeded name is three ASCII words, so its folded key is lower(name)
+	// and its terms start at the first, second and third word.
+	second := "substr(name_key, instr(name_key, ' ') + 1)"
+	third := "substr(" + second + ", instr(" + second + ", ' ') + 1)"
 	if d == Postgres {
 		pad9, pad7 = "lpad(g.n::text, 9, '0')", "lpad(g.n::text, 7, '0')"
+		second = "split_part(name_key, ' ', 2) || ' ' || split_part(name_key, ' ', 3)"
+		third = "split_part(name_key, ' ', 3)"
 	}
 	// Names cycle through first and last names so prefix searches hit a
 	// realistic spread; card codes and phones are unique by construction.
 	return []string{
-		`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < @members)
-		INSERT INTO members (merchant_id, name, email, phone, card_code, marketing_opt_in, blocked, last_activity_at, created_at, updated_at)
-		SELECT @merchant,
-			CASE g.n % 8 WHEN 0 THEN 'Ada' WHEN 1 THEN 'Ben' WHEN 2 THEN 'Cleo' WHEN 3 THEN 'Dev'
+		`WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < @members),
+		named AS (SELECT g.n, CASE g.n % 8 WHEN 0 THEN 'Ada' WHEN 1 THEN 'Ben' WHEN 2 THEN 'Cleo' WHEN 3 THEN 'Dev'
 				WHEN 4 THEN 'Eve' WHEN 5 THEN 'Finn' WHEN 6 THEN 'Gus' ELSE 'Hana' END || ' ' ||
 			CASE (g.n / 8) % 8 WHEN 0 THEN 'Smith' WHEN 1 THEN 'Jones' WHEN 2 THEN 'Brown' WHEN 3 THEN 'Garcia'
-				WHEN 4 THEN 'Martin' WHEN 5 THEN 'Dubois' WHEN 6 THEN 'Rossi' ELSE 'Novak' END || ' ' || g.n,
-			'member' || g.n || '@seed.example', '33' || ` + pad9 + `, 'S' || ` + pad7 + `,
+				WHEN 4 THEN 'Martin' WHEN 5 THEN 'Dubois' WHEN 6 THEN 'Rossi' ELSE 'Novak' END || ' ' || g.n AS name,
+			` + pad9 + ` AS national, ` + pad7 + ` AS card FROM g)
+		INSERT INTO members (merchant_id, name, name_key, email, phone, phone_national, card_code, marketing_opt_in, blocked,
+			last_activity_at, created_at, updated_at)
+		SELECT @merchant, g.name, lower(g.name), 'member' || g.n || '@seed.example', '33' || g.national, g.national, 'S' || g.card,
 			g.n % 3 = 0, FALSE, @now, @now, @now
-		FROM g`,
+		FROM named g`,
+		`INSERT INTO member_search_terms (merchant_id, member_id, term, name_key)
+		SELECT merchant_id, id, name_key, name_key FROM members WHERE merchant_id = @merchant
+		UNION ALL SELECT merchant_id, id, ` + second + `, name_key FROM members WHERE merchant_id = @merchant
+		UNION ALL SELECT merchant_id, id, ` + third + `, name_key FROM members WHERE merchant_id = @merchant`,
 		`INSERT INTO accounts (merchant_id, program_id, member_id, balance, lifetime_earned, last_activity_at, created_at, updated_at)
 		SELECT merchant_id, @program, id, 0, 0, @now, @now, @now FROM members WHERE merchant_id = @merchant`,
 		`WITH RECURSIVE k(n) AS (SELECT 1 WHERE @entries > 0 UNION ALL SELECT n + 1 FROM k WHERE n < @entries)

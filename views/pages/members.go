@@ -11,6 +11,8 @@ type MemberRow struct {
 	Phone        string
 	LastActivity string // a local date, or "never"
 	Blocked      bool
+	Balance      string // in MembersData.StandingIn, like "120 points"
+	Tier         string // there, or "none"
 }
 
 // MemberFields is an enrolment or edit form as typed. Its fields match the
@@ -36,8 +38,11 @@ type MembersData struct {
 	NextURL  string // the next page, when there is one
 	FirstURL string // back to the first page, when not on it
 	CSVURL   string // the same search as a CSV file
-	Filter   MemberFilter
-	Form     MemberForm
+	// StandingIn names the program whose balance and tier the rows show;
+	// empty without programs.
+	StandingIn string
+	Filter     MemberFilter
+	Form       MemberForm
 }
 
 // MemberFilter narrows the member list: the chosen values, the choices,
