@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -76,9 +75,9 @@ func exportRows(db *gorm.DB, batch []models.Member, program *models.Program, loc
 	if err != nil {
 		return nil, err
 	}
-	var balances map[int64]int64
+	var accounts map[int64]models.Account
 	if program != nil {
-		if balances, err = models.ExportBalances(db, program.ID, ids); err != nil {
+		if accounts, err = models.MembersAccounts(db, program.ID, ids); err != nil {
 			return nil, err
 		}
 	}
@@ -101,7 +100,7 @@ func exportRows(db *gorm.DB, batch []models.Member, program *models.Program, loc
 			m.CreatedAt.In(loc).Format("2006-01-02"), lastActivity, tags[m.ID],
 		}
 		if program != nil {
-			rows[i] = append(rows[i], strconv.FormatInt(balances[m.ID], 10))
+			rows[i] = append(rows[i], strconv.FormatInt(accounts[m.ID].Balance, 10))
 		}
 	}
 	return rows, nil

@@ -25,20 +25,6 @@ func ExportTags(db *gorm.DB, memberIDs []int64) (map[int64]string, error) {
 	return out, nil
 }
 
-// ExportBalances returns the given members' balances in one program; a
-// member without an account there has none (0).
-func ExportBalances(db *gorm.DB, programID int64, memberIDs []int64) (map[int64]int64, error) {
-	var accounts []Account
-	if err := db.Where("program_id = ? AND member_id IN ?", programID, memberIDs).Find(&accounts).Error; err != nil {
-		return nil, fmt.Errorf("member export: balances: %w", err)
-	}
-	out := make(map[int64]int64, len(accounts))
-	for _, a := range accounts {
-		out[a.MemberID] = a.Balance
-	}
-	return out, nil
-}
-
 // ExportProgram is the program whose balances the member export writes:
 // the one the list is filtered on, else the first that takes activity,
 // as the import page offers them. Nil when there is none.
