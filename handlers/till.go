@@ -74,7 +74,7 @@ type tillView struct {
 	confirm   string // the large amount to confirm before it is recorded
 	sale      bool   // the refused form was a sale without a member
 	preview   *pages.TillPreview
-	paidID    int64  // a store-credit payment's receipt
+	paidID    int64 // a store-credit payment's receipt
 	credit    *pages.TillCredit
 }
 

@@ -26,7 +26,7 @@ type Merchant struct {
 	// nil for the first active program.
 	DefaultProgramID *int64
 	CreatedAt        time.Time
-	UpdatedAt          time.Time
+	UpdatedAt        time.Time
 }
 
 // Location returns the merchant's time zone; days, weeks and birthdays are
