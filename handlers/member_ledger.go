@@ -75,22 +75,8 @@ func (a *App) redeemReward(c echo.Context) error {
 		return err
 	}
 	db := a.tenant(c)
-	programID, key := formID(c, "program_id"), strings.TrimSpace(c.FormValue("idempotency_key"))
-	v, err := models.Redeem(db, actor(c), models.RedeemInput{
-		MemberID: m.ID, ProgramID: programID, RewardID: formID(c, "reward_id"), IdempotencyKey: key,
-	}, a.now())
-	replayed := false
-	if models.ErrorCode(err) == models.ECONFLICT {
-		// The same form sent twice (a double click, a retry) finds the
-		// voucher the first one issued, and issues nothing.
-		first, ferr := models.RedeemedWith(db, key)
-		if ferr != nil {
-			return ferr
-		}
-		if first != nil && first.MemberID == m.ID {
-			v, err, replayed = first, nil, true
-		}
-	}
+	programID := formID(c, "program_id")
+	v, replayed, err := a.redeem(c, m.ID, programID, formID(c, "reward_id"))
 	err = asField(err, "reward_id")
 	var p *models.Program
 	var r *models.Reward
@@ -107,6 +93,26 @@ func (a *App) redeemReward(c echo.Context) error {
 		}
 		return fmt.Sprintf("%s redeemed for %s: voucher %s.", r.Name, units(p, v.Cost, currentMerchant(c).Currency), models.FormatCardCode(v.Code))
 	}, memberURL(m.ID))
+}
+
+// redeem runs a redemption form, from the member's page or the till. The
+// same form sent twice (a double click, a retry) finds the voucher the
+// first one issued, and issues nothing: replayed is true.
+func (a *App) redeem(c echo.Context, memberID, programID, rewardID int64) (*models.Voucher, bool, error) {
+	db, key := a.tenant(c), strings.TrimSpace(c.FormValue("idempotency_key"))
+	v, err := models.Redeem(db, actor(c), models.RedeemInput{
+		MemberID: memberID, ProgramID: programID, RewardID: rewardID, IdempotencyKey: key,
+	}, a.now())
+	if models.ErrorCode(err) == models.ECONFLICT {
+		first, ferr := models.RedeemedWith(db, key)
+		if ferr != nil {
+			return nil, false, ferr
+		}
+		if first != nil && first.MemberID == memberID {
+			return first, true, nil
+		}
+	}
+	return v, false, err
 }
 
 func (a *App) awardAction(c echo.Context) error {

@@ -346,7 +346,7 @@ func TestMemberFiltersAndTags(t *testing.T) {
 		app.enrol(s.staff, enrolForm("Bea Friend", "bea@example.com", ""))
 		db := models.ForMerchant(app.db, s.acct.merchantID)
 		if _, err := models.RecordPurchase(db, models.Actor{Name: "fixture"}, models.PurchaseInput{
-			ProgramID: s.coffee.ID, MemberID: ada, Amount: "600", IdempotencyKey: "ada-1",
+			ProgramID: s.coffee.ID, MemberID: ada, Amount: "600", IdempotencyKey: "ada-1", ConfirmedLarge: true,
 		}, time.Now()); err != nil {
 			t.Fatal(err)
 		}

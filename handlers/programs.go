@@ -195,6 +195,7 @@ func programInput(c echo.Context) models.ProgramInput {
 	return models.ProgramInput{
 		Name: c.FormValue("name"), Type: c.FormValue("type"), UnitLabel: c.FormValue("unit_label"), Status: c.FormValue("status"),
 		EarnRate: c.FormValue("earn_rate"), MinPurchase: c.FormValue("min_purchase"),
+		MaxPurchase: c.FormValue("max_purchase"), LargePurchase: c.FormValue("large_purchase"),
 		StampsPerCard: c.FormValue("stamps_per_card"), Cashback: c.FormValue("cashback"),
 		CardRewardID: c.FormValue("card_reward_id"),
 		SignUpBonus:  c.FormValue("sign_up_bonus"), PointValue: c.FormValue("point_value"),
@@ -213,10 +214,12 @@ func (a *App) programsPage(c echo.Context) error {
 	return a.renderPrograms(c, http.StatusOK, pages.ProgramForm{Fields: pages.ProgramFields{
 		Type: string(models.ProgramPoints), Status: string(models.StatusActive), EarnRate: "1",
 		StampsPerCard: "10", Cashback: "5", MinPurchase: "0", SignUpBonus: "0",
-	}})
+	}}, "")
 }
 
-func (a *App) renderPrograms(c echo.Context, status int, form pages.ProgramForm) error {
+// renderPrograms draws the list with the new-program form and the choice
+// of the till's default program (defaultErr: why that choice was refused).
+func (a *App) renderPrograms(c echo.Context, status int, form pages.ProgramForm, defaultErr string) error {
 	db, currency := a.tenant(c), currentMerchant(c).Currency
 	programs, err := models.ListPrograms(db)
 	if err != nil {
@@ -230,9 +233,39 @@ func (a *App) renderPrograms(c echo.Context, status int, form pages.ProgramForm)
 	if err != nil {
 		return err
 	}
+	def := pages.DefaultProgramForm{Error: defaultErr}
+	var first string
+	for i := range programs {
+		if p := &programs[i]; p.TakesActivity() {
+			def.Options = append(def.Options, components.Option{Value: fmt.Sprint(p.ID), Label: p.Name})
+			if first == "" {
+				first = fmt.Sprint(p.ID)
+			}
+		}
+	}
+	def.Selected = first
+	if id := currentMerchant(c).DefaultProgramID; id != nil {
+		def.Selected = fmt.Sprint(*id)
+	}
 	return render(c, status, pages.Programs(a.shell(c, "Programs"), pages.ProgramsData{
-		Programs: rows, CanEdit: may(c, models.RoleOwner), Form: form, Choices: choices,
+		Programs: rows, CanEdit: may(c, models.RoleOwner), Form: form, Choices: choices, Default: def,
 	}))
+}
+
+// setDefaultProgram chooses the program the till starts in.
+func (a *App) setDefaultProgram(c echo.Context) error {
+	m, err := models.SetDefaultProgram(a.tenant(c), actor(c), formID(c, "default_program_id"))
+	return a.answer(c, err, func(status int) error {
+		return a.renderPrograms(c, status, pages.ProgramForm{Fields: pages.ProgramFields{
+			Type: string(models.ProgramPoints), Status: string(models.StatusActive),
+		}}, models.FieldErrors(err)["default_program_id"])
+	}, func() string {
+		p, perr := models.GetProgram(a.tenant(c), *m.DefaultProgramID)
+		if perr != nil {
+			return "The till's default program is saved."
+		}
+		return "The till starts in " + p.Name + " now."
+	}, "/programs")
 }
 
 func (a *App) createProgram(c echo.Context) error {
@@ -243,7 +276,7 @@ func (a *App) createProgram(c echo.Context) error {
 		to = programURL(p.ID)
 	}
 	return a.answer(c, err, func(status int) error {
-		return a.renderPrograms(c, status, refusedForm(in, err))
+		return a.renderPrograms(c, status, refusedForm(in, err), "")
 	}, func() string {
 		return p.Name + " is created. Set its tiers, rewards and expiry here."
 	}, to)

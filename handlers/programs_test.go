@@ -49,6 +49,7 @@ func settingsForm(p *models.Program) url.Values {
 		"name": {in.Name}, "unit_label": {in.UnitLabel}, "status": {in.Status},
 		"earn_rate": {in.EarnRate}, "stamps_per_card": {in.StampsPerCard}, "cashback": {in.Cashback},
 		"card_reward_id": {in.CardRewardID}, "min_purchase": {in.MinPurchase},
+		"max_purchase": {in.MaxPurchase}, "large_purchase": {in.LargePurchase},
 		"sign_up_bonus": {in.SignUpBonus}, "point_value": {in.PointValue},
 		"expiry_policy": {in.ExpiryPolicy}, "expiry_months": {in.ExpiryMonths}, "reminder_days": {in.ReminderDays},
 		"tier_metric": {in.TierMetric}, "tier_window": {in.TierWindow},
@@ -96,7 +97,7 @@ func TestCreateProgramValidation(t *testing.T) {
 					t.Errorf("%v: %s not kept: %q", tc.form, f, got)
 				}
 			}
-			if got, _ := r.doc.Find(`#f-type option[selected]`).Attr("value"); tc.field != "type" && got != tc.form.Get("type") {
+			if got, _ := r.doc.Find(`input[name="type"][checked]`).Attr("value"); tc.field != "type" && got != tc.form.Get("type") {
 				t.Errorf("%v: type not kept: %q", tc.form, got)
 			}
 		}

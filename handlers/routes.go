@@ -55,6 +55,7 @@ func (a *App) routes() []Route {
 		// campaigns.
 		{"GET", "/programs", models.RoleStaff, a.programsPage},
 		{"POST", "/programs", models.RoleOwner, a.createProgram},
+		{"POST", "/programs/default", models.RoleOwner, a.setDefaultProgram},
 		{"GET", "/programs/:programID", models.RoleStaff, a.programPage},
 		{"POST", "/programs/:programID", models.RoleOwner, a.updateProgram},
 		{"GET", "/programs/:programID/preview", models.RoleStaff, a.previewEarn},
@@ -111,6 +112,9 @@ func (a *App) routes() []Route {
 		{"GET", "/till/search", models.RoleStaff, a.tillSearch},
 		{"GET", "/till/preview", models.RoleStaff, a.tillPreview},
 		{"POST", "/till/purchase", models.RoleStaff, a.tillPurchase},
+		{"POST", "/till/credit", models.RoleStaff, a.tillCredit},
+		{"POST", "/till/redeem", models.RoleStaff, a.tillRedeem},
+		{"POST", "/till/vouchers/:voucherID/use", models.RoleStaff, a.tillUseVoucher},
 	}
 }
 

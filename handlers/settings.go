@@ -20,9 +20,24 @@ func businessFields(name, currency, timeZone string) pages.BusinessFields {
 	}
 }
 
+// currencyLock says why the merchant's currency is fixed, or "" while it
+// is not.
+func (a *App) currencyLock(c echo.Context) (string, error) {
+	locked, err := models.CurrencyLocked(a.tenant(c))
+	if err != nil || !locked {
+		return "", err
+	}
+	return currentMerchant(c).CurrencyLockedMessage(), nil
+}
+
 func (a *App) businessPage(c echo.Context) error {
 	m := currentMerchant(c)
-	return ok(c, pages.BusinessSettings(a.shell(c, "Business settings"), pages.BusinessForm{Business: businessFields(m.Name, m.Currency, m.TimeZone)}))
+	b := businessFields(m.Name, m.Currency, m.TimeZone)
+	var err error
+	if b.CurrencyLocked, err = a.currencyLock(c); err != nil {
+		return err
+	}
+	return ok(c, pages.BusinessSettings(a.shell(c, "Business settings"), pages.BusinessForm{Business: b}))
 }
 
 func (a *App) updateBusiness(c echo.Context) error {
@@ -34,6 +49,13 @@ func (a *App) updateBusiness(c echo.Context) error {
 			return err
 		}
 		form.Errors, form.Message = models.FieldErrors(err), models.ErrorMessage(err)
+		if form.Business.CurrencyLocked, err = a.currencyLock(c); err != nil {
+			return err
+		}
+		if form.Business.CurrencyLocked != "" {
+			// The locked field shows the currency kept, not the one typed.
+			form.Business.Currency = currentMerchant(c).Currency
+		}
 		return render(c, http.StatusUnprocessableEntity, pages.BusinessSettings(a.shell(c, "Business settings"), form))
 	}
 	a.flash(c, "success", "Business settings saved for "+m.Name+".")

@@ -71,16 +71,67 @@ type tillView struct {
 	amountErr string
 	key       string // the refused form's idempotency key, kept; empty for a fresh one
 	message   string // why the last purchase was refused
+	confirm   string // the large amount to confirm before it is recorded
 	sale      bool   // the refused form was a sale without a member
 	preview   *pages.TillPreview
+	paidID    int64 // a store-credit payment's receipt
+	credit    *pages.TillCredit
+}
+
+// keyTillProgram is the session's memory of the program the till last
+// worked in, so the next customer starts there.
+const keyTillProgram = "till_program"
+
+// tillDefault is the program the till starts in: the one last used in this
+// session, else the merchant's default, else the first active one; nil
+// when none takes purchases.
+func (a *App) tillDefault(c echo.Context, active []*models.Program) *models.Program {
+	var want []int64
+	if id, ok := a.session(c).Values[keyTillProgram].(int64); ok {
+		want = append(want, id)
+	}
+	if id := currentMerchant(c).DefaultProgramID; id != nil {
+		want = append(want, *id)
+	}
+	for _, id := range want {
+		for _, p := range active {
+			if p.ID == id {
+				return p
+			}
+		}
+	}
+	if len(active) > 0 {
+		return active[0]
+	}
+	return nil
+}
+
+// rememberTillProgram makes p the program the till starts in for the rest
+// of the session.
+func (a *App) rememberTillProgram(c echo.Context, p *models.Program) error {
+	s := a.session(c)
+	if id, _ := s.Values[keyTillProgram].(int64); id == p.ID || !p.TakesActivity() {
+		return nil
+	}
+	s.Values[keyTillProgram] = p.ID
+	return a.saveSession(c, s)
 }
 
 func (a *App) tillPage(c echo.Context) error {
-	ids, err := tillIDs(c.QueryParam, "member", "program", "receipt")
+	ids, err := tillIDs(c.QueryParam, "member", "program", "receipt", "paid")
 	if err != nil {
 		return err
 	}
-	v := tillView{query: strings.TrimSpace(c.QueryParam("q")), memberID: ids[0], programID: ids[1], receiptID: ids[2]}
+	v := tillView{query: strings.TrimSpace(c.QueryParam("q")), memberID: ids[0], programID: ids[1], receiptID: ids[2], paidID: ids[3]}
+	if v.programID != 0 {
+		p, err := models.GetProgram(a.tenant(c), v.programID)
+		if err != nil {
+			return err
+		}
+		if err := a.rememberTillProgram(c, p); err != nil {
+			return err
+		}
+	}
 	if v.query != "" && v.memberID == 0 {
 		id, err := a.tillMatch(c, v.query)
 		if err != nil {
@@ -152,7 +203,7 @@ func (a *App) tillResults(c echo.Context, q string, programID int64) (pages.Till
 	for _, m := range ms {
 		r.Members = append(r.Members, pages.TillResult{
 			URL: tillURL(m.ID, programID, 0), Name: m.Name, Card: models.FormatCardCode(m.CardCode),
-			Phone: showPhone(m.Phone), Email: m.Email, Blocked: m.Blocked,
+			Phone: models.FormatPhone(m.Phone), Email: m.Email, Blocked: m.Blocked,
 		})
 	}
 	return r, nil
@@ -244,7 +295,8 @@ func (a *App) tillPurchase(c echo.Context) error {
 		return models.Errorf(models.ENOTFOUND, "No such program.")
 	}
 	db := a.tenant(c)
-	if _, err := models.GetProgram(db, programID); err != nil {
+	p, err := models.GetProgram(db, programID)
+	if err != nil {
 		return err
 	}
 	if memberID != 0 {
@@ -255,13 +307,14 @@ func (a *App) tillPurchase(c echo.Context) error {
 	in := models.PurchaseInput{
 		ProgramID: programID, MemberID: memberID, Amount: c.FormValue("amount"),
 		Channel: models.ChannelInStore, IdempotencyKey: c.FormValue("idempotency_key"),
+		ConfirmedLarge: c.FormValue(models.FieldConfirmLarge) == "yes",
 	}
 	res, err := models.RecordPurchase(db, actor(c), in, a.now())
 	if status, refused := refusal(err); refused {
 		v := tillView{memberID: memberID, programID: programID, amount: in.Amount, key: in.IdempotencyKey, sale: memberID == 0}
 		fields := models.FieldErrors(err)
-		v.amountErr = fields["amount"]
-		if v.amountErr == "" {
+		v.amountErr, v.confirm = fields["amount"], fields[models.FieldConfirmLarge]
+		if v.amountErr == "" && v.confirm == "" {
 			v.message = models.ErrorMessage(err)
 			if msg := fields["idempotency_key"]; msg != "" {
 				v.message = msg
@@ -275,11 +328,121 @@ func (a *App) tillPurchase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := a.rememberTillProgram(c, p); err != nil {
+		return err
+	}
 	if res.Replayed {
 		at := res.Purchase.OccurredAt.In(currentMerchant(c).Location()).Format("15:04")
 		a.flash(c, "info", "This purchase was already recorded at "+at+"; it was not credited again.")
 	}
 	return redirect(c, tillURL(memberID, 0, res.Purchase.ID))
+}
+
+// tillMemberProgram loads the member and program a till form names;
+// another merchant's id, or none, is a 404 whatever else the form says.
+func (a *App) tillMemberProgram(c echo.Context) (*models.Member, *models.Program, error) {
+	ids, err := tillIDs(c.FormValue, "member_id", "program_id")
+	if err != nil {
+		return nil, nil, err
+	}
+	if ids[0] == 0 || ids[1] == 0 {
+		return nil, nil, models.Errorf(models.ENOTFOUND, "There is nothing here.")
+	}
+	db := a.tenant(c)
+	m, err := models.GetMember(db, ids[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	p, err := models.GetProgram(db, ids[1])
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, p, nil
+}
+
+// tillCredit pays with a cashback program's store credit: its receipt on
+// the till, or the form again with why not.
+func (a *App) tillCredit(c echo.Context) error {
+	m, p, err := a.tillMemberProgram(c)
+	if err != nil {
+		return err
+	}
+	typed := &pages.TillCredit{Amount: c.FormValue("amount"), Key: c.FormValue("idempotency_key")}
+	e, replayed, err := models.SpendCredit(a.tenant(c), actor(c), models.SpendCreditInput{
+		MemberID: m.ID, ProgramID: p.ID, Amount: typed.Amount, IdempotencyKey: typed.Key,
+	}, a.now())
+	if status, refused := refusal(err); refused {
+		v := tillView{memberID: m.ID, programID: p.ID, credit: typed}
+		if typed.Error = models.FieldErrors(err)["amount"]; typed.Error == "" {
+			v.message, typed.Key = models.ErrorMessage(err), ""
+		}
+		return a.renderTill(c, status, v)
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.rememberTillProgram(c, p); err != nil {
+		return err
+	}
+	if replayed {
+		if err := a.flash(c, "info", "This payment was already recorded; no credit was taken again."); err != nil {
+			return err
+		}
+	}
+	return redirect(c, tillURL(m.ID, 0, 0)+"&paid="+strconv.FormatInt(e.ID, 10))
+}
+
+// tillRedeem redeems a reward from the till and comes back to it.
+func (a *App) tillRedeem(c echo.Context) error {
+	m, p, err := a.tillMemberProgram(c)
+	if err != nil {
+		return err
+	}
+	rewardID, err := tillID(c.FormValue("reward_id"))
+	if err != nil {
+		return err
+	}
+	v, replayed, err := a.redeem(c, m.ID, p.ID, rewardID)
+	if status, refused := refusal(err); refused {
+		return a.renderTill(c, status, tillView{memberID: m.ID, programID: p.ID, message: models.ErrorMessage(err)})
+	}
+	if err != nil {
+		return err
+	}
+	r, err := models.GetReward(a.tenant(c), p.ID, v.RewardID)
+	if err != nil {
+		return err
+	}
+	if err := a.rememberTillProgram(c, p); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%s redeemed for %s: voucher %s.", r.Name, units(p, v.Cost, currentMerchant(c).Currency), models.FormatCardCode(v.Code))
+	if replayed {
+		msg = fmt.Sprintf("%s was already redeemed: voucher %s.", r.Name, models.FormatCardCode(v.Code))
+	}
+	if err := a.flash(c, "success", msg); err != nil {
+		return err
+	}
+	return redirect(c, tillURL(m.ID, 0, 0))
+}
+
+// tillUseVoucher marks a voucher used from the till and comes back to it.
+func (a *App) tillUseVoucher(c echo.Context) error {
+	stored, m, err := a.voucher(c)
+	if err != nil {
+		return err
+	}
+	v, err := models.MarkVoucherUsed(a.tenant(c), actor(c), stored.ID, a.now())
+	if status, refused := refusal(err); refused {
+		return a.renderTill(c, status, tillView{memberID: m.ID, programID: stored.ProgramID, message: models.ErrorMessage(err)})
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.flash(c, "success", fmt.Sprintf("Voucher %s is marked used.", models.FormatCardCode(v.Code))); err != nil {
+		return err
+	}
+	return redirect(c, tillURL(m.ID, stored.ProgramID, 0))
 }
 
 // tillData builds the till page for what was asked.
@@ -307,12 +470,20 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 		}
 		v.programID = receipt.Purchase.ProgramID
 	}
-
-	// The program: the one asked for, or the first that takes purchases.
-	var p *models.Program
-	if len(active) > 0 {
-		p = active[0]
+	var paid *models.LedgerEntry
+	if v.paidID != 0 {
+		if paid, err = models.GetCreditPayment(db, v.paidID); err != nil {
+			return d, err
+		}
+		if paid.MemberID != v.memberID {
+			return d, models.Errorf(models.ENOTFOUND, "No such payment.")
+		}
+		v.programID = paid.ProgramID
 	}
+
+	// The program: the one asked for, or the one the till starts in.
+	def := a.tillDefault(c, active)
+	p := def
 	if v.programID != 0 {
 		p = nil
 		for i := range programs {
@@ -326,7 +497,7 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 	}
 	// Links carry the program only when it is not the default one.
 	programParam := func(id int64) int64 {
-		if len(active) > 0 && active[0].ID == id {
+		if def != nil && def.ID == id {
 			return 0
 		}
 		return id
@@ -364,7 +535,7 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 	form := func(memberID int64) *pages.TillPurchase {
 		f := &pages.TillPurchase{
 			ProgramID: strconv.FormatInt(p.ID, 10), Key: v.key, Currency: currency,
-			Amount: v.amount, Error: v.amountErr,
+			Amount: v.amount, Error: v.amountErr, Confirm: v.confirm,
 		}
 		if f.Key == "" {
 			f.Key = randomToken()
@@ -385,8 +556,15 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 		if err != nil {
 			return d, err
 		}
-		if d.Member, err = a.tillMember(c, member, p); err != nil {
+		if d.Member, err = a.tillMember(c, member, p, programs, programParam); err != nil {
 			return d, err
+		}
+		if paid != nil {
+			m := currentMerchant(c)
+			d.Paid = &pages.TillPaid{
+				Amount: money(-paid.Amount, currency), Member: member.Name, Program: p.Name,
+				At: paid.CreatedAt.In(m.Location()).Format("15:04"), Credit: units(p, paid.BalanceAfter, currency),
+			}
 		}
 		switch {
 		case member.Blocked:
@@ -397,11 +575,14 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 			d.Notice = fmt.Sprintf("%s is %s: it takes no purchases.", p.Name, p.Status)
 		default:
 			d.Purchase = form(member.ID)
-			d.Purchase.Autofocus, d.Search.Autofocus = true, false
+			d.Purchase.Autofocus, d.Search.Autofocus = v.confirm == "" && v.credit == nil, false
 			d.Purchase.PreviewURL = "/till/preview?" + url.Values{
 				"program_id": {strconv.FormatInt(p.ID, 10)}, "member_id": {strconv.FormatInt(member.ID, 10)},
 			}.Encode()
 			d.Purchase.Preview = v.preview
+			if err := a.tillOffers(c, d.Member, member, p, v); err != nil {
+				return d, err
+			}
 		}
 	case p == nil:
 		d.Notice = noProgram
@@ -414,32 +595,119 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 	return d, nil
 }
 
-// tillMember is a member's card in a program (nil when there is none).
-func (a *App) tillMember(c echo.Context, m *models.Member, p *models.Program) (*pages.TillMember, error) {
+// tillMember is a member's card in a program (nil when there is none),
+// with their balance in each program they belong to.
+func (a *App) tillMember(c echo.Context, m *models.Member, p *models.Program, programs []models.Program, programParam func(int64) int64) (*pages.TillMember, error) {
 	out := &pages.TillMember{
-		Name: m.Name, Card: models.FormatCardCode(m.CardCode), Phone: showPhone(m.Phone), Blocked: m.Blocked,
+		Name: m.Name, Card: models.FormatCardCode(m.CardCode), Phone: models.FormatPhone(m.Phone), Blocked: m.Blocked,
 		MemberURL: fmt.Sprintf("/members/%d", m.ID), Balance: "—",
 	}
-	if p == nil {
-		return out, nil
-	}
-	out.Program = p.Name
 	db, currency := a.tenant(c), currentMerchant(c).Currency
 	accounts, err := models.ListAccounts(db, m.ID)
 	if err != nil {
 		return nil, err
 	}
-	out.Balance = units(p, 0, currency)
+	balances := make(map[int64]int64, len(accounts))
+	for _, acc := range accounts {
+		balances[acc.ProgramID] = acc.Balance
+	}
+	for i := range programs {
+		q := &programs[i]
+		if _, has := balances[q.ID]; !has && !q.TakesActivity() {
+			continue
+		}
+		out.Balances = append(out.Balances, pages.TillBalance{
+			Program: q.Name, Balance: units(q, balances[q.ID], currency), URL: tillURL(m.ID, programParam(q.ID), 0),
+			Current: p != nil && q.ID == p.ID,
+		})
+	}
+	if len(out.Balances) < 2 {
+		out.Balances = nil // the one balance is the card's own
+	}
+	if p == nil {
+		return out, nil
+	}
+	out.Program = p.Name
+	out.Balance = units(p, balances[p.ID], currency)
 	var tierID *int64
 	for _, acc := range accounts {
 		if acc.ProgramID == p.ID {
-			out.Balance, tierID = units(p, acc.Balance, currency), acc.TierID
+			tierID = acc.TierID
 		}
 	}
 	if out.Tier, err = a.tillTier(c, p, tierID); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// tillOffers adds what the member can do in an active program besides
+// buying: redeem what they can afford, use their vouchers, pay with
+// store credit.
+func (a *App) tillOffers(c echo.Context, out *pages.TillMember, m *models.Member, p *models.Program, v tillView) error {
+	db, merchant := a.tenant(c), currentMerchant(c)
+	var acc models.Account
+	accounts, err := models.ListAccounts(db, m.ID)
+	if err != nil {
+		return err
+	}
+	for _, x := range accounts {
+		if x.ProgramID == p.ID {
+			acc = x
+		}
+	}
+	ladder, err := models.ListTiers(db, p.ID)
+	if err != nil {
+		return err
+	}
+	rewards, err := models.ListRewards(db, p.ID, true)
+	if err != nil {
+		return err
+	}
+	names := make(map[int64]string, len(rewards))
+	today := a.localToday(c)
+	for i := range rewards {
+		r := &rewards[i]
+		names[r.ID] = r.Name
+		if !r.Archived && affordable(r, acc.Balance, ladder, models.TierByID(ladder, acc.TierID), today) {
+			out.Rewards = append(out.Rewards, pages.TillReward{
+				MemberID: strconv.FormatInt(m.ID, 10), ProgramID: strconv.FormatInt(p.ID, 10), RewardID: strconv.FormatInt(r.ID, 10),
+				Name: r.Name, Cost: units(p, r.Cost, merchant.Currency), Key: randomToken(),
+			})
+		}
+	}
+	vouchers, err := models.ListVouchers(db, m.ID)
+	if err != nil {
+		return err
+	}
+	now := a.now()
+	for i := range vouchers {
+		vo := &vouchers[i]
+		if vo.ProgramID != p.ID || vo.Status != models.VoucherIssued || vo.Expired(now) {
+			continue
+		}
+		row := pages.TillVoucherUse{
+			Code: models.FormatCardCode(vo.Code), Reward: names[vo.RewardID], Program: p.Name,
+			UseURL: fmt.Sprintf("/till/vouchers/%d/use", vo.ID),
+		}
+		if vo.ExpiresAt != nil {
+			row.Expires = vo.ExpiresAt.In(merchant.Location()).Format("2 Jan 2006")
+		}
+		out.Vouchers = append(out.Vouchers, row)
+	}
+	if p.Type == models.ProgramCashback {
+		f := &pages.TillCredit{}
+		if v.credit != nil {
+			*f = *v.credit
+		}
+		f.ProgramID, f.MemberID = strconv.FormatInt(p.ID, 10), strconv.FormatInt(m.ID, 10)
+		f.Currency, f.Available = merchant.Currency, money(max(acc.Balance, 0), merchant.Currency)
+		if f.Key == "" {
+			f.Key = randomToken()
+		}
+		out.Credit = f
+	}
+	return nil
 }
 
 // tillTier names an account's tier: "none" before its first, "" when the

@@ -61,6 +61,7 @@ func (s *tillShop) spend(m *models.Member, amount string) {
 	s.app.t.Helper()
 	_, err := models.RecordPurchase(s.db, tillFixture, models.PurchaseInput{
 		ProgramID: s.program.ID, MemberID: m.ID, Amount: amount, IdempotencyKey: fmt.Sprintf("setup-%d-%d", m.ID, time.Now().UnixNano()),
+		ConfirmedLarge: true,
 	}, time.Now())
 	if err != nil {
 		s.app.t.Fatal(err)
@@ -99,6 +100,9 @@ func (s *tillShop) tillBuy(t *testing.T, m *models.Member, amount string) *respo
 	page := s.staff.get(tillMemberPath(m))
 	expectStatus(t, page, http.StatusOK)
 	r := s.staff.post("/till/purchase", tillForm(t, page, amount))
+	if r.has(`[data-testid="purchase-confirm"]`) { // a large amount: the cashier says yes
+		r = s.staff.post("/till/purchase", formOf(t, r, `[data-testid="purchase-confirm"]`))
+	}
 	expectRedirect(t, r, fmt.Sprintf("/till?member=%d&receipt=", m.ID))
 	receipt := s.staff.get(r.location())
 	expectStatus(t, receipt, http.StatusOK)
@@ -139,7 +143,7 @@ func TestTillSearch(t *testing.T) {
 			if href, _ := r.doc.Find(`[data-testid="till-result"]`).Attr("href"); href != tillMemberPath(mo) {
 				t.Errorf("result links to %q, want %s", href, tillMemberPath(mo))
 			}
-			if phone := r.text(`[data-testid="till-result-phone"]`); phone != "+33612345678" {
+			if phone := r.text(`[data-testid="till-result-phone"]`); phone != "+33 6 12 34 56 78" {
 				t.Errorf("phone shown as %q", phone)
 			}
 			if card := r.text(`[data-testid="till-result-card"]`); card != models.FormatCardCode(mo.CardCode) {
@@ -571,9 +575,11 @@ func TestTillStampCardVoucherOnReceipt(t *testing.T) {
 		if got := r.text(`[data-testid="receipt-balance"]`); got != "0 stamps" {
 			t.Errorf("balance after a full card %q", got)
 		}
-		// "Another purchase" stays in the stamps program.
-		if href, _ := r.doc.Find(`[data-testid="receipt-again"]`).Attr("href"); href != path {
-			t.Errorf("another purchase links to %q, want %s", href, path)
+		// "Another purchase" stays in the stamps program: the till now
+		// starts there, the program last used.
+		href, _ := r.doc.Find(`[data-testid="receipt-again"]`).Attr("href")
+		if got := s.staff.get(href).text(`[data-testid="till-program"][aria-current="page"]`); got != "Stamp Card" {
+			t.Errorf("another purchase (%s) is in %q, want Stamp Card", href, got)
 		}
 	})
 }

@@ -73,7 +73,7 @@ func CalculateEarn(r EarnRequest) EarnBreakdown {
 			b.CampaignMultiplierMilli, b.CampaignName = c.MultiplierMilli, c.Name
 		}
 		if c.BonusPoints > 0 {
-			b.Bonus += c.BonusPoints
+			b.Bonus = addClamped(b.Bonus, c.BonusPoints)
 			b.BonusCampaigns = append(b.BonusCampaigns, c.Name)
 		}
 	}
@@ -92,13 +92,32 @@ func CalculateEarn(r EarnRequest) EarnBreakdown {
 		num.Mul(big.NewInt(r.AmountMinor), big.NewInt(p.CashbackBasisPoints))
 		den.SetInt64(10_000)
 	}
-	b.Base = new(big.Int).Quo(num, den).Int64()
+	b.Base = clampInt64(new(big.Int).Quo(num, den))
 	num.Mul(num, big.NewInt(b.TierMultiplierMilli))
 	num.Mul(num, big.NewInt(b.CampaignMultiplierMilli))
 	den.Mul(den, big.NewInt(1_000_000))
-	b.Multiplied = new(big.Int).Quo(num, den).Int64()
-	b.Total = b.Multiplied + b.Bonus
+	b.Multiplied = clampInt64(new(big.Int).Quo(num, den))
+	b.Total = addClamped(b.Multiplied, b.Bonus)
 	return b
+}
+
+// clampInt64 is x, or the int64 bound it passes: whatever it is given, the
+// calculator saturates rather than wrapping around to a negative or small
+// credit. The forms' bounds keep real purchases far below it, and posting
+// refuses a balance it would take past int64.
+func clampInt64(x *big.Int) int64 {
+	switch {
+	case x.IsInt64():
+		return x.Int64()
+	case x.Sign() < 0:
+		return math.MinInt64
+	}
+	return math.MaxInt64
+}
+
+// addClamped adds two int64s, saturating at the bounds.
+func addClamped(a, b int64) int64 {
+	return clampInt64(new(big.Int).Add(big.NewInt(a), big.NewInt(b)))
 }
 
 // PreviewEarn runs the calculator for a typed amount and tier (0 for none)

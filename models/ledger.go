@@ -129,11 +129,15 @@ func post(tx *gorm.DB, a *Account, e *LedgerEntry, now time.Time) error {
 	now = now.UTC() // stored in UTC, as GORM stores its own times: SQLite compares them as text
 	e.ProgramID, e.AccountID, e.MemberID = a.ProgramID, a.ID, a.MemberID
 	e.CreatedAt = now
+	wraps := func(total int64) bool { return addClamped(total, e.Amount) != total+e.Amount }
+	if wraps(a.Balance) || e.Kind.earns() && wraps(a.LifetimeEarned) {
+		return Errorf(ECONFLICT, "This would take the balance beyond what can be stored; nothing was recorded.")
+	}
 	a.Balance += e.Amount
-	e.BalanceAfter = a.Balance
 	if e.Kind.earns() {
 		a.LifetimeEarned += e.Amount
 	}
+	e.BalanceAfter = a.Balance
 	activity := e.Kind != KindExpiry && !e.passive // lapsing is not something the member did
 	if activity {
 		a.LastActivityAt = &now

@@ -45,8 +45,10 @@ func enrolNamed(t *testing.T, sdb *gorm.DB, name string) *models.Member {
 	return enrol(t, sdb, models.MemberInput{Name: name}, day0)
 }
 
+// purchase is a purchase input as a confirmed till sends it: these tests
+// are about the ledger, the limits have their own.
 func purchase(programID, memberID int64, amount, key string) models.PurchaseInput {
-	return models.PurchaseInput{ProgramID: programID, MemberID: memberID, Amount: amount, IdempotencyKey: key}
+	return models.PurchaseInput{ProgramID: programID, MemberID: memberID, Amount: amount, IdempotencyKey: key, ConfirmedLarge: true}
 }
 
 // buy records a purchase that must succeed.
@@ -543,10 +545,11 @@ func TestRefundKeyReuseIsRefused(t *testing.T) {
 		}
 		wantBalance(t, s.db, s.p.ID, ann.ID, 30)
 
-		// The largest purchase the form accepts refunds without
-		// overflowing: earned times refunded is beyond 64 bits.
+		// The largest purchase the form accepts, under the highest limit
+		// an owner may set, refunds without overflowing: earned times
+		// refunded is beyond 64 bits.
 		in = pointsInput("Points")
-		in.EarnRate = "1000"
+		in.EarnRate, in.MaxPurchase = "1000", "1000000000"
 		s = newLoyal(t, db, "huge@example.com", in)
 		ann = enrolNamed(t, s.db, "Ann")
 		res := buy(t, s.db, s.p.ID, ann.ID, "1000000000", "huge", day0)

@@ -22,8 +22,11 @@ type Merchant struct {
 	// one adjustment; owners have no limit.
 	StaffAdjustLimit   int64
 	ManagerAdjustLimit int64
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
+	// The program the till starts in, one of the merchant's active ones;
+	// nil for the first active program.
+	DefaultProgramID *int64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 // Location returns the merchant's time zone; days, weeks and birthdays are
@@ -113,6 +116,15 @@ func UpdateMerchant(db *gorm.DB, actor Actor, in MerchantInput) (*Merchant, erro
 			return err
 		}
 		before := *m
+		if in.Currency != m.Currency {
+			locked, err := CurrencyLocked(tx)
+			if err != nil {
+				return err
+			}
+			if locked {
+				return fieldError("currency", currencyLockedMessage(m.Currency))
+			}
+		}
 		m.Name, m.Currency, m.TimeZone = in.Name, in.Currency, in.TimeZone
 		if err := tx.Save(m).Error; err != nil {
 			return fmt.Errorf("merchant: update: %w", err)
@@ -120,6 +132,54 @@ func UpdateMerchant(db *gorm.DB, actor Actor, in MerchantInput) (*Merchant, erro
 		return recordAudit(tx, actor, AuditUpdate, "business", m.ID, "Updated business settings", before, m)
 	})
 	return m, err
+}
+
+// CurrencyLocked reports whether the scoped merchant's currency can no
+// longer change: once a purchase is recorded in it, another currency
+// would relabel the amounts of history (4.50 EUR becoming 4.50 USD).
+func CurrencyLocked(db *gorm.DB) (bool, error) {
+	var ids []int64
+	if err := db.Model(&Purchase{}).Limit(1).Pluck("id", &ids).Error; err != nil {
+		return false, fmt.Errorf("merchant: any purchase: %w", err)
+	}
+	return len(ids) > 0, nil
+}
+
+func currencyLockedMessage(currency string) string {
+	return "Purchases are recorded in " + currency + ": changing the currency would relabel their amounts, so it is fixed."
+}
+
+// CurrencyLockedMessage says why a locked currency cannot change.
+func (m *Merchant) CurrencyLockedMessage() string { return currencyLockedMessage(m.Currency) }
+
+// SetDefaultProgram makes one of the scoped merchant's active programs the
+// one the till starts in. Any other id (another merchant's, an archived
+// program's) is refused on the field and changes nothing.
+func SetDefaultProgram(db *gorm.DB, actor Actor, programID int64) (*Merchant, error) {
+	var m *Merchant
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if m, err = GetMerchant(tx.Clauses(clause.Locking{Strength: "UPDATE"})); err != nil {
+			return err
+		}
+		p, err := GetProgram(tx, programID)
+		if ErrorCode(err) == ENOTFOUND || err == nil && !p.TakesActivity() {
+			return fieldError("default_program_id", "Choose one of your active programs.")
+		}
+		if err != nil {
+			return err
+		}
+		before := *m
+		m.DefaultProgramID = &p.ID
+		if err := tx.Model(m).Update("default_program_id", p.ID).Error; err != nil {
+			return fmt.Errorf("merchant: default program: %w", err)
+		}
+		return recordAudit(tx, actor, AuditUpdate, "business", m.ID, "Made "+p.Name+" the till's default program", before, m)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // SignUpInput is what a new business gives to open an account.

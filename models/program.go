@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -88,6 +89,8 @@ type Program struct {
 	Status              ProgramStatus
 	EarnRateHundredths  int64
 	MinPurchaseMinor    int64
+	MaxPurchaseMinor    int64 // a purchase above this is refused
+	LargePurchaseMinor  int64 // a purchase above this needs a second confirmation
 	StampsPerCard       int64
 	CardRewardID        *int64
 	CashbackBasisPoints int64
@@ -111,11 +114,53 @@ func (p *Program) TakesActivity() bool { return p.Status == StatusActive }
 type ProgramInput struct {
 	Name, Type, UnitLabel, Status                  string
 	EarnRate, MinPurchase, StampsPerCard, Cashback string
+	MaxPurchase, LargePurchase                     string // empty keeps the stored value, or the default
 	CardRewardID                                   string
 	SignUpBonus, PointValue                        string
 	ExpiryPolicy, ExpiryMonths, ReminderDays       string
 	TierMetric, TierWindow, DowngradePolicy        string
 	DowngradeGraceDays                             string
+}
+
+// A small shop's purchase limits, in major units of its currency: a new
+// program refuses a purchase above the maximum and asks for confirmation
+// above the large threshold. The migration gives existing programs the same.
+const (
+	DefaultMaxPurchaseMajor   = 1000
+	DefaultLargePurchaseMajor = 200
+)
+
+// majorUnits is n major units of a currency in minor units.
+func majorUnits(n int64, currency string) int64 {
+	return n * int64(math.Pow10(moneyDigits(currency)))
+}
+
+// purchaseLimits reads the maximum and large-purchase fields: an empty
+// field keeps what is stored, or the default for a new program.
+func (in ProgramInput) purchaseLimits(v Validation, p *Program, currency string) {
+	typedOr := func(typed string, stored, def int64) string {
+		if strings.TrimSpace(typed) != "" {
+			return typed
+		}
+		if stored > 0 {
+			return FormatMoney(stored, currency)
+		}
+		return FormatMoney(majorUnits(def, currency), currency)
+	}
+	maxMsg := "Enter the largest amount one purchase may be, above 0 and at most " + FormatMoney(maxMoneyMinor, currency) + "."
+	p.MaxPurchaseMinor = decimalField(v, "max_purchase", typedOr(in.MaxPurchase, p.MaxPurchaseMinor, DefaultMaxPurchaseMajor),
+		moneyDigits(currency), 1, maxMoneyMinor, maxMsg)
+	p.LargePurchaseMinor = decimalField(v, "large_purchase", typedOr(in.LargePurchase, p.LargePurchaseMinor, DefaultLargePurchaseMajor),
+		moneyDigits(currency), 1, maxMoneyMinor, "Enter an amount above 0, like "+FormatMoney(majorUnits(DefaultLargePurchaseMajor, currency), currency)+".")
+	if v["large_purchase"] == "" && v["max_purchase"] == "" {
+		v.Check(p.LargePurchaseMinor <= p.MaxPurchaseMinor, "large_purchase",
+			"A large purchase must be at most the maximum purchase ("+FormatMoney(p.MaxPurchaseMinor, currency)+").")
+	}
+}
+
+func moneyDigits(currency string) int {
+	c, _ := LookupCurrency(currency)
+	return c.MinorDigits
 }
 
 // ProgramTypes, ProgramStatuses… list the choices for forms, in order.
@@ -166,6 +211,7 @@ func (in ProgramInput) apply(tx *gorm.DB, p *Program, currency string, creating 
 
 	p.Name, p.Type, p.UnitLabel, p.Status = name, typ, unit, status
 	p.MinPurchaseMinor = moneyField(v, "min_purchase", in.MinPurchase, currency, maxMoneyMinor)
+	in.purchaseLimits(v, p, currency)
 	p.EarnRateHundredths, p.StampsPerCard, p.CashbackBasisPoints = 0, 0, 0
 	p.CardRewardID = nil
 	switch typ {
@@ -358,6 +404,7 @@ func (p *Program) FormInput(currency string) ProgramInput {
 	in := ProgramInput{
 		Name: p.Name, Type: string(p.Type), UnitLabel: p.UnitLabel, Status: string(p.Status),
 		EarnRate: FormatRate(p.EarnRateHundredths, 2), MinPurchase: FormatMoney(p.MinPurchaseMinor, currency),
+		MaxPurchase: FormatMoney(p.MaxPurchaseMinor, currency), LargePurchase: FormatMoney(p.LargePurchaseMinor, currency),
 		StampsPerCard: fmt.Sprint(p.StampsPerCard), Cashback: FormatRate(p.CashbackBasisPoints, 2),
 		SignUpBonus: fmt.Sprint(p.SignUpBonus), PointValue: FormatRate(p.PointValueMilli, c.MinorDigits+3),
 		ExpiryPolicy: string(p.ExpiryPolicy), ExpiryMonths: fmt.Sprint(p.ExpiryMonths), ReminderDays: fmt.Sprint(p.ReminderDays),

@@ -53,6 +53,28 @@ type PurchaseInput struct {
 	Channel        Channel
 	OccurredAt     time.Time // zero means now
 	IdempotencyKey string
+	// ConfirmedLarge says the person at the till confirmed an amount above
+	// the program's large-purchase threshold.
+	ConfirmedLarge bool
+}
+
+// FieldConfirmLarge is the field a purchase above its program's
+// large-purchase threshold is refused on until it is confirmed.
+const FieldConfirmLarge = "confirm_large"
+
+// checkPurchaseLimits refuses an amount above the program's maximum, and
+// one above its large-purchase threshold unless confirmed: a mistyped
+// amount must not mint units.
+func checkPurchaseLimits(p *Program, amount int64, currency string, confirmed bool) error {
+	if amount > p.MaxPurchaseMinor {
+		return fieldError("amount", fmt.Sprintf("%s takes purchases of at most %s %s. Check the amount; an owner can change the limit on the program's page.",
+			p.Name, FormatMoney(p.MaxPurchaseMinor, currency), currency))
+	}
+	if amount > p.LargePurchaseMinor && !confirmed {
+		msg := fmt.Sprintf("Record %s %s? That is more than usual.", FormatMoney(amount, currency), currency)
+		return &Error{Code: EINVALID, Message: msg, Fields: map[string]string{FieldConfirmLarge: msg}}
+	}
+	return nil
 }
 
 // PurchaseResult is what recording a purchase did. Replayed is true when
@@ -99,6 +121,9 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 		}
 		if !p.TakesActivity() {
 			return takesNoPurchases(p)
+		}
+		if err := checkPurchaseLimits(p, amount, m.Currency, in.ConfirmedLarge); err != nil {
+			return err
 		}
 		purchase := Purchase{
 			ProgramID: p.ID, AmountMinor: amount, OrderRef: in.OrderRef, Channel: in.Channel,
@@ -251,6 +276,11 @@ func PreviewPurchase(db *gorm.DB, programID, memberID int64, amount string, now 
 	}
 	if !p.TakesActivity() {
 		return EarnBreakdown{}, takesNoPurchases(p)
+	}
+	// The maximum refuses here as it will there; the confirmation of a
+	// large amount comes when it is recorded.
+	if err := checkPurchaseLimits(p, minor, m.Currency, true); err != nil {
+		return EarnBreakdown{}, err
 	}
 	member, err := GetMember(db, memberID)
 	if err != nil {
@@ -420,12 +450,7 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 			return err
 		}
 		refunded := pur.RefundedMinor + refund
-		// What all refunds so far should have taken, minus what earlier
-		// refunds took: proportional, rounded so that a full refund takes
-		// exactly everything. Big integers: earned times refunded
-		// overflows 64 bits on the largest purchases.
-		owed := new(big.Int).Mul(big.NewInt(pur.Earned), big.NewInt(refunded))
-		clawback := owed.Quo(owed, big.NewInt(pur.AmountMinor)).Int64() - pur.ClawedBack
+		clawback := refundClawback(pur.Earned, pur.AmountMinor, refunded, pur.ClawedBack)
 		if pur.AccountID == nil {
 			clawback = 0
 		}
@@ -460,6 +485,20 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 		return nil, err
 	}
 	return pur, nil
+}
+
+// refundClawback is what all refunds so far (refunded of amount) should
+// have taken of what the purchase earned, minus what earlier refunds took:
+// proportional, rounded so that a full refund takes exactly everything.
+// Big integers: earned times refunded overflows 64 bits on the largest
+// purchases.
+func refundClawback(earned, amount, refunded, clawedBack int64) int64 {
+	if amount <= 0 {
+		return 0
+	}
+	owed := new(big.Int).Mul(big.NewInt(earned), big.NewInt(refunded))
+	owed.Quo(owed, big.NewInt(amount))
+	return clampInt64(owed.Sub(owed, big.NewInt(clawedBack)))
 }
 
 // ListAccountPurchases returns the latest purchases credited to some

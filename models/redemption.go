@@ -306,3 +306,90 @@ func RedeemedWith(db *gorm.DB, idemKey string) (*Voucher, error) {
 	}
 	return GetVoucher(db, *es[0].VoucherID)
 }
+
+// SpendCreditInput asks to pay part of a purchase with a cashback
+// program's store credit.
+type SpendCreditInput struct {
+	MemberID       int64
+	ProgramID      int64
+	Amount         string // in the currency, like 3.20
+	IdempotencyKey string
+}
+
+// SpendCredit debits store credit under the account's lock, like every
+// redemption: however many arrive at once, the credit never goes below
+// zero, and a key posts once (a retry returns the first entry with
+// replayed true). Staff adjustment limits do not apply: it is the
+// member's own money.
+func SpendCredit(db *gorm.DB, actor Actor, in SpendCreditInput, now time.Time) (e *LedgerEntry, replayed bool, err error) {
+	k := strings.TrimSpace(in.IdempotencyKey)
+	err = db.Transaction(func(tx *gorm.DB) error {
+		m, err := GetMerchant(tx)
+		if err != nil {
+			return err
+		}
+		v := Validation{}
+		parsed := Validation{} // moneyField's message offers 0, which a payment refuses
+		amount := moneyField(parsed, "amount", in.Amount, m.Currency, maxMoneyMinor)
+		v.Check(len(parsed) == 0 && amount > 0, "amount", "Enter the amount to pay with credit, above 0.")
+		v.Check(k != "" && len(k) <= 200, "idempotency_key", "Every payment needs an idempotency key of at most 200 characters.")
+		if err := v.Err(); err != nil {
+			return err
+		}
+		member, p, err := activeMemberProgram(tx, in.MemberID, in.ProgramID)
+		if err != nil {
+			return err
+		}
+		if p.Type != ProgramCashback {
+			return Errorf(ECONFLICT, "%s is not a cashback program: it holds no store credit.", p.Name)
+		}
+		a, err := lockAccount(tx, p.ID, member.ID, now)
+		if err != nil {
+			return err
+		}
+		// Under the lock a retry, even one racing the first, finds the
+		// first payment's entry.
+		var first []LedgerEntry
+		if err := tx.Where("idempotency_key = ?", "credit:"+k).Limit(1).Find(&first).Error; err != nil {
+			return fmt.Errorf("credit: find key: %w", err)
+		}
+		if len(first) == 1 {
+			if first[0].AccountID != a.ID || first[0].Amount != -amount {
+				return Errorf(ECONFLICT, "This idempotency key was already used for a different payment.")
+			}
+			e, replayed = &first[0], true
+			return nil
+		}
+		if a.Balance < amount {
+			return fieldError("amount", fmt.Sprintf("%s has %s %s of store credit: pay at most that.",
+				member.Name, FormatMoney(max(a.Balance, 0), m.Currency), m.Currency))
+		}
+		e = &LedgerEntry{Kind: KindRedemption, Amount: -amount, Reason: "Paid with store credit", IdempotencyKey: key("credit:" + k)}
+		actorFields(e, actor)
+		if err := post(tx, a, e, now); err != nil {
+			if errors.Is(err, errAlreadyPosted) {
+				return Errorf(ECONFLICT, "This payment was already recorded.")
+			}
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return e, replayed, nil
+}
+
+// GetCreditPayment loads a store-credit payment of the scoped merchant by
+// its entry id, for its receipt.
+func GetCreditPayment(db *gorm.DB, entryID int64) (*LedgerEntry, error) {
+	var e LedgerEntry
+	err := db.Where("kind = ? AND voucher_id IS NULL AND idempotency_key LIKE ?", KindRedemption, "credit:%").Take(&e, entryID).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, Errorf(ENOTFOUND, "No such payment.")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("credit: get %d: %w", entryID, err)
+	}
+	return &e, nil
+}

@@ -16,6 +16,7 @@ type ProgramRow struct {
 type ProgramFields struct {
 	Name, Type, UnitLabel, Status                  string
 	EarnRate, MinPurchase, StampsPerCard, Cashback string
+	MaxPurchase, LargePurchase                     string
 	CardRewardID                                   string
 	SignUpBonus, PointValue                        string
 	ExpiryPolicy, ExpiryMonths, ReminderDays       string
@@ -38,12 +39,22 @@ type ProgramChoices struct {
 	Currency                        string
 }
 
-// ProgramsData is the program list with the owner's add form.
+// ProgramsData is the program list with the owner's add form and the
+// choice of the till's default program.
 type ProgramsData struct {
 	Programs []ProgramRow
 	CanEdit  bool
 	Form     ProgramForm
 	Choices  ProgramChoices
+	Default  DefaultProgramForm
+}
+
+// DefaultProgramForm chooses the program the till starts in, among the
+// active ones.
+type DefaultProgramForm struct {
+	Options  []components.Option
+	Selected string
+	Error    string
 }
 
 // Term is one line of a read-only definition list.

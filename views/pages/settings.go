@@ -10,6 +10,9 @@ type BusinessFields struct {
 	TimeZone   string
 	Currencies []string
 	TimeZones  []string
+	// CurrencyLocked says why the currency cannot change any more; empty
+	// while it still can.
+	CurrencyLocked string
 }
 
 // BusinessForm is the business settings form.

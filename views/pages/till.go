@@ -6,6 +6,7 @@ type TillData struct {
 	Search   TillSearch
 	Programs []TillProgram // the programs to switch between; empty when there is only one
 	Receipt  *TillReceipt
+	Paid     *TillPaid // a payment with store credit just made
 	Member   *TillMember
 	Purchase *TillPurchase // the member's purchase form; nil when they cannot earn now
 	Sale     *TillPurchase // a sale without a member, offered while nobody is chosen
@@ -46,7 +47,8 @@ type TillProgram struct {
 	Current bool
 }
 
-// TillMember is the chosen member's card in the chosen program.
+// TillMember is the chosen member's card in the chosen program, with
+// their balance in every program, what they can redeem and use here.
 type TillMember struct {
 	Name      string
 	Card      string
@@ -56,6 +58,57 @@ type TillMember struct {
 	Tier      string // empty when the program has no tiers
 	Blocked   bool
 	MemberURL string
+	Balances  []TillBalance // every program they have a balance in, when there are several
+	Rewards   []TillReward  // what they can afford in the chosen program now
+	Vouchers  []TillVoucherUse
+	Credit    *TillCredit // a cashback program's pay-with-credit form
+}
+
+// TillBalance is the member's balance in one program.
+type TillBalance struct {
+	Program string
+	Balance string
+	URL     string // the till in that program
+	Current bool
+}
+
+// TillReward is a reward the member can redeem now, with its form's key.
+type TillReward struct {
+	MemberID  string
+	ProgramID string
+	RewardID  string
+	Name      string
+	Cost      string
+	Key       string
+}
+
+// TillVoucherUse is an issued voucher staff can mark used.
+type TillVoucherUse struct {
+	Code    string
+	Reward  string
+	Program string
+	Expires string
+	UseURL  string
+}
+
+// TillCredit is the form that pays part of a purchase with store credit.
+type TillCredit struct {
+	ProgramID string
+	MemberID  string
+	Key       string
+	Amount    string
+	Error     string
+	Currency  string
+	Available string
+}
+
+// TillPaid is the receipt of a payment with store credit.
+type TillPaid struct {
+	Amount  string
+	Member  string
+	Program string
+	At      string
+	Credit  string // the credit left
 }
 
 // TillPurchase is a purchase form. Key is the idempotency key made when
@@ -73,6 +126,7 @@ type TillPurchase struct {
 	Open       bool // a refused sale shows its form unfolded
 	PreviewURL string
 	Preview    *TillPreview
+	Confirm    string // "Record 450.00 EUR? That is more than usual.": the amount waits for a second yes
 }
 
 // TillPreview is what the typed amount will earn. Error is a refused
