@@ -37,15 +37,6 @@ func (a *App) member(c echo.Context) (*models.Member, error) {
 	return models.GetMember(a.tenant(c), id)
 }
 
-// showPhone writes a stored phone number (digits with the country code)
-// the way it was asked for.
-func showPhone(digits string) string {
-	if digits == "" {
-		return ""
-	}
-	return "+" + digits
-}
-
 func localDate(t *time.Time, loc *time.Location) string {
 	if t == nil {
 		return "never"
@@ -56,7 +47,7 @@ func localDate(t *time.Time, loc *time.Location) string {
 func memberRow(m *models.Member, loc *time.Location) pages.MemberRow {
 	return pages.MemberRow{
 		URL: memberURL(m.ID), Name: m.Name, CardCode: models.FormatCardCode(m.CardCode),
-		Email: m.Email, Phone: showPhone(m.Phone), LastActivity: localDate(m.LastActivityAt, loc), Blocked: m.Blocked,
+		Email: m.Email, Phone: models.FormatPhone(m.Phone), LastActivity: localDate(m.LastActivityAt, loc), Blocked: m.Blocked,
 	}
 }
 
@@ -75,7 +66,7 @@ func memberInput(f pages.MemberFields) models.MemberInput { return models.Member
 
 // storedMemberFields is the edit form showing the member as stored.
 func storedMemberFields(m *models.Member) pages.MemberFields {
-	f := pages.MemberFields{Name: m.Name, Email: m.Email, Phone: showPhone(m.Phone), MarketingOptIn: m.MarketingOptIn}
+	f := pages.MemberFields{Name: m.Name, Email: m.Email, Phone: models.FormatPhone(m.Phone), MarketingOptIn: m.MarketingOptIn}
 	if m.Birthday != nil {
 		f.Birthday = *m.Birthday
 	}
@@ -525,7 +516,7 @@ func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.
 func memberHeader(m *models.Member, loc *time.Location) pages.MemberHeader {
 	h := pages.MemberHeader{
 		URL: memberURL(m.ID), Name: m.Name, CardCode: models.FormatCardCode(m.CardCode),
-		Email: m.Email, Phone: showPhone(m.Phone), Since: localDate(&m.CreatedAt, loc),
+		Email: m.Email, Phone: models.FormatPhone(m.Phone), Since: localDate(&m.CreatedAt, loc),
 		LastActivity: localDate(m.LastActivityAt, loc), MarketingOptIn: m.MarketingOptIn, Blocked: m.Blocked,
 	}
 	// The QR holds the bare code, which the till's search takes as typed.

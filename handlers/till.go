@@ -108,13 +108,13 @@ func (a *App) tillDefault(c echo.Context, active []*models.Program) *models.Prog
 
 // rememberTillProgram makes p the program the till starts in for the rest
 // of the session.
-func (a *App) rememberTillProgram(c echo.Context, p *models.Program) error {
+func (a *App) rememberTillProgram(c echo.Context, p *models.Program) {
 	s := a.session(c)
 	if id, _ := s.Values[keyTillProgram].(int64); id == p.ID || !p.TakesActivity() {
-		return nil
+		return
 	}
 	s.Values[keyTillProgram] = p.ID
-	return a.saveSession(c, s)
+	a.saveAfterWrite(c, s)
 }
 
 func (a *App) tillPage(c echo.Context) error {
@@ -128,9 +128,7 @@ func (a *App) tillPage(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := a.rememberTillProgram(c, p); err != nil {
-			return err
-		}
+		a.rememberTillProgram(c, p)
 	}
 	if v.query != "" && v.memberID == 0 {
 		id, err := a.tillMatch(c, v.query)
@@ -328,9 +326,7 @@ func (a *App) tillPurchase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.rememberTillProgram(c, p); err != nil {
-		return err
-	}
+	a.rememberTillProgram(c, p)
 	if res.Replayed {
 		at := res.Purchase.OccurredAt.In(currentMerchant(c).Location()).Format("15:04")
 		a.flash(c, "info", "This purchase was already recorded at "+at+"; it was not credited again.")
@@ -381,13 +377,9 @@ func (a *App) tillCredit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.rememberTillProgram(c, p); err != nil {
-		return err
-	}
+	a.rememberTillProgram(c, p)
 	if replayed {
-		if err := a.flash(c, "info", "This payment was already recorded; no credit was taken again."); err != nil {
-			return err
-		}
+		a.flash(c, "info", "This payment was already recorded; no credit was taken again.")
 	}
 	return redirect(c, tillURL(m.ID, 0, 0)+"&paid="+strconv.FormatInt(e.ID, 10))
 }
@@ -413,16 +405,12 @@ func (a *App) tillRedeem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.rememberTillProgram(c, p); err != nil {
-		return err
-	}
+	a.rememberTillProgram(c, p)
 	msg := fmt.Sprintf("%s redeemed for %s: voucher %s.", r.Name, units(p, v.Cost, currentMerchant(c).Currency), models.FormatCardCode(v.Code))
 	if replayed {
 		msg = fmt.Sprintf("%s was already redeemed: voucher %s.", r.Name, models.FormatCardCode(v.Code))
 	}
-	if err := a.flash(c, "success", msg); err != nil {
-		return err
-	}
+	a.flash(c, "success", msg)
 	return redirect(c, tillURL(m.ID, 0, 0))
 }
 
@@ -439,9 +427,7 @@ func (a *App) tillUseVoucher(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.flash(c, "success", fmt.Sprintf("Voucher %s is marked used.", models.FormatCardCode(v.Code))); err != nil {
-		return err
-	}
+	a.flash(c, "success", fmt.Sprintf("Voucher %s is marked used.", models.FormatCardCode(v.Code)))
 	return redirect(c, tillURL(m.ID, stored.ProgramID, 0))
 }
 

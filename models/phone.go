@@ -4,13 +4,13 @@ import "strings"
 
 // FormatPhone writes a stored phone (NormalisePhone's digits with their
 // country code) for people to read: 33612345678 is "+33 6 12 34 56 78".
-// The country code is told by the ITU's prefix lengths; the rest is
+// The country code is told by callingCodeLength; the rest is
 // grouped as that country writes it where we know, else in threes.
 func FormatPhone(digits string) string {
 	if digits == "" {
 		return ""
 	}
-	cc := countryCodeLength(digits)
+	cc := callingCodeLength(digits)
 	if cc >= len(digits) {
 		return "+" + digits
 	}
@@ -43,25 +43,4 @@ func FormatPhone(digits string) string {
 		parts, rest = append(parts, rest[:g]), rest[g:]
 	}
 	return strings.Join(append(parts, rest), " ")
-}
-
-// countryCodeLength is how many leading digits of an international number
-// are its country code: 1 and 7 stand alone, then the two-digit codes of
-// ITU zones 2 to 9, and three digits for everything else.
-func countryCodeLength(digits string) int {
-	switch digits[0] {
-	case '1', '7':
-		return 1
-	}
-	if len(digits) < 2 {
-		return len(digits)
-	}
-	two := digits[:2]
-	switch two {
-	case "20", "27", "30", "31", "32", "33", "34", "36", "39", "40", "41", "43", "44", "45", "46", "47", "48", "49",
-		"51", "52", "53", "54", "55", "56", "57", "58", "60", "61", "62", "63", "64", "65", "66",
-		"81", "82", "84", "86", "90", "91", "92", "93", "94", "95", "98":
-		return 2
-	}
-	return min(3, len(digits))
 }
