@@ -474,7 +474,7 @@ func TestTillPreviewEqualsTheCredit(t *testing.T) {
 			{Name: "Double points", StartsOn: localDate(-1), EndsOn: localDate(1), Multiplier: "2"},
 			{Name: "Welcome week", StartsOn: localDate(-1), EndsOn: localDate(1), Multiplier: "1.25", BonusPoints: "5"},
 		} {
-			if _, err := models.SaveCampaign(s.db, tillFixture, s.program.ID, 0, in); err != nil {
+			if _, err := models.SaveCampaign(s.db, tillFixture, s.program.ID, 0, in, time.Now()); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -370,7 +370,7 @@ func TestDeleteTier(t *testing.T) {
 			t.Fatal(err)
 		}
 		ci.TierIDs = nil
-		if _, err := models.SaveCampaign(s.db, testActor, p.ID, week.ID, ci); err != nil {
+		if _, err := models.SaveCampaign(s.db, testActor, p.ID, week.ID, ci, campaignNow); err != nil {
 			t.Fatal(err)
 		}
 		for _, tier := range []*models.Tier{gold, silver, bronze} {
