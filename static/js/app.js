@@ -56,3 +56,16 @@ document.addEventListener("keydown", (event) => {
     if (next) window.location.assign(next.href);
   }
 });
+
+// Destructive forms ask first: data-confirm on the form (or its button)
+// holds the question. One listener on the document, in the capture phase,
+// sees every submit before htmx's own listener on the form, so forms
+// swapped in later and htmx-driven ones are covered by the same refusal.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = (event.submitter && event.submitter.dataset.confirm) || form.dataset.confirm;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

@@ -455,7 +455,7 @@ func Campaign(s layouts.Shell, d CampaignData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = postButton(s.CSRF, d.Campaign.EditURL+"/delete", "Delete campaign", "delete-campaign").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = postButton(s.CSRF, d.Campaign.EditURL+"/delete", "Delete campaign", "delete-campaign", "Delete the campaign "+d.Campaign.Name+"?").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -834,7 +834,7 @@ func Reward(s layouts.Shell, d RewardData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = postButton(s.CSRF, d.Reward.EditURL+"/restore", "Restore", "restore-reward").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = postButton(s.CSRF, d.Reward.EditURL+"/restore", "Restore", "restore-reward", "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -843,7 +843,7 @@ func Reward(s layouts.Shell, d RewardData) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = postButton(s.CSRF, d.Reward.EditURL+"/archive", "Archive", "archive-reward").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = postButton(s.CSRF, d.Reward.EditURL+"/archive", "Archive", "archive-reward", "").Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -542,7 +542,7 @@ func Rule(s layouts.Shell, d RuleData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = postButton(s.CSRF, d.Rule.EditURL+"/delete", "Delete rule", "delete-rule").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = postButton(s.CSRF, d.Rule.EditURL+"/delete", "Delete rule", "delete-rule", "Delete the rule "+d.Rule.Name+"?").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
