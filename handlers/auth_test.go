@@ -342,7 +342,6 @@ func TestLoginNextOnlyCleanLocalPaths(t *testing.T) {
 		{"/%2f%2fevil.example", "/dashboard"},
 		{"/\r\n/evil.example", "/dashboard"},
 		{"/%0d%0aSet-Cookie:x=1", "/dashboard"},
-		{"/x\x00", "/dashboard"},
 		{"/%00", "/dashboard"},
 		{"/%ff", "/dashboard"},
 		{"https://evil.example", "/dashboard"},

@@ -32,17 +32,6 @@ func campaignURL(p *models.Program, id int64) string {
 	return fmt.Sprintf("%s/%d", campaignsURL(p), id)
 }
 
-// campaignStatus places a campaign against the business's date today.
-func campaignStatus(cp *models.Campaign, today string) string {
-	switch {
-	case today < cp.StartsOn:
-		return "upcoming"
-	case today > cp.EndsOn:
-		return "ended"
-	}
-	return "running"
-}
-
 func campaignDays(cp *models.Campaign) string {
 	if cp.Weekdays == 0 {
 		return "every day"
@@ -88,7 +77,7 @@ func campaignBoost(cp *models.Campaign, p *models.Program, currency string) stri
 
 func campaignRow(cp *models.Campaign, p *models.Program, currency string, tiers map[int64]string, today string) pages.CampaignRow {
 	row := pages.CampaignRow{
-		ID: cp.ID, Name: cp.Name, StartsOn: cp.StartsOn, EndsOn: cp.EndsOn, Status: campaignStatus(cp, today),
+		ID: cp.ID, Name: cp.Name, StartsOn: cp.StartsOn, EndsOn: cp.EndsOn, Status: cp.Status(today),
 		Days: campaignDays(cp), Tiers: campaignTiers(cp, tiers), EditURL: campaignURL(p, cp.ID),
 	}
 	row.Boost = campaignBoost(cp, p, currency)
@@ -157,11 +146,20 @@ func (a *App) createCampaign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cp, err := models.SaveCampaign(a.tenant(c), actor(c), p.ID, 0, campaignInput(fields))
+	cp, err := models.SaveCampaign(a.tenant(c), actor(c), p.ID, 0, campaignInput(fields), a.now())
 	return a.answer(c, err, func(status int) error {
 		form := pages.CampaignForm{Fields: fields, Errors: models.FieldErrors(err), Message: models.ErrorMessage(err)}
 		return a.renderCampaigns(c, p, status, form)
-	}, func() string { return cp.Name + " is scheduled." }, campaignsURL(p))
+	}, func() string { return campaignSaved(cp, a.localToday(c)) }, campaignsURL(p))
+}
+
+// campaignSaved says where a new campaign stands: running now or
+// scheduled for later.
+func campaignSaved(cp *models.Campaign, today string) string {
+	if cp.Status(today) == models.CampaignRunning {
+		return cp.Name + " is running."
+	}
+	return cp.Name + " is scheduled."
 }
 
 func (a *App) campaignPage(c echo.Context) error {
@@ -200,7 +198,7 @@ func (a *App) updateCampaign(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cp, err := models.SaveCampaign(a.tenant(c), actor(c), p.ID, stored.ID, campaignInput(fields))
+	cp, err := models.SaveCampaign(a.tenant(c), actor(c), p.ID, stored.ID, campaignInput(fields), a.now())
 	return a.answer(c, err, func(status int) error {
 		form := pages.CampaignForm{Fields: fields, Errors: models.FieldErrors(err), Message: models.ErrorMessage(err)}
 		return a.renderCampaign(c, p, stored, status, form)

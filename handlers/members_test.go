@@ -137,7 +137,7 @@ func TestEnrolMember(t *testing.T) {
 			!strings.HasPrefix(qr.Find("path").AttrOr("d", ""), "M") || qr.AttrOr("viewBox", "") != "0 0 29 29" {
 			t.Errorf("QR code: label %q, viewBox %q", qr.AttrOr("aria-label", ""), qr.AttrOr("viewBox", ""))
 		}
-		if got := r.text(`[data-testid="member-phone"]`); got != "+442079460000" {
+		if got := r.text(`[data-testid="member-phone"]`); got != "+44 2079 460000" {
 			t.Errorf("phone %q", got)
 		}
 		if got := rowTexts(r, `[data-testid="member-program"] [data-testid="balance"]`); strings.Join(got, ",") != "25 points,0 points" {
@@ -206,7 +206,7 @@ func TestSearchMembers(t *testing.T) {
 			t.Errorf("no empty message: %q", r.text(`[data-testid="members-empty"]`))
 		}
 		r = s.staff.get("/members")
-		if got := rowTexts(r, `[data-testid="member-row"]`); len(got) != 3 || !strings.HasPrefix(got[0], "Ada Lovelace "+models.FormatCardCode(code)+" ada@example.com +442079460000") {
+		if got := rowTexts(r, `[data-testid="member-row"]`); len(got) != 3 || !strings.HasPrefix(got[0], "Ada Lovelace "+models.FormatCardCode(code)+" ada@example.com +44 2079 460000") {
 			t.Errorf("member rows %q", got)
 		}
 		if !r.has(`#f-q[autofocus]`) {
@@ -315,7 +315,7 @@ func TestExportMembers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 2 || rows[0][1] != "name" || rows[1][1] != "Ada Lovelace" || rows[1][3] != "442079460000" {
+		if len(rows) != 2 || rows[0][1] != "name" || rows[1][1] != "Ada Lovelace" || rows[1][3] != "+442079460000" {
 			t.Fatalf("filtered export %q", rows)
 		}
 		rows, err = csv.NewReader(strings.NewReader(s.staff.get("/members/export").body)).ReadAll()
@@ -488,7 +488,7 @@ func TestMembersListShowsBalanceAndTier(t *testing.T) {
 		app.enrol(s.staff, enrolForm("Bea Friend", "bea@example.com", ""))
 		db := models.ForMerchant(app.db, s.acct.merchantID)
 		if _, err := models.RecordPurchase(db, models.Actor{Name: "fixture"}, models.PurchaseInput{
-			ProgramID: s.coffee.ID, MemberID: ada, Amount: "600", IdempotencyKey: "ada-1",
+			ProgramID: s.coffee.ID, MemberID: ada, Amount: "600", IdempotencyKey: "ada-1", ConfirmedLarge: true,
 		}, time.Now()); err != nil {
 			t.Fatal(err)
 		}

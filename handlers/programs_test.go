@@ -314,11 +314,11 @@ func TestEarnPreview(t *testing.T) {
 		expectParts(preview(withGold), map[string]string{"base": "12 points", "tier": "Gold 1.5×", "campaign": "", "bonus": "", "total": "18 points"})
 		expectParts(preview("amount=12.50&tier="), map[string]string{"base": "12 points", "tier": "", "total": "12 points"})
 
-		if _, err := models.SaveCampaign(db, fixture, p.ID, 0, models.CampaignInput{Name: "Double points", StartsOn: localDate(-1), EndsOn: localDate(1), Multiplier: "2"}); err != nil {
+		if _, err := models.SaveCampaign(db, fixture, p.ID, 0, models.CampaignInput{Name: "Double points", StartsOn: localDate(-1), EndsOn: localDate(1), Multiplier: "2"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		expectParts(preview(withGold), map[string]string{"tier": "Gold 1.5×", "campaign": "Double points 2×", "total": "37 points"})
-		if _, err := models.SaveCampaign(db, fixture, p.ID, 0, models.CampaignInput{Name: "Welcome week", StartsOn: localDate(-1), EndsOn: localDate(1), Multiplier: "1.5", BonusPoints: "5"}); err != nil {
+		if _, err := models.SaveCampaign(db, fixture, p.ID, 0, models.CampaignInput{Name: "Welcome week", StartsOn: localDate(-1), EndsOn: localDate(1), Multiplier: "1.5", BonusPoints: "5"}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		expectParts(preview(withGold), map[string]string{"campaign": "Double points 2×", "bonus": "+5 points (Welcome week)", "total": "42 points"})

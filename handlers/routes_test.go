@@ -95,7 +95,7 @@ func (app *testApp) fixtures(acct *account, staffID int64) map[string]int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	campaign, err := models.SaveCampaign(db, actor, p.ID, 0, models.CampaignInput{Name: "Double Mondays", StartsOn: "2026-01-01", EndsOn: "2026-12-31", Multiplier: "2", Weekdays: []string{"1"}})
+	campaign, err := models.SaveCampaign(db, actor, p.ID, 0, models.CampaignInput{Name: "Double Mondays", StartsOn: "2026-01-01", EndsOn: "2999-12-31", Multiplier: "2", Weekdays: []string{"1"}}, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -130,6 +130,13 @@ func (a *App) tillPage(c echo.Context) error {
 		}
 		a.rememberTillProgram(c, p)
 	}
+	// The purchase form's key rides in the address (app.js puts it there):
+	// pages behind login are never stored, so Back draws the form anew,
+	// and the key in the URL is what makes an unsure second Enter replay
+	// the first purchase instead of crediting it twice.
+	if key := c.QueryParam("key"); isFormKey(key) {
+		v.key = key
+	}
 	if v.query != "" && v.memberID == 0 {
 		id, err := a.tillMatch(c, v.query)
 		if err != nil {
@@ -140,6 +147,19 @@ func (a *App) tillPage(c echo.Context) error {
 		}
 	}
 	return a.renderTill(c, http.StatusOK, v)
+}
+
+// isFormKey tells a key randomToken made from anything else a URL holds.
+func isFormKey(s string) bool {
+	if len(s) != 43 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func (a *App) renderTill(c echo.Context, status int, v tillView) error {

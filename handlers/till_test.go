@@ -311,6 +311,16 @@ func TestTillSameKeyCreditsOnce(t *testing.T) {
 		if a, b := firstReceipt.text(sel), replayed.text(sel); a != b || !strings.Contains(a, "+12 points") {
 			t.Errorf("receipts differ:\n%s\n%s", a, b)
 		}
+		// Back draws the page anew from its address, which carries the key
+		// (app.js puts it there): the same form, so Enter again replays.
+		key := form.Get("idempotency_key")
+		back := tillForm(t, s.staff.get(tillMemberPath(m)+"&key="+key), "12.50")
+		if back.Get("idempotency_key") != key {
+			t.Errorf("the page drawn again with its key has key %q, want %q", back.Get("idempotency_key"), key)
+		}
+		if k := tillForm(t, s.staff.get(tillMemberPath(m)+"&key=not-a-key"), "1").Get("idempotency_key"); k == "not-a-key" || k == "" {
+			t.Errorf("a malformed key in the address became the form's key %q", k)
+		}
 		// The key of one purchase cannot record another.
 		conflict := s.staff.post("/till/purchase", withFields(form, "amount", "99"))
 		expectStatus(t, conflict, http.StatusConflict)
@@ -478,7 +488,7 @@ func TestTillPreviewEqualsTheCredit(t *testing.T) {
 			{Name: "Double points", StartsOn: localDate(-1), EndsOn: localDate(1), Multiplier: "2"},
 			{Name: "Welcome week", StartsOn: localDate(-1), EndsOn: localDate(1), Multiplier: "1.25", BonusPoints: "5"},
 		} {
-			if _, err := models.SaveCampaign(s.db, tillFixture, s.program.ID, 0, in); err != nil {
+			if _, err := models.SaveCampaign(s.db, tillFixture, s.program.ID, 0, in, time.Now()); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/regularshq/regulars/models"
 )
 
@@ -209,6 +211,35 @@ func TestPasswordLinkIgnoresForgedHost(t *testing.T) {
 		link := page.text("#password-link")
 		if !strings.HasPrefix(link, app.srv.URL+"/set-password/") || strings.Contains(page.body, "evil.example") {
 			t.Fatalf("link %q built on the forged Host", link)
+		}
+	})
+}
+
+// Everyone signed in has logged in: the owner by signing up, a new team
+// member by their set-password link, and each by the login form.
+func TestLastLoginIsNeverNeverWhenSignedIn(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		acct := app.signUp("Corner Café", "olive@example.com")
+		r := acct.owner.post("/settings/users", url.Values{"name": {"Sam"}, "email": {"sam@example.com"}, "role": {"staff"}})
+		expectRedirect(t, r, "/settings/users/")
+		link := acct.owner.get(r.location()).text("#password-link")
+		lastLogins := func() map[string]string {
+			t.Helper()
+			page := acct.owner.get("/settings/users")
+			expectStatus(t, page, http.StatusOK)
+			got := map[string]string{}
+			page.doc.Find(`[data-testid="user-row"]`).Each(func(_ int, row *goquery.Selection) {
+				got[row.Find("td").Eq(1).Text()] = strings.TrimSpace(row.Find(`[data-testid="user-last-login"]`).Text())
+			})
+			return got
+		}
+		if got := lastLogins(); got["olive@example.com"] == "never" || got["olive@example.com"] == "" || got["sam@example.com"] != "never" {
+			t.Fatalf("last logins after sign-up %v: want the owner's time, Sam never", got)
+		}
+		path := strings.TrimPrefix(link, app.srv.URL)
+		expectRedirect(t, app.client().post(path, url.Values{"password": {testPassword}, "confirm_password": {testPassword}}), "/dashboard")
+		if got := lastLogins()["sam@example.com"]; got == "never" || !strings.Contains(got, "CE") { // CET or CEST: Paris time
+			t.Fatalf("Sam's last login after using the link = %q", got)
 		}
 	})
 }

@@ -63,6 +63,24 @@ func (c *Campaign) OnWeekday(d time.Weekday) bool {
 	return c.Weekdays == 0 || c.Weekdays&(1<<d) != 0
 }
 
+// A campaign's status against the business's date today.
+const (
+	CampaignUpcoming = "upcoming"
+	CampaignRunning  = "running"
+	CampaignEnded    = "ended"
+)
+
+// Status places the campaign against today, a local date.
+func (c *Campaign) Status(today string) string {
+	switch {
+	case today < c.StartsOn:
+		return CampaignUpcoming
+	case today > c.EndsOn:
+		return CampaignEnded
+	}
+	return CampaignRunning
+}
+
 // RunsOn reports whether the campaign runs at t, in the merchant's zone.
 func (c *Campaign) RunsOn(t time.Time, loc *time.Location) bool {
 	local := t.In(loc)
@@ -70,8 +88,9 @@ func (c *Campaign) RunsOn(t time.Time, loc *time.Location) bool {
 	return date >= c.StartsOn && date <= c.EndsOn && c.OnWeekday(local.Weekday())
 }
 
-func (in CampaignInput) apply(tx *gorm.DB, c *Campaign, programID int64, currency string) error {
+func (in CampaignInput) apply(tx *gorm.DB, c *Campaign, programID int64, currency, today string) error {
 	v := Validation{}
+	storedEnd := c.EndsOn
 	c.Name = strings.TrimSpace(in.Name)
 	v.Check(c.Name != "", "name", "Enter a name.")
 	v.Check(utf8.RuneCountInString(c.Name) <= 80, "name", "Use at most 80 characters.")
@@ -83,6 +102,11 @@ func (in CampaignInput) apply(tx *gorm.DB, c *Campaign, programID int64, currenc
 	v.Check(errEnd == nil, "ends_on", "Enter an end date like 2026-12-31.")
 	if errStart == nil && errEnd == nil {
 		v.Check(c.EndsOn >= c.StartsOn, "ends_on", "The end date is before the start date.")
+		// A campaign over before it is saved would boost nothing; an ended
+		// one may still be edited as long as its end stays where it was.
+		if c.EndsOn != storedEnd {
+			v.Check(c.EndsOn >= today, "ends_on", "The end date is in the past: choose today ("+today+") or later.")
+		}
 	}
 	c.MultiplierMilli = decimalField(v, "multiplier", orDefault(in.Multiplier, "1"), 3, 1000, maxMultiplier,
 		"Enter a multiplier from 1 to 10, like 2 for double points.")
@@ -157,11 +181,12 @@ func GetCampaign(db *gorm.DB, programID, id int64) (*Campaign, error) {
 	return &c, nil
 }
 
-// SaveCampaign creates (campaignID 0) or updates a campaign.
-func SaveCampaign(db *gorm.DB, actor Actor, programID, campaignID int64, in CampaignInput) (*Campaign, error) {
+// SaveCampaign creates (campaignID 0) or updates a campaign; now decides
+// which end dates are past, in the business's zone.
+func SaveCampaign(db *gorm.DB, actor Actor, programID, campaignID int64, in CampaignInput, now time.Time) (*Campaign, error) {
 	return saveItem(db, actor, programID, campaignID, campaignKind,
 		func(tx *gorm.DB, m *Merchant, p *Program, c *Campaign) error {
-			return in.apply(tx, c, p.ID, m.Currency)
+			return in.apply(tx, c, p.ID, m.Currency, now.In(m.Location()).Format(dateLayout))
 		})
 }
 

@@ -24,7 +24,7 @@ func TestSaveCampaign(t *testing.T) {
 			Name: " Weekend double ", StartsOn: " 2026-11-01 ", EndsOn: "2026-11-30", Multiplier: "2", BonusPoints: "5", MinPurchase: "10",
 			Weekdays: []string{"6", "0", "6"}, TierIDs: []string{itoa(ts[2].ID), itoa(ts[1].ID), itoa(ts[2].ID)},
 		}
-		c, err := models.SaveCampaign(s.db, testActor, p.ID, 0, in)
+		c, err := models.SaveCampaign(s.db, testActor, p.ID, 0, in, campaignNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -45,7 +45,7 @@ func TestSaveCampaign(t *testing.T) {
 		if f.Multiplier != "2" || f.MinPurchase != "10.00" || !slices.Equal(f.Weekdays, []string{"0", "6"}) || len(f.TierIDs) != 2 {
 			t.Errorf("form = %+v", f)
 		}
-		if _, err := models.SaveCampaign(s.db, testActor, p.ID, c.ID, f); err != nil {
+		if _, err := models.SaveCampaign(s.db, testActor, p.ID, c.ID, f, campaignNow); err != nil {
 			t.Fatal(err)
 		}
 		e := lastAudit(t, s.db)
@@ -122,7 +122,7 @@ func TestCampaignValidation(t *testing.T) {
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
 				before := countConfig(t, db)
-				got, err := models.SaveCampaign(s.db, testActor, p.ID, 0, c.in)
+				got, err := models.SaveCampaign(s.db, testActor, p.ID, 0, c.in, campaignNow)
 				if got != nil && err != nil {
 					t.Errorf("SaveCampaign returned %+v with an error", got)
 				}
@@ -145,18 +145,18 @@ func TestUpdateAndDeleteCampaign(t *testing.T) {
 
 		stored := reload[models.Campaign](t, db, c.ID)
 		before := countConfig(t, db)
-		_, err := models.SaveCampaign(s.db, testActor, p.ID, c.ID, campaignInput("winter"))
+		_, err := models.SaveCampaign(s.db, testActor, p.ID, c.ID, campaignInput("winter"), campaignNow)
 		wantField(t, err, "name")
 		bad := campaignInput("Summer")
 		bad.EndsOn = "2025-12-31"
-		_, err = models.SaveCampaign(s.db, testActor, p.ID, c.ID, bad)
+		_, err = models.SaveCampaign(s.db, testActor, p.ID, c.ID, bad, campaignNow)
 		wantField(t, err, "ends_on")
 		wantNoWrites(t, db, before)
 		wantSameRow(t, reload[models.Campaign](t, db, c.ID), stored)
 
 		in := campaignInput("SUMMER")
 		in.Multiplier = "1.5"
-		updated, err := models.SaveCampaign(s.db, testActor, p.ID, c.ID, in)
+		updated, err := models.SaveCampaign(s.db, testActor, p.ID, c.ID, in, campaignNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,10 +171,10 @@ func TestUpdateAndDeleteCampaign(t *testing.T) {
 		before = countConfig(t, db)
 		_, err = models.GetCampaign(s.db, tea.ID, c.ID)
 		wantCode(t, err, models.ENOTFOUND)
-		_, err = models.SaveCampaign(s.db, testActor, tea.ID, c.ID, in)
+		_, err = models.SaveCampaign(s.db, testActor, tea.ID, c.ID, in, campaignNow)
 		wantCode(t, err, models.ENOTFOUND)
 		wantCode(t, models.DeleteCampaign(s.db, testActor, tea.ID, c.ID), models.ENOTFOUND)
-		_, err = models.SaveCampaign(s.db, testActor, p.ID+tea.ID+1000, 0, campaignInput("Ghost"))
+		_, err = models.SaveCampaign(s.db, testActor, p.ID+tea.ID+1000, 0, campaignInput("Ghost"), campaignNow)
 		wantCode(t, err, models.ENOTFOUND)
 		wantNoWrites(t, db, before)
 
@@ -292,6 +292,59 @@ func TestCampaignsRunningOn(t *testing.T) {
 		}
 		if got := names(time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), time.UTC); got != "" {
 			t.Errorf("in 2027: %s, want none", got)
+		}
+	})
+}
+
+// A campaign over before it is saved boosts nothing: its end date is
+// refused at creation, and when an edit moves it into the past; an ended
+// campaign may still be renamed. Today is the business's date, not UTC's.
+func TestCampaignEndInThePast(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		s := newShop(t, db, "owner@campaign-past.example.com")
+		p := createProgram(t, s.db, pointsInput("Coffee"))
+		// 23:30 UTC on 1 June is already 2 June in Tokyo.
+		if _, err := models.UpdateMerchant(s.db, testActor, models.MerchantInput{Name: s.m.Name, Currency: s.m.Currency, TimeZone: "Asia/Tokyo"}); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 6, 1, 23, 30, 0, 0, time.UTC)
+		in := models.CampaignInput{Name: "Spring", StartsOn: "2026-05-01", EndsOn: "2026-06-01", Multiplier: "2"}
+
+		before := countConfig(t, db)
+		_, err := models.SaveCampaign(s.db, testActor, p.ID, 0, in, now)
+		wantFieldMessage(t, err, "ends_on", "in the past")
+		wantNoWrites(t, db, before)
+
+		in.EndsOn = "2026-06-02" // today in Tokyo is still on
+		c, err := models.SaveCampaign(s.db, testActor, p.ID, 0, in, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Status("2026-06-02"); got != models.CampaignRunning {
+			t.Errorf("status on its last day = %q, want running", got)
+		}
+
+		later := now.AddDate(0, 1, 0)
+		in.Name = "Spring again"
+		renamed, err := models.SaveCampaign(s.db, testActor, p.ID, c.ID, in, later)
+		if err != nil {
+			t.Fatalf("renaming an ended campaign: %v", err)
+		}
+		if got := renamed.Status(later.Format("2006-01-02")); got != models.CampaignEnded {
+			t.Errorf("status after its end = %q, want ended", got)
+		}
+		stored := reload[models.Campaign](t, db, c.ID)
+		in.EndsOn = "2026-06-30" // still before the later today
+		before = countConfig(t, db)
+		_, err = models.SaveCampaign(s.db, testActor, p.ID, c.ID, in, later)
+		wantFieldMessage(t, err, "ends_on", "in the past")
+		wantNoWrites(t, db, before)
+		wantSameRow(t, reload[models.Campaign](t, db, c.ID), stored)
+
+		future := models.Campaign{StartsOn: "2026-07-01", EndsOn: "2026-07-31"}
+		if got := future.Status("2026-06-30"); got != models.CampaignUpcoming {
+			t.Errorf("status before its start = %q, want upcoming", got)
 		}
 	})
 }

@@ -103,7 +103,7 @@ func campaignInput(name string) models.CampaignInput {
 
 func createCampaign(t *testing.T, sdb *gorm.DB, programID int64, in models.CampaignInput) *models.Campaign {
 	t.Helper()
-	c, err := models.SaveCampaign(sdb, testActor, programID, 0, in)
+	c, err := models.SaveCampaign(sdb, testActor, programID, 0, in, campaignNow)
 	if err != nil {
 		t.Fatalf("create campaign %q: %v", in.Name, err)
 	}
@@ -252,3 +252,7 @@ func wantSameRow(t *testing.T, got, want any) {
 		}
 	}
 }
+
+// campaignNow is the day the campaign helpers save on, so their fixed
+// dates stay in the future whatever the real date is.
+var campaignNow = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)

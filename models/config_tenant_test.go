@@ -159,15 +159,15 @@ func TestConfigWritesAreTenantScoped(t *testing.T) {
 			{"DeleteEarningRule", func() error { return models.DeleteEarningRule(b.db, testActor, pid, c.rule.ID) }},
 			{"DeleteEarningRule via B's program", func() error { return models.DeleteEarningRule(b.db, testActor, bp.ID, c.rule.ID) }},
 			{"SaveCampaign new", func() error {
-				_, err := models.SaveCampaign(b.db, testActor, pid, 0, campaignInput("Planted"))
+				_, err := models.SaveCampaign(b.db, testActor, pid, 0, campaignInput("Planted"), campaignNow)
 				return err
 			}},
 			{"SaveCampaign update", func() error {
-				_, err := models.SaveCampaign(b.db, testActor, pid, c.campaign.ID, campaignInput("Renamed"))
+				_, err := models.SaveCampaign(b.db, testActor, pid, c.campaign.ID, campaignInput("Renamed"), campaignNow)
 				return err
 			}},
 			{"SaveCampaign update via B's program", func() error {
-				_, err := models.SaveCampaign(b.db, testActor, bp.ID, c.campaign.ID, campaignInput("Renamed"))
+				_, err := models.SaveCampaign(b.db, testActor, bp.ID, c.campaign.ID, campaignInput("Renamed"), campaignNow)
 				return err
 			}},
 			{"DeleteCampaign", func() error { return models.DeleteCampaign(b.db, testActor, pid, c.campaign.ID) }},
@@ -193,7 +193,7 @@ func TestConfigWritesAreTenantScoped(t *testing.T) {
 			{"campaign limited to A's tier", "tier_ids", func() error {
 				in := campaignInput("Double")
 				in.TierIDs = []string{itoa(c.tier.ID)}
-				_, err := models.SaveCampaign(b.db, testActor, bp.ID, 0, in)
+				_, err := models.SaveCampaign(b.db, testActor, bp.ID, 0, in, campaignNow)
 				return err
 			}},
 			{"stamp card giving A's reward", "card_reward_id", func() error {

@@ -213,7 +213,10 @@ func SignUp(ctx context.Context, db *gorm.DB, in SignUpInput) (*Merchant, *User,
 		if err := tx.Create(m).Error; err != nil {
 			return fmt.Errorf("sign up: create merchant: %w", err)
 		}
-		return createUser(ForMerchant(tx, m.ID), u)
+		if err := createUser(ForMerchant(tx, m.ID), u); err != nil {
+			return err
+		}
+		return recordLogin(ForMerchant(tx, m.ID), u)
 	})
 	if err != nil {
 		return nil, nil, err

@@ -134,7 +134,10 @@ func UsePasswordToken(ctx context.Context, db *gorm.DB, token, password, confirm
 		if res.RowsAffected != 1 {
 			return errBadToken
 		}
-		return setPassword(ForMerchant(tx, u.MerchantID), u, password)
+		if err := setPassword(ForMerchant(tx, u.MerchantID), u, password); err != nil {
+			return err
+		}
+		return recordLogin(ForMerchant(tx, u.MerchantID), u)
 	})
 	if err != nil {
 		return nil, err

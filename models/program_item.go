@@ -16,6 +16,9 @@ type itemKind[T any] struct {
 	get    func(tx *gorm.DB, programID, id int64) (*T, error)
 	id     func(*T) int64
 	name   func(*T) string
+	// saved, when set, runs in the same transaction after the item is
+	// stored, for what the change implies elsewhere.
+	saved func(tx *gorm.DB, p *Program) error
 }
 
 // saveItem creates (id 0) or updates an item of a program: under a lock
@@ -48,6 +51,11 @@ func saveItem[T any](db *gorm.DB, actor Actor, programID, id int64, k itemKind[T
 		}
 		if err := tx.Save(item).Error; err != nil {
 			return duplicateName(fmt.Errorf("%s: save: %w", k.words, err))
+		}
+		if k.saved != nil {
+			if err := k.saved(tx, p); err != nil {
+				return err
+			}
 		}
 		if before == nil {
 			return recordAudit(tx, actor, AuditCreate, k.entity, k.id(item),

@@ -183,6 +183,9 @@ var tierKind = itemKind[Tier]{
 	entity: "tier", words: "tier", get: GetTier,
 	fresh: func(programID int64) *Tier { return &Tier{ProgramID: programID} },
 	id:    func(t *Tier) int64 { return t.ID }, name: func(t *Tier) string { return t.Name },
+	// A new or changed base tier holds the members who had none at once,
+	// not at their next purchase. Tier saves carry no clock: now is now.
+	saved: func(tx *gorm.DB, p *Program) error { return placeInBaseTier(tx, p, time.Now()) },
 }
 
 // CreateTier adds a tier to a program.

@@ -370,7 +370,7 @@ func TestDeleteTier(t *testing.T) {
 			t.Fatal(err)
 		}
 		ci.TierIDs = nil
-		if _, err := models.SaveCampaign(s.db, testActor, p.ID, week.ID, ci); err != nil {
+		if _, err := models.SaveCampaign(s.db, testActor, p.ID, week.ID, ci, campaignNow); err != nil {
 			t.Fatal(err)
 		}
 		for _, tier := range []*models.Tier{gold, silver, bronze} {
@@ -479,5 +479,64 @@ func TestTierWithMembersCannotBeDeleted(t *testing.T) {
 		if _, err := models.GetTier(s.db, p.ID, silver.ID); err != nil {
 			t.Fatalf("Silver is gone: %v", err)
 		}
+	})
+}
+
+// A base tier takes the members who had none at once, in the transaction
+// that makes it the base (added, or a paid tier turned earned at 0), with
+// their tier history; not at their next purchase. Members of another
+// program, and members in a tier already, stay where they are.
+func TestBaseTierPlacesExistingMembers(t *testing.T) {
+	t.Parallel()
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		s := newLoyal(t, db, "owner@base-tier.example.com", pointsInput("Coffee"))
+		tea := createProgram(t, s.db, pointsInput("Tea"))
+		ann, bob := enrolNamed(t, s.db, "Ann"), enrolNamed(t, s.db, "Bob")
+		grant(t, s.db, s.p.ID, ann.ID, 150, day0)
+		grant(t, s.db, s.p.ID, bob.ID, 5, day0)
+		grant(t, s.db, tea.ID, ann.ID, 5, day0)
+		wantTier(t, s.db, s.p.ID, ann.ID, "")
+
+		// A refused tier places nobody.
+		bad := tierInput("Bronze", 1, 10)
+		_, err := models.CreateTier(s.db, testActor, s.p.ID, bad)
+		wantField(t, err, "threshold")
+		wantTier(t, s.db, s.p.ID, bob.ID, "")
+
+		bronze := createTier(t, s.db, s.p.ID, tierInput("Bronze", 1, 0))
+		for _, m := range []*models.Member{ann, bob} {
+			wantTier(t, s.db, s.p.ID, m.ID, "Bronze")
+			if got := strings.Join(tierHistory(t, s.db, s.p.ID, m.ID), ","); got != "->Bronze:promoted" {
+				t.Errorf("%s's tier history %q, want one step into Bronze", m.Name, got)
+			}
+			if a := accountOf(t, s.db, s.p.ID, m.ID); a.TierSince == nil || time.Since(*a.TierSince) > time.Minute {
+				t.Errorf("%s in Bronze since %v, want now", m.Name, a.TierSince)
+			}
+		}
+		wantTier(t, s.db, tea.ID, ann.ID, "")
+
+		// Saving the base tier again (or adding a higher one) moves no one
+		// twice.
+		createTier(t, s.db, s.p.ID, tierInput("Silver", 2, 100))
+		if _, err := models.UpdateTier(s.db, testActor, s.p.ID, bronze.ID, bronze.FormInput(s.p, s.m.Currency)); err != nil {
+			t.Fatal(err)
+		}
+		if got := tierHistory(t, s.db, s.p.ID, ann.ID); len(got) != 1 {
+			t.Errorf("Ann's tier history %v after more saves, want one step", got)
+		}
+
+		// Tea's only tier is paid at first: nobody is placed in it. Made an
+		// earned tier at 0, it is the base and takes them.
+		club := tierInput("Club", 1, 0)
+		club.Paid, club.Fee, club.PeriodMonths = true, "9.99", "12"
+		clubTier := createTier(t, s.db, tea.ID, club)
+		wantTier(t, s.db, tea.ID, ann.ID, "")
+		club.Paid = false
+		if _, err := models.UpdateTier(s.db, testActor, tea.ID, clubTier.ID, club); err != nil {
+			t.Fatal(err)
+		}
+		wantTier(t, s.db, tea.ID, ann.ID, "Club")
+		wantTier(t, s.db, s.p.ID, ann.ID, "Bronze")
+		wantSound(t, db)
 	})
 }

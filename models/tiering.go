@@ -135,6 +135,34 @@ func promote(tx *gorm.DB, a *Account, p *Program, loc *time.Location, now time.T
 	return moveTier(tx, a, target, "promoted", now)
 }
 
+// placeInBaseTier puts the program's members who hold no tier into its
+// base tier (the first earned one, at threshold 0), where promote would put
+// them at their next earning: a base tier added, or a tier made the base,
+// takes effect at once. Paid tiers are left alone, as promote leaves them.
+// Two statements whatever the number of members; the raw one scopes its
+// merchant itself.
+func placeInBaseTier(tx *gorm.DB, p *Program, now time.Time) error {
+	ladder, err := ListTiers(tx, p.ID)
+	if err != nil {
+		return err
+	}
+	base := earnedTierFor(ladder, 0)
+	if base == nil {
+		return nil
+	}
+	now = now.UTC()
+	if err := tx.Exec(`INSERT INTO tier_changes (merchant_id, account_id, from_tier_id, to_tier_id, reason, created_at)
+		SELECT merchant_id, id, NULL, ?, ?, ? FROM accounts WHERE merchant_id = ? AND program_id = ? AND tier_id IS NULL`,
+		base.ID, "promoted", now, p.MerchantID, p.ID).Error; err != nil {
+		return fmt.Errorf("tier: place in base tier: history: %w", err)
+	}
+	if err := tx.Model(&Account{}).Where("program_id = ? AND tier_id IS NULL", p.ID).
+		Updates(map[string]any{"tier_id": base.ID, "tier_since": now}).Error; err != nil {
+		return fmt.Errorf("tier: place in base tier: %w", err)
+	}
+	return nil
+}
+
 func moveTier(tx *gorm.DB, a *Account, to *Tier, reason string, now time.Time) error {
 	var toID *int64
 	if to != nil {

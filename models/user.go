@@ -128,11 +128,22 @@ func Authenticate(ctx context.Context, db *gorm.DB, email, password string) (*Us
 	if !VerifyPassword(orDummy(u.PasswordHash), password) || !u.PasswordSet() || !u.Active {
 		return nil, errBadLogin
 	}
-	now := time.Now().UTC()
-	if err := ForMerchant(db.WithContext(ctx), u.MerchantID).Model(&u).Update("last_login_at", now).Error; err != nil {
-		return nil, fmt.Errorf("authenticate: record login: %w", err)
+	if err := recordLogin(ForMerchant(db.WithContext(ctx), u.MerchantID), &u); err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
 	}
 	return &u, nil
+}
+
+// recordLogin stamps the moment u starts a session. Every way in counts
+// (a password, sign-up, a set-password link), so "last login" is never
+// "never" for someone who is signed in.
+func recordLogin(db *gorm.DB, u *User) error {
+	now := time.Now().UTC()
+	if err := db.Model(u).Update("last_login_at", now).Error; err != nil {
+		return fmt.Errorf("record login: %w", err)
+	}
+	u.LastLoginAt = &now
+	return nil
 }
 
 func orDummy(hash string) string {

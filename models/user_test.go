@@ -136,8 +136,9 @@ func TestSignUp(t *testing.T) {
 		if stored.PasswordHash == testPassword || !models.VerifyPassword(stored.PasswordHash, testPassword) {
 			t.Errorf("stored password hash %q does not verify the password", stored.PasswordHash)
 		}
-		if stored.LastLoginAt != nil {
-			t.Errorf("LastLoginAt = %v before any login, want nil", stored.LastLoginAt)
+		// Signing up signs the owner in: that is their first login.
+		if stored.LastLoginAt == nil || time.Since(*stored.LastLoginAt) > time.Minute || u.LastLoginAt == nil {
+			t.Errorf("LastLoginAt = %v (returned %v) after signing up, want about now", stored.LastLoginAt, u.LastLoginAt)
 		}
 		got, err := models.GetMerchant(models.ForMerchant(db, m.ID))
 		if err != nil || got.Currency != "EUR" || got.Location().String() != "Europe/Paris" {
@@ -765,6 +766,10 @@ func TestPasswordTokens(t *testing.T) {
 			}
 			if got.ID != u.ID || got.SessionEpoch != 2 || reloadUser(t, db, u.ID).SessionEpoch != 2 {
 				t.Errorf("user after setting a password = %+v, want epoch 2", got)
+			}
+			// The link signs them in: that is a login.
+			if at := reloadUser(t, db, u.ID).LastLoginAt; at == nil || time.Since(*at) > time.Minute {
+				t.Errorf("LastLoginAt = %v after using the link, want about now", at)
 			}
 			wantLogin(t, db, "once@example.com", pw)
 			wantBadToken(t, token)

@@ -30,6 +30,18 @@ document.addEventListener("DOMContentLoaded", () => {
   if (target.value) target.select();
 });
 
+// The till's purchase key goes into the address, so that Back (which
+// draws the page anew: pages behind login are not stored) gives the same
+// form its same key, and an unsure second Enter replays the purchase.
+document.addEventListener("DOMContentLoaded", () => {
+  const key = document.querySelector("input[data-key-in-url]");
+  if (!key) return;
+  const url = new URL(window.location.href);
+  if (url.searchParams.get("key") === key.value) return;
+  url.searchParams.set("key", key.value);
+  history.replaceState(history.state, "", url);
+});
+
 // The till works from the keyboard: arrow keys move between the search box
 // and the members it found (htmx swaps the list in, so it is looked up on
 // each key), and Escape leaves a member for the next customer.
@@ -56,3 +68,16 @@ document.addEventListener("keydown", (event) => {
     if (next) window.location.assign(next.href);
   }
 });
+
+// Destructive forms ask first: data-confirm on the form (or its button)
+// holds the question. One listener on the document, in the capture phase,
+// sees every submit before htmx's own listener on the form, so forms
+// swapped in later and htmx-driven ones are covered by the same refusal.
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  const question = (event.submitter && event.submitter.dataset.confirm) || form.dataset.confirm;
+  if (question && !window.confirm(question)) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+}, true);

@@ -28,3 +28,14 @@ type Flash struct {
 	Kind    string // success, error or info
 	Message string
 }
+
+// currentLabel names the phone menu after the section the user is in, so
+// the closed menu still says where they are.
+func currentLabel(nav []NavItem) string {
+	for _, item := range nav {
+		if item.Active {
+			return item.Label
+		}
+	}
+	return "Menu"
+}

@@ -587,7 +587,7 @@ func Tier(s layouts.Shell, d TierData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = postButton(s.CSRF, d.URL+"/delete", "Delete "+d.Name, "delete-tier").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = postButton(s.CSRF, d.URL+"/delete", "Delete "+d.Name, "delete-tier", "Delete the tier "+d.Name+"?").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
