@@ -337,19 +337,28 @@ func TestExportMembers(t *testing.T) {
 	})
 }
 
+// adaSpentAndBea enrols Ada, who spent 600 in Coffee Club, and Bea, who
+// spent nothing; it returns Ada's id.
+func (app *testApp) adaSpentAndBea(s *shop) int64 {
+	t := app.t
+	t.Helper()
+	ada := app.enrol(s.staff, enrolForm("Ada Lovelace", "ada@example.com", ""))
+	app.enrol(s.staff, enrolForm("Bea Friend", "bea@example.com", ""))
+	db := models.ForMerchant(app.db, s.acct.merchantID)
+	if _, err := models.RecordPurchase(db, models.Actor{Name: "fixture"}, models.PurchaseInput{
+		ProgramID: s.coffee.ID, MemberID: ada, Amount: "600", IdempotencyKey: "ada-1", ConfirmedLarge: true,
+	}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return ada
+}
+
 // The list narrows by program, tier, inactivity and tag, and the export
 // follows the same filters.
 func TestMemberFiltersAndTags(t *testing.T) {
 	eachApp(t, func(t *testing.T, app *testApp) {
 		s := app.shop()
-		ada := app.enrol(s.staff, enrolForm("Ada Lovelace", "ada@example.com", ""))
-		app.enrol(s.staff, enrolForm("Bea Friend", "bea@example.com", ""))
-		db := models.ForMerchant(app.db, s.acct.merchantID)
-		if _, err := models.RecordPurchase(db, models.Actor{Name: "fixture"}, models.PurchaseInput{
-			ProgramID: s.coffee.ID, MemberID: ada, Amount: "600", IdempotencyKey: "ada-1", ConfirmedLarge: true,
-		}, time.Now()); err != nil {
-			t.Fatal(err)
-		}
+		ada := app.adaSpentAndBea(s)
 
 		// Tags: typed with odd spacing and case, stored tidy, shown on the page.
 		expectRedirect(t, s.staff.post(memberPath(ada)+"/tags", url.Values{"tags": {" VIP ,morning   regular, vip"}}), memberPath(ada))
@@ -484,14 +493,7 @@ func TestMemberPageReferrals(t *testing.T) {
 func TestMembersListShowsBalanceAndTier(t *testing.T) {
 	eachApp(t, func(t *testing.T, app *testApp) {
 		s := app.shop()
-		ada := app.enrol(s.staff, enrolForm("Ada Lovelace", "ada@example.com", ""))
-		app.enrol(s.staff, enrolForm("Bea Friend", "bea@example.com", ""))
-		db := models.ForMerchant(app.db, s.acct.merchantID)
-		if _, err := models.RecordPurchase(db, models.Actor{Name: "fixture"}, models.PurchaseInput{
-			ProgramID: s.coffee.ID, MemberID: ada, Amount: "600", IdempotencyKey: "ada-1", ConfirmedLarge: true,
-		}, time.Now()); err != nil {
-			t.Fatal(err)
-		}
+		app.adaSpentAndBea(s)
 		r := s.staff.get("/members")
 		if got := r.text(`[data-testid="members-standing-in"]`); got != "Balances and tiers in Coffee Club." {
 			t.Errorf("balance column %q", got)

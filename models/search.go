@@ -272,7 +272,6 @@ type prefixMatch struct{ col, prefix string }
 type memberSearch struct {
 	words    []string
 	phrase   string // the words in order, as a name term starts
-	longest  string // the word that leads a search in any order
 	contacts []prefixMatch
 }
 
@@ -286,11 +285,6 @@ func parseSearch(text string) memberSearch {
 		s.words = searchWords(text)
 	}
 	s.phrase = strings.Join(s.words, " ")
-	for _, w := range s.words {
-		if len(w) > len(s.longest) {
-			s.longest = w
-		}
-	}
 	if digits := NormalisePhone(text); len(digits) >= 3 && len(digits) >= len(strings.Join(strings.Fields(text), ""))/2 {
 		s.contacts = append(s.contacts, prefixMatch{"phone", digits})
 		// Without + or 00 it may be a number as dialled at home: drop one
@@ -389,19 +383,25 @@ func (s memberSearch) byContact(db *gorm.DB, merchant int64, q MemberQuery) ([]M
 }
 
 // byName is part 1 (the query's words in order from any word of the
-// name) or part 2 (every word somewhere in the name, led by the longest).
+// name) or part 2 (every word somewhere in the name, led by the rarest).
 // A member is listed under the first of their terms that matches, and not
 // at all when an earlier part has them.
 func (s memberSearch) byName(db *gorm.DB, merchant int64, q MemberQuery, part, limit int) ([]Member, error) {
 	lead := s.phrase
 	if part == 2 {
-		lead = s.longest
+		var err error
+		if lead, err = s.rarestWord(db, merchant); err != nil {
+			return nil, err
+		}
 	}
-	hasTerm := "EXISTS (SELECT 1 FROM member_search_terms e WHERE e.merchant_id = t.merchant_id AND e.member_id = t.member_id AND e.term >= ? AND e.term < ?)"
+	// The subqueries ask about the member already found (scoped by t), by
+	// the primary key (member_id, term): naming the merchant there too lets
+	// SQLite pick the term index instead and read every member's terms.
+	hasTerm := "EXISTS (SELECT 1 FROM member_search_terms e WHERE e.member_id = t.member_id AND e.term >= ? AND e.term < ?)"
 	st := db.Model(&Member{}).Select("members.*, t.term AS matched_term").
 		Joins("JOIN member_search_terms t ON t.merchant_id = members.merchant_id AND t.member_id = members.id").
 		Where("t.merchant_id = ? AND t.term >= ? AND t.term < ?", merchant, lead, lead+prefixEnd).
-		Where("NOT EXISTS (SELECT 1 FROM member_search_terms e WHERE e.merchant_id = t.merchant_id AND e.member_id = t.member_id AND e.term >= ? AND e.term < t.term)", lead).
+		Where("NOT EXISTS (SELECT 1 FROM member_search_terms e WHERE e.member_id = t.member_id AND e.term >= ? AND e.term < t.term)", lead).
 		Order("t.term, t.name_key, t.member_id").Limit(limit)
 	if part == 2 {
 		st = st.Where("NOT "+hasTerm, s.phrase, s.phrase+prefixEnd)
@@ -436,6 +436,29 @@ func (s memberSearch) byName(db *gorm.DB, merchant int64, q MemberQuery, part, l
 		ms[i].found = MemberCursor{Part: part, Term: h.MatchedTerm, NameKey: h.NameKey, ID: h.ID}
 	}
 	return ms, nil
+}
+
+// rarestWordProbe caps the count of each word's terms: past it a word is
+// common enough, and counting on would cost what it saves.
+const rarestWordProbe = 1000
+
+// rarestWord is the query word that starts the fewest name terms: leading
+// part 2 with it keeps the rows checked for the other words few, however
+// common those are ("guest 4999" reads the 4999s, not every guest).
+func (s memberSearch) rarestWord(db *gorm.DB, merchant int64) (string, error) {
+	best, fewest := s.words[0], int64(-1)
+	for _, w := range s.words {
+		var n int64
+		err := db.Raw("SELECT count(*) FROM (SELECT 1 FROM member_search_terms WHERE merchant_id = ? AND term >= ? AND term < ? LIMIT ?) hits",
+			merchant, w, w+prefixEnd, rarestWordProbe).Scan(&n).Error
+		if err != nil {
+			return "", fmt.Errorf("member: search: count %q: %w", w, err)
+		}
+		if fewest < 0 || n < fewest {
+			best, fewest = w, n
+		}
+	}
+	return best, nil
 }
 
 // prefixEnd closes a prefix range: every string that starts with p sorts
