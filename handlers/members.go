@@ -187,24 +187,10 @@ func (a *App) renderMembers(c echo.Context, status int, form pages.MemberForm) e
 	for i := range found {
 		data.Members = append(data.Members, memberRow(&found[i], loc))
 	}
-	if err := a.memberStandings(c, &data, found, listedProgram(programs, query.ProgramID), tiers); err != nil {
+	if err := a.memberStandings(c, &data, found, currentMerchant(c).ListedProgram(programs, query.ProgramID), tiers); err != nil {
 		return err
 	}
 	return render(c, status, pages.Members(a.shell(c, "Members"), data))
-}
-
-// listedProgram is the program whose balances the member list shows: the
-// one filtered by, else the first.
-func listedProgram(programs []models.Program, filtered int64) *models.Program {
-	for i := range programs {
-		if programs[i].ID == filtered {
-			return &programs[i]
-		}
-	}
-	if len(programs) == 0 {
-		return nil
-	}
-	return &programs[0]
 }
 
 // memberStandings adds each listed member's balance and tier in p, read

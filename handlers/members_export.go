@@ -25,10 +25,11 @@ func (a *App) exportMembers(c echo.Context) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="members-%s.csv"`, a.now().In(loc).Format("2006-01-02")))
-	program, err := models.ExportProgram(a.tenant(c), query.ProgramID)
+	programs, err := models.ListPrograms(a.tenant(c))
 	if err != nil {
 		return err
 	}
+	program := currentMerchant(c).ListedProgram(programs, query.ProgramID)
 	w := newCSVWriter(c.Response(), ',')
 	// The columns the import reads keep its names, so an export imports
 	// into another merchant as it is.

@@ -83,27 +83,10 @@ type tillView struct {
 const keyTillProgram = "till_program"
 
 // tillDefault is the program the till starts in: the one last used in this
-// session, else the merchant's default, else the first active one; nil
-// when none takes purchases.
-func (a *App) tillDefault(c echo.Context, active []*models.Program) *models.Program {
-	var want []int64
-	if id, ok := a.session(c).Values[keyTillProgram].(int64); ok {
-		want = append(want, id)
-	}
-	if id := currentMerchant(c).DefaultProgramID; id != nil {
-		want = append(want, *id)
-	}
-	for _, id := range want {
-		for _, p := range active {
-			if p.ID == id {
-				return p
-			}
-		}
-	}
-	if len(active) > 0 {
-		return active[0]
-	}
-	return nil
+// session, else the merchant's preferred one.
+func (a *App) tillDefault(c echo.Context, programs []models.Program) *models.Program {
+	last, _ := a.session(c).Values[keyTillProgram].(int64)
+	return currentMerchant(c).PreferredProgram(programs, last)
 }
 
 // rememberTillProgram makes p the program the till starts in for the rest
@@ -488,7 +471,7 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 	}
 
 	// The program: the one asked for, or the one the till starts in.
-	def := a.tillDefault(c, active)
+	def := a.tillDefault(c, programs)
 	p := def
 	if v.programID != 0 {
 		p = nil

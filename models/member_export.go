@@ -24,22 +24,3 @@ func ExportTags(db *gorm.DB, memberIDs []int64) (map[int64]string, error) {
 	}
 	return out, nil
 }
-
-// ExportProgram is the program whose balances the member export writes:
-// the one the list is filtered on, else the first that takes activity,
-// as the import page offers them. Nil when there is none.
-func ExportProgram(db *gorm.DB, programID int64) (*Program, error) {
-	if programID != 0 {
-		return GetProgram(db, programID)
-	}
-	programs, err := ListPrograms(db)
-	if err != nil {
-		return nil, err
-	}
-	for i := range programs {
-		if programs[i].TakesActivity() {
-			return &programs[i], nil
-		}
-	}
-	return nil, nil
-}

@@ -110,6 +110,39 @@ type Program struct {
 // TakesActivity reports whether members can earn or redeem in the program.
 func (p *Program) TakesActivity() bool { return p.Status == StatusActive }
 
+// PreferredProgram is the program a page starts in when nobody chose one:
+// the first of remembered (say, the till's last) that takes activity, else
+// the merchant's default, else the first active one; nil when none is.
+func (m *Merchant) PreferredProgram(programs []Program, remembered ...int64) *Program {
+	if m.DefaultProgramID != nil {
+		remembered = append(remembered, *m.DefaultProgramID)
+	}
+	for _, id := range remembered {
+		for i := range programs {
+			if programs[i].ID == id && programs[i].TakesActivity() {
+				return &programs[i]
+			}
+		}
+	}
+	for i := range programs {
+		if programs[i].TakesActivity() {
+			return &programs[i]
+		}
+	}
+	return nil
+}
+
+// ListedProgram is the program whose balances a member list (the page and
+// its export) shows: the one it is filtered by, else the preferred one.
+func (m *Merchant) ListedProgram(programs []Program, filtered int64) *Program {
+	for i := range programs {
+		if programs[i].ID == filtered {
+			return &programs[i]
+		}
+	}
+	return m.PreferredProgram(programs)
+}
+
 // ProgramInput is a program form as typed; the model parses and checks it.
 type ProgramInput struct {
 	Name, Type, UnitLabel, Status                  string
