@@ -23,7 +23,12 @@ import (
 	"github.com/regularshq/regulars/models/dbtest"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
+// TestMain hashes passwords cheaply: these tests check the web layer, and
+// models tests the real hashing.
+func TestMain(m *testing.M) {
+	models.UseCheapPasswordHashing()
+	dbtest.Main(m)
+}
 
 const testPassword = "correct horse battery"
 

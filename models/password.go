@@ -36,11 +36,21 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: salt: %w", err)
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemoryKiB, argonThreads, argonKeyLen)
+	key := argon2.IDKey([]byte(password), salt, argonCost.passes, argonCost.memoryKiB, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, argonMemoryKiB, argonTime, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+		argon2.Version, argonCost.memoryKiB, argonCost.passes, argonThreads, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
 }
+
+// argonCost is what HashPassword spends. VerifyPassword reads each hash's
+// own parameters, so changing it never locks anyone out.
+var argonCost = struct{ memoryKiB, passes uint32 }{argonMemoryKiB, argonTime}
+
+// UseCheapPasswordHashing makes new hashes cost 64 KiB and one pass. Only
+// tests call it, from TestMain before any test runs: under the race
+// detector a real hash takes a fifth of a second, and the suite signs up
+// and logs in thousands of times.
+func UseCheapPasswordHashing() { argonCost.memoryKiB, argonCost.passes = 64, 1 }
 
 // VerifyPassword checks password against a hash made by HashPassword, using
 // the parameters stored in the hash so that older hashes keep working.
