@@ -88,8 +88,10 @@ func (a *App) login(c echo.Context) error {
 		form.Message = models.ErrorMessage(err)
 		return render(c, http.StatusUnauthorized, pages.Login(a.shell(c, "Log in"), form))
 	}
+	// A success gives back its own slots only: the failures stand for
+	// their window, so guesses racing a right password still count.
 	a.limiters.byIP.release(ip, ipSlot)
-	a.limiters.byAccount.reset(account)
+	a.limiters.byAccount.release(account, accountSlot)
 	if err := a.startSession(c, u, ""); err != nil {
 		return err
 	}

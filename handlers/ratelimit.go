@@ -96,12 +96,6 @@ func (l *limiter) release(key string, stamp time.Time) {
 	}
 }
 
-func (l *limiter) reset(key string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	delete(l.events, key)
-}
-
 type loginLimiters struct {
 	byIP, byAccount, signUpByIP *limiter
 }
