@@ -330,7 +330,8 @@ func sortedKeys(set map[string]bool) []string {
 
 // rebuild recomputes everything from the merchant's first row to today.
 func (r rollup) rebuild(now time.Time) error {
-	for _, t := range []any{&DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{}, &MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{}} {
+	for _, t := range []any{&DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{}, &MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
+		&DailyRuleEarn{}, &DailyAdjustment{}} {
 		if err := r.tx.Where("1 = 1").Delete(t).Error; err != nil {
 			return fmt.Errorf("rollup: clear: %w", err)
 		}
@@ -458,7 +459,7 @@ func (r rollup) refreshDay(day string) error {
 			return fmt.Errorf("rollup: save %s: %w", day, err)
 		}
 	}
-	return nil
+	return r.refreshEngagementDay(day)
 }
 
 // refreshWeek replaces one week's distinct active members and visits.
