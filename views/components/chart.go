@@ -66,8 +66,8 @@ type Table struct {
 // Geometry of the viewBox, in user units. Width is small so that text
 // stays readable when a phone scales the chart down to ~360 px.
 const (
-	chartW      = 400.0
-	chartH      = 220.0
+	chartW      = 360.0
+	chartH      = 200.0
 	fontSize    = 12.0
 	charW       = fontSize * 0.6 // a generous average glyph width
 	labelGap    = 8.0            // least space between two axis labels
@@ -76,9 +76,11 @@ const (
 	cellH       = 22.0 // a heat-map row
 	paletteSize = 6    // series-1..series-6 in app.css
 	maxValue    = int64(1e18)
-	// markersUpTo is the most points a line gets hover dots for: past it
-	// they would merge into a smear.
-	markersUpTo = 62
+	// A line gets a dot per point, its tooltip; past dotsShownUpTo points
+	// the dots would merge into a smear and show only under the pointer,
+	// past dotsUpTo they are left out (the table has the numbers).
+	dotsShownUpTo = 12
+	dotsUpTo      = 62
 )
 
 // noData is the placeholder of every empty chart and table.
@@ -122,6 +124,11 @@ type label struct {
 	Anchor string // start, middle or end
 	Class  string
 	Text   string
+	Size   float64 // font size, when not the chart's
+}
+
+func textAt(x, y float64, anchor, class, s string) label {
+	return label{X: x, Y: y, Anchor: anchor, Class: class, Text: s}
 }
 
 // legendItem is one entry of the HTML legend under a chart; Line draws
@@ -197,7 +204,8 @@ func shown(i, n, step int) bool { return (n-1-i)%step == 0 }
 // or 5 times a power of ten) from lo to hi; zero is always on it.
 type scale struct{ lo, hi, step int64 }
 
-// maxIntervals is the most tick intervals an axis gets.
+// maxIntervals is the most tick intervals an axis gets, one more when it
+// crosses zero.
 const maxIntervals = 5
 
 func clampValue(v int64) int64 { return min(max(v, -maxValue), maxValue) }
@@ -217,7 +225,7 @@ func niceScale(lo, hi int64) scale {
 		}
 		for _, step := range steps {
 			up, down := ceilDiv(hi, step), ceilDiv(-lo, step)
-			if up+down <= maxIntervals {
+			if up+down <= maxIntervals || up > 0 && down > 0 && up+down <= maxIntervals+1 {
 				return scale{-down * step, up * step, step}
 			}
 		}
@@ -346,7 +354,7 @@ func (c Chart) axes(f frame) plot {
 			class = "chart-axis"
 		}
 		p.Segs = append(p.Segs, seg{f.left, y, f.right, y, class})
-		p.Texts = append(p.Texts, label{f.left - pad, y + fontSize*0.35, "end", "chart-tick", c.format(t)})
+		p.Texts = append(p.Texts, textAt(f.left-pad, y+fontSize*0.35, "end", "chart-tick", c.format(t)))
 	}
 	step := thinStep(f.slot(), widest(c.Labels))
 	for i, l := range c.Labels {
@@ -356,7 +364,7 @@ func (c Chart) axes(f frame) plot {
 		// An edge label may overhang its slot; keep it inside the picture.
 		half := textW(l) / 2
 		x := min(max(f.center(i), half), chartW-half)
-		p.Texts = append(p.Texts, label{x, chartH - pad, "middle", "chart-tick", l})
+		p.Texts = append(p.Texts, textAt(x, chartH-pad, "middle", "chart-tick", l))
 	}
 	return p
 }
@@ -369,6 +377,10 @@ func (c Chart) linePlot() plot {
 	f := c.frame(false)
 	p := c.axes(f)
 	p.Class = "chart-lines"
+	dotClass := "chart-dot "
+	if f.n > dotsShownUpTo {
+		dotClass = "chart-dot chart-dot-hover "
+	}
 	for k := range c.Series {
 		var pts []string
 		for i := range c.Labels {
@@ -378,8 +390,8 @@ func (c Chart) linePlot() plot {
 			}
 			x, y := f.center(i), f.y(v)
 			pts = append(pts, num(x)+","+num(y))
-			if f.n <= markersUpTo {
-				p.Dots = append(p.Dots, dot{x, y, "chart-dot " + seriesClass(k), c.tip(k, i, v)})
+			if f.n <= dotsUpTo {
+				p.Dots = append(p.Dots, dot{x, y, dotClass + seriesClass(k), c.tip(k, i, v)})
 			}
 		}
 		if len(pts) > 1 {
@@ -415,7 +427,7 @@ func (c Chart) barPlot() plot {
 				if v < 0 {
 					y = base + fontSize
 				}
-				p.Texts = append(p.Texts, label{x + w/2, y, "middle", "chart-value", text})
+				p.Texts = append(p.Texts, textAt(x+w/2, y, "middle", "chart-value", text))
 			}
 		}
 	}
@@ -477,7 +489,7 @@ func (c Chart) horizontalPlot() plot {
 	thick := rowH * 0.7 / float64(len(c.Series))
 	for i, l := range c.Labels {
 		top := pad + float64(i)*rowH
-		p.Texts = append(p.Texts, label{left - pad, top + rowH/2 + fontSize*0.35, "end", "chart-tick", fit(l, labelW)})
+		p.Texts = append(p.Texts, textAt(left-pad, top+rowH/2+fontSize*0.35, "end", "chart-tick", fit(l, labelW)))
 		for k := range c.Series {
 			v, ok := c.value(k, i)
 			if !ok {
@@ -486,7 +498,7 @@ func (c Chart) horizontalPlot() plot {
 			a, b := x(min(v, 0)), x(max(v, 0))
 			y := top + rowH*0.15 + float64(k)*thick
 			p.Rects = append(p.Rects, mark{a, y, b - a, thick, "chart-bar " + seriesClass(k), c.tip(k, i, v)})
-			p.Texts = append(p.Texts, label{b + pad/2, y + thick/2 + fontSize*0.35, "start", "chart-value", c.format(v)})
+			p.Texts = append(p.Texts, textAt(b+pad/2, y+thick/2+fontSize*0.35, "start", "chart-value", c.format(v)))
 		}
 	}
 	zero := x(0)
@@ -497,7 +509,7 @@ func (c Chart) horizontalPlot() plot {
 
 func emptyPlot() plot {
 	p := plot{W: chartW, H: chartH / 2, Class: "chart-empty", Empty: true}
-	p.Texts = []label{{chartW / 2, chartH/4 + fontSize*0.35, "middle", "chart-empty-text", noData}}
+	p.Texts = []label{textAt(chartW/2, chartH/4+fontSize*0.35, "middle", "chart-empty-text", noData)}
 	return p
 }
 
@@ -538,6 +550,10 @@ func heatBucket(bp int64) int {
 	return 1 + int((bp-1)*heatBuckets/10000)
 }
 
+// cellPercent is a share as a cell prints it, a whole percentage without
+// its sign (the legend and tooltip have it): 3750 → "38".
+func cellPercent(bp int64) string { return strconv.FormatInt((min(max(bp, 0), 10000)+50)/100, 10) }
+
 func (h HeatGrid) format(bp int64) string {
 	if h.Format != nil {
 		return h.Format(bp)
@@ -573,14 +589,20 @@ func (h HeatGrid) heatPlot() plot {
 	cellW := (chartW - left - pad) / float64(len(h.Cols))
 	p := plot{W: chartW, H: top + float64(len(h.Rows))*cellH + pad, Class: "chart-heat"}
 	step := thinStep(cellW, widest(h.Cols))
+	// Cells print their share ("100" the widest, digits ~0.65 em), in the
+	// largest font up to 11 that fits, or not at all below 8.
+	cellFont := min(11, (cellW-4)/(3*0.65))
+	if cellFont < 8 {
+		cellFont = 0
+	}
 	for c, col := range h.Cols {
 		if shown(c, len(h.Cols), step) {
-			p.Texts = append(p.Texts, label{left + (float64(c)+0.5)*cellW, top - pad, "middle", "chart-tick", col})
+			p.Texts = append(p.Texts, textAt(left+(float64(c)+0.5)*cellW, top-pad, "middle", "chart-tick", col))
 		}
 	}
 	for r, row := range h.Rows {
 		y := top + float64(r)*cellH
-		p.Texts = append(p.Texts, label{left - pad, y + cellH/2 + fontSize*0.35, "end", "chart-tick", fit(row, labelW)})
+		p.Texts = append(p.Texts, textAt(left-pad, y+cellH/2+fontSize*0.35, "end", "chart-tick", fit(row, labelW)))
 		for c, col := range h.Cols {
 			v, ok := h.cell(r, c)
 			if !ok {
@@ -594,8 +616,10 @@ func (h HeatGrid) heatPlot() plot {
 			}
 			b := heatBucket(*v)
 			p.Rects = append(p.Rects, mark{x + 1, y + 1, cellW - 2, cellH - 2, "heat-" + strconv.Itoa(b), tip + h.format(*v)})
-			if text := h.format(*v); textW(text) <= cellW-2 {
-				p.Texts = append(p.Texts, label{x + cellW/2, y + cellH/2 + fontSize*0.35, "middle", "heat-text heat-text-" + strconv.Itoa(b), text})
+			if cellFont > 0 {
+				l := textAt(x+cellW/2, y+cellH/2+cellFont*0.35, "middle", "heat-text heat-text-"+strconv.Itoa(b), cellPercent(*v))
+				l.Size = cellFont
+				p.Texts = append(p.Texts, l)
 			}
 		}
 	}

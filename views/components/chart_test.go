@@ -138,9 +138,10 @@ func TestNiceScale(t *testing.T) {
 		{0, 1001, []int64{0, 250, 500, 750, 1000, 1250}},
 		{0, 5, []int64{0, 1, 2, 3, 4, 5}},
 		{0, 7, []int64{0, 2, 4, 6, 8}},
-		{3, 7, []int64{0, 2, 4, 6, 8}}, // the axis starts at zero
-		{0, 0, []int64{0, 1}},          // all zero: still an axis
-		{-30, 100, []int64{-50, 0, 50, 100}},
+		{3, 7, []int64{0, 2, 4, 6, 8}},                    // the axis starts at zero
+		{0, 0, []int64{0, 1}},                             // all zero: still an axis
+		{-30, 100, []int64{-50, -25, 0, 25, 50, 75, 100}}, // one more interval across zero
+		{-40, 937, []int64{-200, 0, 200, 400, 600, 800, 1000}},
 		{-937, 0, []int64{-1000, -800, -600, -400, -200, 0}},
 		{0, 123_456_789, []int64{0, 25_000_000, 50_000_000, 75_000_000, 100_000_000, 125_000_000}},
 	} {
@@ -206,7 +207,7 @@ func TestLineChart(t *testing.T) {
 	}
 }
 
-// Thirty dates cannot all fit under the axis: every eighth is shown,
+// Thirty dates cannot all fit under the axis: every ninth is shown,
 // counted back from the last, and none overlaps the next.
 func TestLineChartThinsLabels(t *testing.T) {
 	c := Chart{ID: "daily", Title: "Daily", Desc: "d", Series: []Series{{Name: "Sales", Values: make([]int64, 30)}}}
@@ -232,7 +233,7 @@ func TestLineChartThinsLabels(t *testing.T) {
 			t.Errorf("%s at %.1f overhangs the picture", n.Text, x)
 		}
 	}
-	if want := []string{"2026-01-06", "2026-01-14", "2026-01-22", "2026-01-30"}; !slices.Equal(got, want) {
+	if want := []string{"2026-01-03", "2026-01-12", "2026-01-21", "2026-01-30"}; !slices.Equal(got, want) {
 		t.Errorf("shown %v, want %v", got, want)
 	}
 	if thinStep(50, 20) != 1 || thinStep(10, 72) != 8 || thinStep(0, 10) != 1 {
@@ -246,7 +247,7 @@ func TestBarChartNegative(t *testing.T) {
 		Format: func(v int64) string { return FormatCount(v) + " pt" }}
 	_, root := render(t, BarChart(c))
 	svg := checkSVG(t, root, "net", c.Title, c.Desc)
-	if got, want := texts(svg, "chart-tick")[:4], []string{"-50 pt", "0 pt", "50 pt", "100 pt"}; !slices.Equal(got, want) {
+	if got, want := texts(svg, "chart-tick")[:7], []string{"-50 pt", "-25 pt", "0 pt", "25 pt", "50 pt", "75 pt", "100 pt"}; !slices.Equal(got, want) {
 		t.Errorf("ticks %v, want %v", got, want)
 	}
 	zero := coord(t, withClass(svg, "line", "chart-axis")[0], "y1")
@@ -376,7 +377,7 @@ func TestHeatMap(t *testing.T) {
 	if tips[1] != "2026-01 · 1: 37.5%" || tips[4] != "2026-02 · 1: no data" {
 		t.Errorf("tips %q", tips)
 	}
-	if got, want := texts(svg, "heat-text"), []string{"100%", "37.5%", "0%", "90%", "15%"}; !slices.Equal(got, want) {
+	if got, want := texts(svg, "heat-text"), []string{"100", "38", "0", "90", "15"}; !slices.Equal(got, want) {
 		t.Errorf("numbers in cells %v, want %v", got, want)
 	}
 	if got := texts(svg, "heat-text-5"); len(got) != 2 {
