@@ -195,7 +195,7 @@ func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement
 		Chart: &components.Chart{ID: "earning-rate-chart", Title: "Share of purchases that earned, per week", Labels: labels,
 			Desc: "The order earning rate each week.", Format: components.FormatBasisPoints,
 			Series: []components.Series{{Name: "Earning rate", Values: rateS}}}}
-	v.Rules = pages.LinkedTable{Name: "rules", Heading: "Completions per earning rule", NumFrom: 2,
+	v.Rules = pages.LinkedTable{Name: "rules", Heading: "Completions per earning rule", NumCols: []int{2, 3}, Empty: "This program has no earning rules.",
 		Head: []string{"Rule", "Kind", "Completions", "Paid (" + unit + ")"},
 		Note: "On the range's days. A rule earning carries its rule in its ledger key (rule, member, period), the one field " +
 			"every rule earning has and nothing rewrites; the reason is the rule's name at the time. Open a rule for its weeks."}
@@ -218,16 +218,17 @@ func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement
 			Chart: &components.Chart{ID: "rule-weeks-chart", Title: rule.Name + " completions per week", Labels: labels,
 				Desc: "Completions of the rule each week.", Series: []components.Series{{Name: "Completions", Values: values}}}}
 	}
-	v.Referrals = pages.LinkedTable{Name: "referrers", Heading: "Referrals by referrer", NumFrom: 4,
-		Head: []string{"Referrer", "Email", "Phone", "Marketing opt-in", "Referred", "Converted"},
-		Note: fmt.Sprintf("The %d members whose referrals joined in the range most often; converted: those referred who have made a purchase since.",
-			len(e.Referrers))}
+	v.Referrals = pages.LinkedTable{Name: "referrers", Heading: "Referrals by referrer", NumCols: []int{1, 2},
+		Empty: "Nobody referred joined in this range.",
+		Head:  []string{"Referrer", "Referred", "Converted", "Email", "Phone", "Marketing opt-in"},
+		Note: fmt.Sprintf("Up to %d members who referred the most members joining in the range; converted: those referred who have "+
+			"made a purchase since (to date).", models.MaxReferrers)}
 	for _, r := range e.Referrers {
 		link := ""
 		if r.ReferrerIsMember {
 			link = "/members/" + strconv.FormatInt(r.MemberID, 10)
 		}
-		v.Referrals.Rows = append(v.Referrals.Rows, []string{r.Name, r.Email, r.Phone, yesNo(r.MarketingOptIn), count(r.Made), count(r.Converted)})
+		v.Referrals.Rows = append(v.Referrals.Rows, []string{r.Name, count(r.Made), count(r.Converted), r.Email, r.Phone, yesNo(r.MarketingOptIn)})
 		v.Referrals.Links = append(v.Referrals.Links, link)
 	}
 	staff := components.Table{ID: "adjustments-table", Caption: "By person, most adjustments first",
@@ -254,12 +255,13 @@ func withParam(f pages.ReportFrame, key, value string) string {
 // goalListView lays out a goal list and its pager (pageKey).
 func goalListView(f pages.ReportFrame, name, heading string, l *models.GoalList, p *models.Program,
 	have, goal, need, pageKey, note string) pages.GoalListView {
-	g := pages.GoalListView{LinkedTable: pages.LinkedTable{Name: name, Heading: heading, Note: note, NumFrom: 5,
-		Head: []string{"Member", "Email", "Phone", "Marketing opt-in", goal, have, need, "Distance"}},
+	g := pages.GoalListView{LinkedTable: pages.LinkedTable{Name: name, Heading: heading, Note: note, NumCols: []int{1, 3, 4},
+		Empty: "Nobody is this near right now: try a larger distance.",
+		Head:  []string{"Member", "Distance", goal, have, need, "Email", "Phone", "Marketing opt-in"}},
 		Unavailable: l.Unavailable}
 	for _, m := range l.Members {
-		g.Rows = append(g.Rows, []string{m.Name, m.Email, m.Phone, yesNo(m.MarketingOptIn), m.Goal,
-			components.FormatCount(m.Have), components.FormatCount(m.Need), components.FormatCount(m.Distance)})
+		g.Rows = append(g.Rows, []string{m.Name, components.FormatCount(m.Distance), m.Goal, components.FormatCount(m.Have),
+			components.FormatCount(m.Need), m.Email, m.Phone, yesNo(m.MarketingOptIn)})
 		g.Links = append(g.Links, "/members/"+strconv.FormatInt(m.MemberID, 10))
 	}
 	g.Summary = fmt.Sprintf("%s members within %s %s, nearest first.", components.FormatCount(l.Total),
@@ -292,26 +294,29 @@ func nearRewardNote(l *models.GoalList, p *models.Program) string {
 // page shows, with numbers written plain (1234, not 1,234).
 func engagementTables(v pages.EngagementView) map[string]reportTable {
 	tables := map[string]reportTable{}
-	add := func(name string, head []string, rows [][]string, numFrom int) {
+	add := func(name string, head []string, rows [][]string, isNum func(int) bool) {
 		t := reportTable{Header: head}
 		for _, row := range rows {
 			plain := slices.Clone(row)
-			for i := numFrom; i < len(plain); i++ {
-				plain[i] = strings.ReplaceAll(plain[i], ",", "")
+			for i := range plain {
+				if isNum(i) {
+					plain[i] = strings.ReplaceAll(plain[i], ",", "")
+				}
 			}
 			t.Rows = append(t.Rows, plain)
 		}
 		tables[name] = t
 	}
+	from := func(first int) func(int) bool { return func(i int) bool { return i >= first } }
 	for _, s := range []pages.EngagementSection{v.Activity, v.Points, v.EarningRate} {
-		add(s.Name, s.Table.Head, s.Table.Rows, 2)
+		add(s.Name, s.Table.Head, s.Table.Rows, from(2))
 	}
-	add(v.Adjustments.Name, v.Adjustments.Table.Head, v.Adjustments.Table.Rows, 1)
+	add(v.Adjustments.Name, v.Adjustments.Table.Head, v.Adjustments.Table.Rows, from(1))
 	if v.Rule != nil {
-		add(v.Rule.Name, v.Rule.Table.Head, v.Rule.Table.Rows, 1)
+		add(v.Rule.Name, v.Rule.Table.Head, v.Rule.Table.Rows, from(1))
 	}
 	for _, t := range []pages.LinkedTable{v.Rules, v.Referrals, v.NearTier.LinkedTable, v.NearReward.LinkedTable} {
-		add(t.Name, t.Head, t.Rows, t.NumFrom)
+		add(t.Name, t.Head, t.Rows, t.IsNum)
 	}
 	return tables
 }

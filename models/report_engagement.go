@@ -74,8 +74,8 @@ type Engagement struct {
 // balances are staff's doing and show under adjustments.
 var engagementEarnKinds = []EntryKind{KindPurchaseEarn, KindRuleEarn, KindCampaignBonus, KindRecognition}
 
-// maxReferrers bounds the referrer table.
-const maxReferrers = 20
+// MaxReferrers bounds the referrer table.
+const MaxReferrers = 20
 
 // weekOf is the Monday of a local day's week.
 func weekOf(day string) string {
@@ -286,7 +286,7 @@ func (e *Engagement) readReferrals(db *gorm.DB, rng ReportRange) error {
 	}
 	var top []Referrer
 	if err := referred().Select("referred_by_id AS member_id, count(*) AS made, coalesce(sum(CASE WHEN visit_count > 0 THEN 1 ELSE 0 END), 0) AS converted").
-		Group("referred_by_id").Order("made DESC, converted DESC, referred_by_id").Limit(maxReferrers).Scan(&top).Error; err != nil {
+		Group("referred_by_id").Order("made DESC, converted DESC, referred_by_id").Limit(MaxReferrers).Scan(&top).Error; err != nil {
 		return fmt.Errorf("report: engagement: referrers: %w", err)
 	}
 	ids := make([]int64, len(top))

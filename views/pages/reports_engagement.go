@@ -2,6 +2,7 @@ package pages
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/regularshq/regulars/views/components"
@@ -41,8 +42,12 @@ type LinkedTable struct {
 	Head    []string
 	Rows    [][]string
 	Links   []string // per row; "" for none
-	NumFrom int      // the first column of numbers
+	NumCols []int    // the columns of numbers, right-aligned
+	Empty   string   // what an empty table says
 }
+
+// IsNum reports whether column i holds numbers.
+func (t LinkedTable) IsNum(i int) bool { return slices.Contains(t.NumCols, i) }
 
 // GoalListView is a goal-gradient list: a page of members near a goal.
 type GoalListView struct {
