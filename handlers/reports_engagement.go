@@ -38,10 +38,6 @@ func (a *App) engagementReport(c echo.Context) error {
 		if rq.CSV != "" {
 			tierQ.Page, rewardQ.Page, perPage = "", "", goalCSVRows
 		}
-		e, err := models.EngagementReport(rq.DB, p, rq.Range, rq.Now)
-		if err != nil {
-			return reportPage{}, err
-		}
 		nearTier, err := models.MembersNearTier(rq.DB, p, tierQ, perPage)
 		if err != nil {
 			return reportPage{}, err
@@ -50,14 +46,22 @@ func (a *App) engagementReport(c echo.Context) error {
 		if err != nil {
 			return reportPage{}, err
 		}
-		var rule *models.EarningRule
-		var ruleWeeks []models.RuleWeek
+		var ruleID int64
 		if s := c.QueryParam("rule"); s != "" {
-			id, perr := strconv.ParseInt(s, 10, 64)
-			if perr != nil || id <= 0 {
+			if ruleID, err = strconv.ParseInt(s, 10, 64); err != nil || ruleID <= 0 {
 				return reportPage{}, models.Errorf(models.EINVALID, "Choose a rule from the list of rules; %q is not one.", s)
 			}
-			if rule, ruleWeeks, err = models.RuleWeeks(rq.DB, p, id, rq.Range); err != nil {
+		}
+		// Bad input is refused above, before the report's work; the
+		// report catches the rollups up, which the rule's weeks then read.
+		e, err := models.EngagementReport(rq.DB, p, rq.Range, rq.Now)
+		if err != nil {
+			return reportPage{}, err
+		}
+		var rule *models.EarningRule
+		var ruleWeeks []models.RuleWeek
+		if ruleID != 0 {
+			if rule, ruleWeeks, err = models.RuleWeeks(rq.DB, p, ruleID, rq.Range); err != nil {
 				return reportPage{}, err
 			}
 		}

@@ -275,23 +275,25 @@ func (e *Engagement) readReferrals(db *gorm.DB, rng ReportRange) error {
 	referred := func() *gorm.DB {
 		return db.Model(&Member{}).Where("referred_by_id IS NOT NULL AND created_at >= ? AND created_at < ?", rng.From.UTC(), rng.To.UTC())
 	}
-	var total struct{ Made, Converted int64 }
-	if err := referred().Select("count(*) AS made, coalesce(sum(CASE WHEN visit_count > 0 THEN 1 ELSE 0 END), 0) AS converted").
-		Scan(&total).Error; err != nil {
+	// One pass: the top referrers, and over every group the totals.
+	var top []struct {
+		Referrer
+		TotalMade, TotalConverted int64
+	}
+	converted := "coalesce(sum(CASE WHEN visit_count > 0 THEN 1 ELSE 0 END), 0)"
+	if err := referred().Select("referred_by_id AS member_id, count(*) AS made, " + converted + " AS converted, " +
+		"CAST(sum(count(*)) OVER () AS BIGINT) AS total_made, CAST(sum(" + converted + ") OVER () AS BIGINT) AS total_converted").
+		Group("referred_by_id").Order("made DESC, converted DESC, referred_by_id").Limit(MaxReferrers).Scan(&top).Error; err != nil {
 		return fmt.Errorf("report: engagement: referrals: %w", err)
 	}
-	e.ReferralsMade, e.ReferralsConverted = total.Made, total.Converted
-	if total.Made == 0 {
+	if len(top) == 0 {
 		return nil
 	}
-	var top []Referrer
-	if err := referred().Select("referred_by_id AS member_id, count(*) AS made, coalesce(sum(CASE WHEN visit_count > 0 THEN 1 ELSE 0 END), 0) AS converted").
-		Group("referred_by_id").Order("made DESC, converted DESC, referred_by_id").Limit(MaxReferrers).Scan(&top).Error; err != nil {
-		return fmt.Errorf("report: engagement: referrers: %w", err)
-	}
+	e.ReferralsMade, e.ReferralsConverted = top[0].TotalMade, top[0].TotalConverted
 	ids := make([]int64, len(top))
 	for i, r := range top {
 		ids[i] = r.MemberID
+		e.Referrers = append(e.Referrers, r.Referrer)
 	}
 	var members []Member
 	if err := db.Select("id, name, email, phone, marketing_opt_in").Where("id IN ?", ids).Find(&members).Error; err != nil {
@@ -301,14 +303,14 @@ func (e *Engagement) readReferrals(db *gorm.DB, rng ReportRange) error {
 	for _, m := range members {
 		byID[m.ID] = m
 	}
-	for i := range top {
-		m, ok := byID[top[i].MemberID]
-		top[i].Name, top[i].Email, top[i].Phone, top[i].MarketingOptIn, top[i].ReferrerIsMember = m.Name, m.Email, m.Phone, m.MarketingOptIn, ok
+	for i := range e.Referrers {
+		r := &e.Referrers[i]
+		m, ok := byID[r.MemberID]
+		r.Name, r.Email, r.Phone, r.MarketingOptIn, r.ReferrerIsMember = m.Name, m.Email, m.Phone, m.MarketingOptIn, ok
 		if !ok {
-			top[i].Name = fmt.Sprintf("Member #%d (deleted)", top[i].MemberID)
+			r.Name = fmt.Sprintf("Member #%d (deleted)", r.MemberID)
 		}
 	}
-	e.Referrers = top
 	return nil
 }
 
@@ -609,30 +611,46 @@ func tierGroupCond(tiers []*int64, all bool) (string, []any) {
 
 // goalMembers reads a page of the members in any of bands (which are
 // disjoint), nearest first, with the count of all of them. Blocked members
-// are left out: they can neither earn nor redeem.
+// are left out: they can neither earn nor redeem, and are few. Each band
+// is a range of the value's index, which also carries the member and the
+// tier, so the count reads the index alone and a page merges each band's
+// nearest rows: about a page per band, not the whole list.
 func goalMembers(db *gorm.DB, p *Program, column string, bands []goalBand, names map[int64]string,
 	within int64, page, perPage int) (*GoalList, error) {
 	value := "a." + column
-	var where, distance, goal []string
-	var whereArgs, distanceArgs, goalArgs []any
-	for _, b := range bands {
-		cond := fmt.Sprintf("(%s >= ? AND %s < ? AND %s)", value, value, b.cond)
-		args := append([]any{b.from, b.need}, b.args...)
-		where, whereArgs = append(where, cond), append(whereArgs, args...)
-		distance, distanceArgs = append(distance, "WHEN "+cond+" THEN CAST(? AS BIGINT) - "+value), append(append(distanceArgs, args...), b.need)
-		goal, goalArgs = append(goal, "WHEN "+cond+" THEN CAST(? AS BIGINT)"), append(append(goalArgs, args...), b.goalID)
+	band := func(b goalBand) (string, []any) {
+		return fmt.Sprintf(`a.merchant_id = ? AND a.program_id = ? AND %s >= ? AND %s < ? AND %s
+			AND a.member_id NOT IN (SELECT id FROM members WHERE merchant_id = ? AND blocked)`, value, value, b.cond),
+			append(append([]any{p.MerchantID, p.ID, b.from, b.need}, b.args...), p.MerchantID)
 	}
-	from := `FROM accounts a JOIN members m ON m.merchant_id = a.merchant_id AND m.id = a.member_id
-		WHERE a.merchant_id = ? AND a.program_id = ? AND m.blocked = ? AND (` + strings.Join(where, " OR ") + `)`
-	fromArgs := append([]any{p.MerchantID, p.ID, false}, whereArgs...)
+	counts := make([]string, len(bands))
+	var countArgs []any
+	for i, b := range bands {
+		cond, args := band(b)
+		counts[i] = "SELECT a.member_id FROM accounts a WHERE " + cond
+		countArgs = append(countArgs, args...)
+	}
 	list := &GoalList{Within: within}
-	if err := db.Raw("SELECT count(*) "+from, fromArgs...).Scan(&list.Total).Error; err != nil {
+	if err := db.Raw("SELECT count(*) FROM ("+strings.Join(counts, " UNION ALL ")+") n", countArgs...).
+		Scan(&list.Total).Error; err != nil {
 		return nil, fmt.Errorf("report: goal list: count: %w", err)
 	}
 	list.Pages = max(1, int((list.Total+int64(perPage)-1)/int64(perPage)))
 	list.Page = min(page, list.Pages)
 	if list.Total == 0 {
 		return list, nil
+	}
+	offset := (list.Page - 1) * perPage
+	// Nearest first; among equals, the index's own order (the newest
+	// member first), so no band needs sorting.
+	parts := make([]string, len(bands))
+	var args []any
+	for i, b := range bands {
+		cond, condArgs := band(b)
+		parts[i] = fmt.Sprintf(`SELECT * FROM (SELECT a.member_id, %s AS have, CAST(? AS BIGINT) - %s AS distance,
+			CAST(? AS BIGINT) AS goal_id FROM accounts a WHERE %s ORDER BY %s DESC, a.member_id DESC LIMIT ?) b%d`,
+			value, value, cond, value, i)
+		args = append(append(append(args, b.need, b.goalID), condArgs...), offset+perPage)
 	}
 	var rows []struct {
 		ID             int64
@@ -643,11 +661,10 @@ func goalMembers(db *gorm.DB, p *Program, column string, bands []goalBand, names
 		Distance       int64
 		GoalID         int64
 	}
-	args := append(append(append([]any{}, distanceArgs...), goalArgs...), fromArgs...)
-	args = append(args, perPage, (list.Page-1)*perPage)
-	err := db.Raw(`SELECT m.id, m.name, m.email, m.phone, m.marketing_opt_in, `+value+` AS have,
-			CASE `+strings.Join(distance, " ")+` END AS distance, CASE `+strings.Join(goal, " ")+` END AS goal_id `+
-		from+` ORDER BY distance, m.id LIMIT ? OFFSET ?`, args...).Scan(&rows).Error
+	args = append(args, perPage, offset, p.MerchantID)
+	err := db.Raw(`SELECT m.id, m.name, m.email, m.phone, m.marketing_opt_in, n.have, n.distance, n.goal_id
+		FROM (SELECT * FROM (`+strings.Join(parts, " UNION ALL ")+`) u ORDER BY distance, member_id DESC LIMIT ? OFFSET ?) n
+		JOIN members m ON m.id = n.member_id AND m.merchant_id = ? ORDER BY n.distance, n.member_id DESC`, args...).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("report: goal list: %w", err)
 	}

@@ -24,11 +24,16 @@ CREATE TABLE daily_adjustments (
 );
 
 -- Goal-gradient lists: members a little below a reward's cost or a tier's
--- threshold are range scans.
-CREATE INDEX accounts_balance_idx ON accounts (merchant_id, program_id, balance);
-CREATE INDEX accounts_lifetime_idx ON accounts (merchant_id, program_id, lifetime_earned);
--- Referrals made in a range, without reading every member who joined then.
-CREATE INDEX members_referred_created_idx ON members (merchant_id, created_at) WHERE referred_by_id IS NOT NULL;
+-- threshold are range scans in the order of the list, read from the index
+-- alone (the tier is part of a band's condition); blocked members, few,
+-- are left out by their own index.
+CREATE INDEX accounts_balance_idx ON accounts (merchant_id, program_id, balance, member_id, tier_id);
+CREATE INDEX accounts_lifetime_idx ON accounts (merchant_id, program_id, lifetime_earned, member_id, tier_id);
+CREATE INDEX members_blocked_idx ON members (merchant_id, id) WHERE blocked;
+-- Referrals made in a range and whether they converted, from the index
+-- alone, without reading every member who joined then.
+CREATE INDEX members_referred_created_idx ON members (merchant_id, created_at, referred_by_id, visit_count)
+    WHERE referred_by_id IS NOT NULL;
 
 -- Merchants built before these tables existed are rebuilt whole on their
 -- next catch-up, which fills them.
@@ -36,6 +41,7 @@ DELETE FROM rollup_states;
 
 -- +goose Down
 DROP INDEX members_referred_created_idx;
+DROP INDEX members_blocked_idx;
 DROP INDEX accounts_lifetime_idx;
 DROP INDEX accounts_balance_idx;
 DROP TABLE daily_adjustments;
