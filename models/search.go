@@ -132,6 +132,11 @@ func createMembers(tx *gorm.DB, ms []*Member) error {
 	if err := tx.Create(ms).Error; err != nil {
 		return err
 	}
+	for _, m := range ms {
+		if err := markRollup(tx, m.ID, m.CreatedAt); err != nil { // a new member on the day they joined
+			return err
+		}
+	}
 	return writeSearchTerms(tx, ms, false)
 }
 
