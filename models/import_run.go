@@ -175,16 +175,14 @@ func (run *importRun[R]) batch(tx *gorm.DB, clock func() time.Time) (finished bo
 	return finished, nil
 }
 
-// analyzeEvery is how many batches pass between refreshing PostgreSQL's
-// statistics of the table an import grows.
-const analyzeEvery = 5
-
 // refreshStatistics lets PostgreSQL's planner see the table grow.
 // Planned on statistics from before the import, the duplicate checks scan
 // the whole table per batch and an import slows to a crawl; autovacuum
-// catches up too late, if it runs at all.
+// catches up too late, if it runs at all. Each time the import has
+// doubled is often enough, and ANALYZE of a large table is not free.
 func refreshStatistics(tx *gorm.DB, job *ImportJob, table string) error {
-	if DialectOf(tx) != Postgres || job.ProcessedRows/importBatchRows%analyzeEvery != 0 {
+	batch := job.ProcessedRows / importBatchRows
+	if DialectOf(tx) != Postgres || batch&(batch-1) != 0 {
 		return nil
 	}
 	if err := tx.Exec("ANALYZE " + table).Error; err != nil {

@@ -109,6 +109,7 @@ type historyImport struct {
 	layout   *importLayout
 	job      *ImportJob // as locked by the current batch
 	merchant *Merchant
+	loc      *time.Location
 	program  *Program
 	// seen counts each purchase's content so far in the file: the same
 	// purchase twice on a day is two rows, and each keeps its own key.
@@ -126,7 +127,7 @@ type historyRow struct {
 func (imp *historyImport) grows() string { return "purchases" }
 
 func (imp *historyImport) prepare(tx *gorm.DB, job *ImportJob, m *Merchant) error {
-	imp.job, imp.merchant = job, m
+	imp.job, imp.merchant, imp.loc = job, m, m.Location()
 	if imp.seen == nil {
 		imp.seen = map[string]int{}
 	}
@@ -172,7 +173,7 @@ func (imp *historyImport) check(rec []string, line int64, now time.Time) *histor
 	who := l.cell(rec, "member")
 	row.who = readMemberRef(who)
 	v.Check(row.who != memberRef{}, "member", "Write the member's email, card code or phone number with its country code.")
-	at, problem := readMoment(l.cell(rec, "date"), imp.merchant.Location())
+	at, problem := readMoment(l.cell(rec, "date"), imp.loc)
 	v.Check(problem == "", "date", problem)
 	row.amount = strings.ReplaceAll(l.cell(rec, "amount"), " ", "")
 	amount := purchaseAmount(v, row.amount, imp.merchant.Currency)
@@ -256,7 +257,9 @@ func (imp *historyImport) write(tx *gorm.DB, rows []*historyRow, now time.Time) 
 		for _, r := range todo {
 			purchases = append(purchases, r.purchase)
 		}
-		if err := tx.Create(&purchases).Error; err != nil {
+		// A hundred rows a statement: SQLite's driver binds parameters in
+		// time that grows with the square of their number.
+		if err := tx.CreateInBatches(&purchases, 100).Error; err != nil {
 			return fmt.Errorf("insert purchases: %w", err)
 		}
 	}
