@@ -217,7 +217,7 @@ func ImportMembers(s layouts.Shell, d ImportData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = components.CheckField(components.Check{Label: "Earn points on these purchases", Name: "earn", Checked: d.History.Fields.Earn, Hint: "Off: the purchases only feed the reports and balances stay as they are. On: each purchase earns what it would at the till today, tiers and campaigns of its day included."}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.CheckField(components.Check{Label: "Earn points on these purchases", Name: "earn", Checked: d.History.Fields.Earn, Hint: "Off: the purchases only feed the reports and balances stay as they are. On: each purchase earns as at the till, with the member’s tier now and the campaigns of the purchase’s day."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
