@@ -12,7 +12,14 @@ import (
 
 // A batch of rows is one short transaction: short transactions keep the
 // till responsive during an import (SQLite has one writer at a time).
-const importBatchRows = 500
+// Rows written together take a few statements a batch; rows that each go
+// through the till's path take a transaction's worth each, in a savepoint
+// each, so fewer of them make a batch (PostgreSQL also slows sharply past
+// 64 savepoints in one transaction).
+const (
+	importBatchRows = 500
+	earnBatchRows   = 25
+)
 
 // importRow is one row of a file on its way in: what it credited, or the
 // issue that keeps it out.
@@ -42,6 +49,8 @@ type importer[R rowOf] interface {
 	write(tx *gorm.DB, rows []R, now time.Time) error
 	// grows is the table the import makes grow.
 	grows() string
+	// batchRows is how many rows a batch takes.
+	batchRows() int
 }
 
 // importRun is one worker's pass over a job: the file, read once, and the
@@ -125,7 +134,7 @@ func (run *importRun[R]) batch(tx *gorm.DB, clock func() time.Time) (finished bo
 		return false, err
 	}
 	var rows []R
-	for len(rows) < importBatchRows && job.ProcessedRows < job.TotalRows {
+	for len(rows) < run.kind.batchRows() && job.ProcessedRows < job.TotalRows {
 		rec, line, err := run.next()
 		if err != nil {
 			return false, err
@@ -182,7 +191,7 @@ func (run *importRun[R]) batch(tx *gorm.DB, clock func() time.Time) (finished bo
 // doubled is often enough, and ANALYZE of a large table is not free.
 func refreshStatistics(tx *gorm.DB, job *ImportJob, table string) error {
 	batch := job.ProcessedRows / importBatchRows
-	if DialectOf(tx) != Postgres || batch&(batch-1) != 0 {
+	if DialectOf(tx) != Postgres || job.ProcessedRows%importBatchRows != 0 || batch&(batch-1) != 0 {
 		return nil
 	}
 	if err := tx.Exec("ANALYZE " + table).Error; err != nil {

@@ -104,6 +104,8 @@ type memberRow struct {
 
 func (imp *memberImport) grows() string { return "members" }
 
+func (imp *memberImport) batchRows() int { return importBatchRows }
+
 func (imp *memberImport) prepare(tx *gorm.DB, job *ImportJob, m *Merchant) error {
 	imp.job, imp.loc, imp.limit, imp.monthFirst = job, m.Location(), -1, MonthFirst(m.TimeZone)
 	if limit, limited := m.AdjustLimit(job.ActorRole); limited {

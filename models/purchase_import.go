@@ -126,6 +126,13 @@ type historyRow struct {
 
 func (imp *historyImport) grows() string { return "purchases" }
 
+func (imp *historyImport) batchRows() int {
+	if imp.job.Earn {
+		return earnBatchRows
+	}
+	return importBatchRows
+}
+
 func (imp *historyImport) prepare(tx *gorm.DB, job *ImportJob, m *Merchant) error {
 	imp.job, imp.merchant, imp.loc = job, m, m.Location()
 	if imp.seen == nil {
