@@ -254,40 +254,22 @@ func (imp *historyImport) write(tx *gorm.DB, rows []*historyRow, now time.Time) 
 		return nil
 	}
 	if imp.job.Earn {
-		if err := imp.earn(tx, todo, now); err != nil {
-			return err
-		}
-	} else {
-		// History that earns nothing posts nothing to the ledger: it only
-		// feeds the reports.
-		purchases := make([]Purchase, 0, len(todo))
-		for _, r := range todo {
-			purchases = append(purchases, r.purchase)
-		}
-		// A hundred rows a statement: SQLite's driver binds parameters in
-		// time that grows with the square of their number.
-		if err := tx.CreateInBatches(&purchases, 100).Error; err != nil {
-			return fmt.Errorf("insert purchases: %w", err)
-		}
+		return imp.earn(tx, todo, now) // RecordPurchase marks the reports' days itself
 	}
-	times := map[int64][]time.Time{}
-	var order []int64
+	// History that earns nothing posts nothing to the ledger: it only
+	// feeds the reports.
+	purchases := make([]Purchase, 0, len(todo))
+	marks := make([]RollupMark, 0, len(todo))
 	for _, r := range todo {
-		if r.issue != nil {
-			continue
-		}
-		id := *r.purchase.MemberID
-		if _, ok := times[id]; !ok {
-			order = append(order, id)
-		}
-		times[id] = append(times[id], r.purchase.OccurredAt)
+		purchases = append(purchases, r.purchase)
+		marks = append(marks, RollupMark{MemberID: r.purchase.MemberID, At: r.purchase.OccurredAt})
 	}
-	for _, id := range order {
-		if err := markRollup(tx, id, times[id]...); err != nil {
-			return err
-		}
+	// A hundred rows a statement: SQLite's driver binds parameters in
+	// time that grows with the square of their number.
+	if err := tx.CreateInBatches(&purchases, 100).Error; err != nil {
+		return fmt.Errorf("insert purchases: %w", err)
 	}
-	return nil
+	return markRollups(tx, marks)
 }
 
 // earn records each purchase through the till's own path, so history

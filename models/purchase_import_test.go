@@ -40,6 +40,22 @@ func purchasesOf(t *testing.T, sdb *gorm.DB) []models.Purchase {
 	return ps
 }
 
+// dailySales is a local day of the reports' sales, caught up.
+func dailySales(t *testing.T, sdb *gorm.DB, day string) models.DailySales {
+	t.Helper()
+	if err := models.CatchUpRollups(sdb, day0); err != nil {
+		t.Fatal(err)
+	}
+	var rows []models.DailySales
+	if err := sdb.Where("day = ?", day).Find(&rows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) == 0 {
+		return models.DailySales{}
+	}
+	return rows[0]
+}
+
 func countEntries(t *testing.T, sdb *gorm.DB) int64 {
 	t.Helper()
 	var n int64
@@ -136,6 +152,13 @@ func TestImportPurchaseHistory(t *testing.T) {
 		}
 		if a := accountOf(t, s.db, s.p.ID, ada.ID); a.ID != 0 {
 			t.Errorf("history that earns nothing opened an account: %+v", a)
+		}
+		// The reports count them on their own days in Paris.
+		if day := dailySales(t, s.db, "2025-06-06"); day.Purchases != 2 || day.MemberPurchases != 2 || day.RevenueMinor != 1400 || day.EarningPurchases != 0 {
+			t.Errorf("2025-06-06 in the reports = %+v, want Bob's two coffees", day)
+		}
+		if day := dailySales(t, s.db, "2025-06-01"); day.Purchases != 1 || day.RevenueMinor != 1250 {
+			t.Errorf("2025-06-01 in the reports = %+v, want order A-1", day)
 		}
 		if e := lastAudit(t, s.db); !strings.Contains(e.Summary, "Imported 5 past purchases from till.csv (1 already imported, 9 rows with errors)") {
 			t.Errorf("audit = %q", e.Summary)
@@ -323,6 +346,9 @@ func TestImportMembersWithTheDayTheyJoined(t *testing.T) {
 			if m := memberByEmail(t, s.db, email+"@example.com"); !m.CreatedAt.Equal(want) {
 				t.Errorf("%s joined %s, want %s", email, m.CreatedAt.UTC(), want.UTC())
 			}
+		}
+		if day := dailySales(t, s.db, "2024-01-15"); day.NewMembers != 1 {
+			t.Errorf("2024-01-15 in the reports = %+v, want Day joining", day)
 		}
 		issues := importIssues(t, s.db, job.ID)
 		for line, want := range map[int64]string{
