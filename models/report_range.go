@@ -200,8 +200,8 @@ func ParseReportRange(db *gorm.DB, q RangeQuery, now time.Time, loc *time.Locati
 }
 
 // FirstDataDay is the local day of the scoped merchant's earliest member,
-// purchase or ledger entry; "" when it has none. Each is one index step
-// (or a scan of members alone, whose joined dates may be imported).
+// purchase or ledger entry; "" when it has none. Each is one step of an
+// index on (merchant_id, time).
 func FirstDataDay(db *gorm.DB, loc *time.Location) (string, error) {
 	var first *time.Time
 	for _, src := range []struct {
