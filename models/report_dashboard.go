@@ -110,7 +110,7 @@ type DashboardQuery struct {
 // dayFigures is what one rollup day adds to the dashboard.
 type dayFigures struct {
 	newMembers, purchases, memberPurchases, revenue, memberRevenue int64
-	issued, redeemed, expired, net                                  int64
+	issued, redeemed, expired, net                                 int64
 }
 
 // ReportDashboard computes the dashboard of the scoped merchant, catching

@@ -167,4 +167,3 @@ func TestParseReportRangeAllTime(t *testing.T) {
 		}
 	})
 }
-
