@@ -156,7 +156,7 @@ func bucketsOf(r ReportRange) []Bucket {
 	n := r.Days()
 	size := (n + trendBuckets - 1) / trendBuckets
 	var out []Bucket
-	for start := civilDay(r.FromDay); ; start = start.AddDate(0, 0, size) {
+	for start := ParseDay(r.FromDay); ; start = start.AddDate(0, 0, size) {
 		from := start.Format(dateLayout)
 		if from > r.ToDay {
 			return out
@@ -263,7 +263,7 @@ func (d *Dashboard) sumDays(days map[string]*dayFigures, o dashboardOpening) {
 	d.Outstanding.Trend = make([]int64, len(d.Buckets))
 	members, outstanding := o.members, o.outstanding
 	bucket := 0
-	for day := civilDay(d.Previous.FromDay); ; day = day.AddDate(0, 0, 1) {
+	for day := ParseDay(d.Previous.FromDay); ; day = day.AddDate(0, 0, 1) {
 		key := day.Format(dateLayout)
 		if key > d.Range.ToDay {
 			break
