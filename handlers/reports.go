@@ -35,7 +35,9 @@ type reportCell struct{ Text, CSV string }
 
 func textCell(s string) reportCell { return reportCell{s, s} }
 
-func countCell(n int64) reportCell { return reportCell{components.FormatCount(n), strconv.FormatInt(n, 10)} }
+func countCell(n int64) reportCell {
+	return reportCell{components.FormatCount(n), strconv.FormatInt(n, 10)}
+}
 
 func moneyCell(minor int64, currency string) reportCell {
 	return reportCell{money(minor, currency), models.FormatMoney(minor, currency)}
