@@ -3,6 +3,8 @@ package handlers
 import (
 	"fmt"
 	"strconv"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -109,24 +111,24 @@ func (v dashboardView) people() pages.FigureGroup {
 	d := v.d
 	return pages.FigureGroup{Title: "Members", TestID: "people", Figures: []pages.Figure{
 		v.count("members", "Members", d.Members,
-			"Members enrolled by the end of the range (by the day they joined), against the end of the previous period."),
+			"Members who had joined by the range's last day; the change is against the previous period's last day."),
 		v.count("new-members", "New members", d.NewMembers, "Members whose joining day is in the range."),
 		v.count("active-30", "Active in the last 30 days", d.Active30,
-			"Members with at least one purchase in the 30 days ending on the range's last day (for the change, on the previous period's last day)."),
+			"Members with a purchase in the 30 days up to the range's last day."),
 		v.count("active-90", "Active in the last 90 days", d.Active90,
-			"Members with at least one purchase in the 90 days ending on the range's last day (for the change, on the previous period's last day)."),
+			"Members with a purchase in the 90 days up to the range's last day."),
 	}}
 }
 
 func (v dashboardView) sales() pages.FigureGroup {
 	d := v.d
-	revenueNote := "Purchase amounts less what has been refunded of them so far, counted on the day of the purchase"
+	revenueNote := "Amounts less what has been refunded of them so far, on the day of the purchase"
 	return pages.FigureGroup{Title: "Sales", TestID: "sales", Figures: []pages.Figure{
-		v.money("revenue", "Revenue", d.Revenue, revenueNote+", members' and anonymous."),
-		v.money("member-revenue", "Revenue from members", d.MemberRevenue, revenueNote+", of purchases by a member."),
-		v.money("non-member-revenue", "Revenue from non-members", d.NonMemberRevenue, revenueNote+", of anonymous purchases."),
+		v.money("revenue", "Revenue", d.Revenue, revenueNote+": all purchases."),
+		v.money("member-revenue", "Revenue from members", d.MemberRevenue, revenueNote+": purchases by a member."),
+		v.money("non-member-revenue", "Revenue from non-members", d.NonMemberRevenue, revenueNote+": anonymous purchases."),
 		v.count("purchases", "Purchases", d.Purchases,
-			"Purchases made in the range, by the day they happened; a refunded purchase still counts once."),
+			"By the day they happened; a refunded purchase still counts once."),
 		v.count("member-purchases", "Purchases by members", d.MemberPurchases, "Purchases in the range with a member attached."),
 		v.count("non-member-purchases", "Purchases by non-members", d.NonMemberPurchases, "Purchases in the range without a member."),
 		v.ratio("membership-rate", "Membership rate", d.MembershipRate, fmt.Sprintf(
@@ -144,14 +146,14 @@ func (v dashboardView) points() pages.FigureGroup {
 			Note: "The program gives its " + p.UnitLabel + " no money value: set the value of one on the program's page."}
 	}
 	return pages.FigureGroup{Title: "Points", TestID: "points", Figures: []pages.Figure{
-		v.count("issued", "Issued", d.Issued, "Earned in the range by purchases, earning rules, campaigns, recognition, "+
-			"manual credits and opening balances, less what refunds clawed back. Manual debits are not counted."),
-		v.count("redeemed", "Redeemed", d.Redeemed, "Spent on rewards and store credit in the range, less what "+
-			"cancelled vouchers gave back (on the day of the cancellation): a cancelled redemption is not a redemption."),
+		v.count("issued", "Issued", d.Issued, "Earned (purchases, earning rules, campaigns, recognition, manual "+
+			"credits, opening balances) less what refunds clawed back. Manual debits are not counted."),
+		v.count("redeemed", "Redeemed", d.Redeemed, "Spent on rewards and store credit, less what cancelled "+
+			"vouchers gave back on the day of the cancel: a cancelled redemption is not a redemption."),
 		v.count("expired", "Expired", d.Expired, "Expired in the range under the program's expiry rule."),
 		v.ratio("redemption-rate", "Redemption rate", d.RedemptionRate, "Redeemed ÷ issued, both in the range."),
-		v.count("outstanding", "Outstanding", d.Outstanding, "Every member's balance at the end of the range: "+
-			"the sum of all ledger entries up to then, manual debits and clawbacks included."),
+		v.count("outstanding", "Outstanding", d.Outstanding, "All balances at the range's last day: "+
+			"every ledger entry up to then, manual debits and clawbacks included."),
 		liability,
 	}}
 }
@@ -347,7 +349,7 @@ func (v dashboardView) tierTable() reportTable {
 
 func (v dashboardView) rewardTable() reportTable {
 	cur := v.currency
-	t := reportTable{Caption: "Top rewards", Head: []string{"Reward", "Redemptions", "Previous period", v.d.Program.UnitLabel + " spent", "Value (" + cur + ")"}}
+	t := reportTable{Caption: "Top rewards", Head: []string{"Reward", "Redemptions", "Previous period", capitalise(v.d.Program.UnitLabel) + " spent", "Value (" + cur + ")"}}
 	for _, r := range v.d.TopRewards {
 		t.Rows = append(t.Rows, []reportCell{textCell(r.Name), countCell(r.Redemptions), countCell(r.Previous), countCell(r.Points), moneyCell(r.ValueMinor, cur)})
 	}
@@ -361,4 +363,13 @@ func signedCell(n int64) reportCell {
 		s = "+" + s
 	}
 	return reportCell{s, strconv.FormatInt(n, 10)}
+}
+
+// capitalise starts s with a capital, for a unit label heading a column.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
 }

@@ -89,7 +89,7 @@ func TestDashboardReportFiguresAndCSV(t *testing.T) {
 			want := map[string][]string{
 				"figures": {"Figure,Range,Previous period", "Revenue (EUR),17.00,0.00", "Membership rate (%),50.00,", "Liability (EUR),0.02,0.00"},
 				"tiers":   {"Tier,Members,Previous period,Change"},
-				"rewards": {"Reward,Redemptions,Previous period,points spent,Value (EUR)", "Coffee,1,0,10,3.00"},
+				"rewards": {"Reward,Redemptions,Previous period,Points spent,Value (EUR)", "Coffee,1,0,10,3.00"},
 				"trend":   {"Days,New members,Members,Purchases,By members,Revenue (EUR),From members (EUR),Issued,Redeemed,Expired,Outstanding"},
 			}[table]
 			for _, w := range want {
