@@ -32,6 +32,8 @@ func newDashboardShop(t *testing.T, app *testApp, email string) dashboardShop {
 	must(err)
 	stamps, err := models.CreateProgram(db, actor, models.ProgramInput{Name: "Stamp Card", Type: "stamps", StampsPerCard: "10", Status: "active"})
 	must(err)
+	_, err = models.CreateTier(db, actor, p.ID, models.TierInput{Name: "Bronze", Position: "1", Threshold: "0"})
+	must(err)
 	reward, err := models.SaveReward(db, actor, p.ID, 0, models.RewardInput{Name: "Coffee", Type: "free_item", Cost: "10", Value: "3.00"})
 	must(err)
 	m, err := models.EnrolMember(db, actor, models.MemberInput{Name: "Mo Member"}, now)
@@ -71,6 +73,9 @@ func TestDashboardReportFiguresAndCSV(t *testing.T) {
 		if got := r.text(`[data-testid="report-table-rewards"] tbody tr`); !strings.Contains(got, "Coffee") {
 			t.Errorf("top rewards %q", got)
 		}
+		if got := r.text(`[data-testid="report-table-tiers"] tbody tr`); !strings.Contains(got, "+1") {
+			t.Errorf("tiers %q, want Bronze +1", got)
+		}
 		// Every table's CSV link, as the page draws it.
 		for _, table := range []string{"figures", "trend", "tiers", "rewards"} {
 			href, ok := r.doc.Find(`[data-testid="csv-` + table + `"]`).Attr("href")
@@ -88,7 +93,7 @@ func TestDashboardReportFiguresAndCSV(t *testing.T) {
 			lines := strings.Split(strings.TrimSpace(csv.body), "\n")
 			want := map[string][]string{
 				"figures": {"Figure,Range,Previous period", "Revenue (EUR),17.00,0.00", "Membership rate (%),50.00,", "Liability (EUR),0.02,0.00"},
-				"tiers":   {"Tier,Members,Previous period,Change"},
+				"tiers":   {"Tier,Members,Previous period,Change", "Bronze,1,0,1"},
 				"rewards": {"Reward,Redemptions,Previous period,Points spent,Value (EUR)", "Coffee,1,0,10,3.00"},
 				"trend":   {"Days,New members,Members,Purchases,By members,Revenue (EUR),From members (EUR),Issued,Redeemed,Expired,Outstanding"},
 			}[table]
