@@ -146,13 +146,13 @@ func (v dashboardView) points() pages.FigureGroup {
 			Note: "The program gives its " + p.UnitLabel + " no money value: set the value of one on the program's page."}
 	}
 	return pages.FigureGroup{Title: "Points", TestID: "points", Figures: []pages.Figure{
-		v.count("issued", "Issued", d.Issued, "Earned (purchases, earning rules, campaigns, recognition, manual "+
+		v.units("issued", "Issued", d.Issued, "Earned (purchases, earning rules, campaigns, recognition, manual "+
 			"credits, opening balances) less what refunds clawed back. Manual debits are not counted."),
-		v.count("redeemed", "Redeemed", d.Redeemed, "Spent on rewards and store credit, less what cancelled "+
+		v.units("redeemed", "Redeemed", d.Redeemed, "Spent on rewards and store credit, less what cancelled "+
 			"vouchers gave back on the day of the cancel: a cancelled redemption is not a redemption."),
-		v.count("expired", "Expired", d.Expired, "Expired in the range under the program's expiry rule."),
+		v.units("expired", "Expired", d.Expired, "Expired in the range under the program's expiry rule."),
 		v.ratio("redemption-rate", "Redemption rate", d.RedemptionRate, "Redeemed ÷ issued, both in the range."),
-		v.count("outstanding", "Outstanding", d.Outstanding, "All balances at the range's last day: "+
+		v.units("outstanding", "Outstanding", d.Outstanding, "All balances at the range's last day: "+
 			"every ledger entry up to then, manual debits and clawbacks included."),
 		liability,
 	}}
@@ -165,16 +165,32 @@ func (v dashboardView) digits() int {
 
 // count is a figure counting things, with its change and trend.
 func (v dashboardView) count(id, label string, c models.Compared, note string) pages.Figure {
-	return v.figure(id, label, c, components.FormatCount(c.Current), components.FormatCount, note)
+	return v.figure(id, label, c, countCell, note)
 }
 
 func (v dashboardView) money(id, label string, c models.Compared, note string) pages.Figure {
-	format := func(n int64) string { return money(n, v.currency) }
-	return v.figure(id, label, c, format(c.Current), format, note)
+	return v.figure(id, label, c, v.moneyCell, note)
 }
 
-func (v dashboardView) figure(id, label string, c models.Compared, value string, format func(int64) string, note string) pages.Figure {
-	fig := pages.Figure{Label: label, Value: value, TestID: id, Note: note}
+// units is a figure in the program's units.
+func (v dashboardView) units(id, label string, c models.Compared, note string) pages.Figure {
+	return v.figure(id, label, c, v.unitCell, note)
+}
+
+func (v dashboardView) moneyCell(minor int64) reportCell { return moneyCell(minor, v.currency) }
+
+// unitCell writes an amount of the program's units: a cashback program's
+// are minor units of money, the others' a count.
+func (v dashboardView) unitCell(n int64) reportCell {
+	if v.d.Program.Type == models.ProgramCashback {
+		return v.moneyCell(n)
+	}
+	return countCell(n)
+}
+
+func (v dashboardView) figure(id, label string, c models.Compared, cell func(int64) reportCell, note string) pages.Figure {
+	format := func(n int64) string { return cell(n).Text }
+	fig := pages.Figure{Label: label, Value: format(c.Current), TestID: id, Note: note}
 	fig.Change, fig.Trend = change(c.Current, c.Previous, format)
 	if c.Trend != nil {
 		fig.Chart = components.Sparkline(components.Trend{ID: "trend-" + id, Title: label + " over the range",
@@ -287,12 +303,11 @@ func (v dashboardView) tables() map[string]reportTable {
 	tables := map[string]reportTable{}
 
 	figures := reportTable{Caption: "Figures", Head: []string{"Figure", "Range", "Previous period"}}
-	addCount := func(name string, c models.Compared) {
-		figures.Rows = append(figures.Rows, []reportCell{textCell(name), countCell(c.Current), countCell(c.Previous)})
+	add := func(name string, c models.Compared, cell func(int64) reportCell) {
+		figures.Rows = append(figures.Rows, []reportCell{textCell(name), cell(c.Current), cell(c.Previous)})
 	}
-	addMoney := func(name string, c models.Compared) {
-		figures.Rows = append(figures.Rows, []reportCell{textCell(name + " (" + cur + ")"), moneyCell(c.Current, cur), moneyCell(c.Previous, cur)})
-	}
+	addCount := func(name string, c models.Compared) { add(name, c, countCell) }
+	addMoney := func(name string, c models.Compared) { add(name+" ("+cur+")", c, v.moneyCell) }
 	addRatio := func(name string, r models.ComparedRatio) {
 		figures.Rows = append(figures.Rows, []reportCell{textCell(name + " (%)"), ratioCell(r.Current), ratioCell(r.Previous)})
 	}
@@ -311,11 +326,12 @@ func (v dashboardView) tables() map[string]reportTable {
 	trend := reportTable{Caption: "Trend", Head: []string{"Days", "New members", "Members", "Purchases",
 		"By members", "Revenue (" + cur + ")", "From members (" + cur + ")"}}
 	if p := d.Program; p != nil {
-		addCount("Issued ("+p.UnitLabel+")", d.Issued)
-		addCount("Redeemed ("+p.UnitLabel+")", d.Redeemed)
-		addCount("Expired ("+p.UnitLabel+")", d.Expired)
+		addUnits := func(name string, c models.Compared) { add(name+" ("+p.UnitLabel+")", c, v.unitCell) }
+		addUnits("Issued", d.Issued)
+		addUnits("Redeemed", d.Redeemed)
+		addUnits("Expired", d.Expired)
 		addRatio("Redemption rate", d.RedemptionRate)
-		addCount("Outstanding ("+p.UnitLabel+")", d.Outstanding)
+		addUnits("Outstanding", d.Outstanding)
 		addMoney("Liability", d.LiabilityMinor)
 		trend.Head = append(trend.Head, "Issued", "Redeemed", "Expired", "Outstanding")
 		tables["tiers"] = v.tierTable()
@@ -330,8 +346,8 @@ func (v dashboardView) tables() map[string]reportTable {
 			countCell(d.Purchases.Trend[i]), countCell(d.MemberPurchases.Trend[i]),
 			moneyCell(d.Revenue.Trend[i], cur), moneyCell(d.MemberRevenue.Trend[i], cur)}
 		if d.Program != nil {
-			row = append(row, countCell(d.Issued.Trend[i]), countCell(d.Redeemed.Trend[i]),
-				countCell(d.Expired.Trend[i]), countCell(d.Outstanding.Trend[i]))
+			row = append(row, v.unitCell(d.Issued.Trend[i]), v.unitCell(d.Redeemed.Trend[i]),
+				v.unitCell(d.Expired.Trend[i]), v.unitCell(d.Outstanding.Trend[i]))
 		}
 		trend.Rows = append(trend.Rows, row)
 	}
@@ -351,7 +367,7 @@ func (v dashboardView) rewardTable() reportTable {
 	cur := v.currency
 	t := reportTable{Caption: "Top rewards", Head: []string{"Reward", "Redemptions", "Previous period", capitalise(v.d.Program.UnitLabel) + " spent", "Value (" + cur + ")"}}
 	for _, r := range v.d.TopRewards {
-		t.Rows = append(t.Rows, []reportCell{textCell(r.Name), countCell(r.Redemptions), countCell(r.Previous), countCell(r.Points), moneyCell(r.ValueMinor, cur)})
+		t.Rows = append(t.Rows, []reportCell{textCell(r.Name), countCell(r.Redemptions), countCell(r.Previous), v.unitCell(r.Points), moneyCell(r.ValueMinor, cur)})
 	}
 	return t
 }
