@@ -195,6 +195,32 @@ func TestReportDashboardKnownAnswer(t *testing.T) {
 			d.Tiers[1].Name != "Silver" || d.Tiers[1].Current != 2 || d.Tiers[1].Previous != 0 {
 			t.Errorf("tiers %+v, want Bronze 1 (2 before), Silver 2 (0 before)", d.Tiers)
 		}
+		// Over 90 days the trend has 30 buckets of 3 days: flows sum to the
+		// range's figure, stocks end at it.
+		paris := mustZone(t, "Europe/Paris")
+		autumn, err := models.ReportRangeOf(models.RangeQuery{From: "2026-09-02", To: "2026-11-30"}, now, paris, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		long, err := models.ReportDashboard(l.db, models.DashboardQuery{Range: autumn, ProgramID: l.p.ID, Now: now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(long.Buckets); n != 30 || long.Buckets[0] != (models.Bucket{FromDay: "2026-09-02", ToDay: "2026-09-04"}) ||
+			long.Buckets[29] != (models.Bucket{FromDay: "2026-11-28", ToDay: "2026-11-30"}) {
+			t.Fatalf("buckets %v", long.Buckets)
+		}
+		sum := func(v []int64) (s int64) {
+			for _, x := range v {
+				s += x
+			}
+			return s
+		}
+		if long.Revenue.Current != 17000 || sum(long.Revenue.Trend) != 17000 || sum(long.Issued.Trend) != 145 ||
+			long.Members.Trend[29] != 4 || long.Outstanding.Trend[29] != 50 || long.Outstanding.Trend[0] != 0 {
+			t.Errorf("90 days: revenue %d (trend %v), issued trend %v, members %v, outstanding %v",
+				long.Revenue.Current, long.Revenue.Trend, long.Issued.Trend, long.Members.Trend, long.Outstanding.Trend)
+		}
 		// The cancelled cake is no redemption.
 		if len(d.TopRewards) != 1 || d.TopRewards[0] != (models.RewardCount{RewardID: d.TopRewards[0].RewardID, Name: "Coffee",
 			Redemptions: 2, Previous: 1, Points: 40, ValueMinor: 600}) {
