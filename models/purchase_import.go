@@ -188,10 +188,11 @@ func (imp *historyImport) check(rec []string, line int64, now time.Time) *histor
 	v.Check(utf8.RuneCountInString(ref) <= 100, "order_ref", "Use at most 100 characters.")
 	channel, ok := readChannel(l.cell(rec, "channel"))
 	v.Check(ok, "channel", "Write in_store or online, or leave it empty for in store.")
+	key := ""
 	if len(v) == 0 {
 		// Counted before the checks that depend on the day or the
 		// program's settings, so re-reading the file keeps each key.
-		row.purchase.IdempotencyKey = imp.key(row.who, at, amount, channel, ref)
+		key = imp.key(row.who, at, amount, channel, ref)
 		if problem := checkMoment(at, now); problem != "" {
 			v.Check(false, "date", problem)
 		}
@@ -204,7 +205,7 @@ func (imp *historyImport) check(rec []string, line int64, now time.Time) *histor
 		return row
 	}
 	row.purchase = Purchase{ProgramID: imp.program.ID, AmountMinor: amount, OrderRef: ref, Channel: channel,
-		OccurredAt: at.UTC(), IdempotencyKey: row.purchase.IdempotencyKey, ActorName: orSystem(imp.job.ActorName)}
+		OccurredAt: at.UTC(), IdempotencyKey: key, ActorName: orSystem(imp.job.ActorName)}
 	return row
 }
 
