@@ -40,10 +40,11 @@ type rowOf interface{ row() *importRow }
 type importer[R rowOf] interface {
 	// prepare loads what the batch's rows are checked against.
 	prepare(tx *gorm.DB, job *ImportJob, m *Merchant) error
-	// check reads and validates one row, touching no database, so that
-	// a run reading the file up to its position sees each row as the run
-	// that committed it did.
+	// check reads and validates one row, touching no database.
 	check(rec []string, line int64, now time.Time) R
+	// skip sees a row an earlier batch committed, as a run reads the file
+	// up to its position.
+	skip(rec []string, line int64, now time.Time)
 	// write saves the rows that passed, turning any that are already
 	// here into duplicates.
 	write(tx *gorm.DB, rows []R, now time.Time) error
@@ -201,8 +202,7 @@ func refreshStatistics(tx *gorm.DB, job *ImportJob, table string) error {
 }
 
 // prepare loads what the rows are checked against and puts the reader at
-// the job's committed position, which another worker may have moved. The
-// rows on the way are checked as the batch that committed them did.
+// the job's committed position, which another worker may have moved.
 func (run *importRun[R]) prepare(tx *gorm.DB, job *ImportJob, now time.Time) error {
 	if run.reader == nil || run.read > job.ProcessedRows {
 		run.reader, run.read, run.kind = run.layout.reader(run.content), 0, run.newKind()
@@ -222,7 +222,7 @@ func (run *importRun[R]) prepare(tx *gorm.DB, job *ImportJob, now time.Time) err
 		if err != nil {
 			return err
 		}
-		run.kind.check(rec, line, now)
+		run.kind.skip(rec, line, now)
 	}
 	return nil
 }

@@ -106,6 +106,10 @@ func (imp *memberImport) grows() string { return "members" }
 
 func (imp *memberImport) batchRows() int { return importBatchRows }
 
+// skip has nothing to learn from a committed row: each member row stands
+// alone.
+func (imp *memberImport) skip([]string, int64, time.Time) {}
+
 func (imp *memberImport) prepare(tx *gorm.DB, job *ImportJob, m *Merchant) error {
 	imp.job, imp.loc, imp.limit, imp.monthFirst = job, m.Location(), -1, MonthFirst(m.TimeZone)
 	if limit, limited := m.AdjustLimit(job.ActorRole); limited {
