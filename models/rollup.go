@@ -146,6 +146,29 @@ func markRollups(tx *gorm.DB, marks []RollupMark) error {
 	return nil
 }
 
+// markRewardValue marks the local days of a reward's vouchers when its
+// value changes: redeemed rewards are counted at the reward's value, so
+// those days change as a rebuild would see them.
+func markRewardValue(tx *gorm.DB, m *Merchant, r *Reward, before int64) error {
+	if r.ID == 0 || r.ValueMinor == before {
+		return nil
+	}
+	var issued []time.Time
+	if err := tx.Model(&Voucher{}).Where("reward_id = ? AND status <> ?", r.ID, VoucherCancelled).
+		Order("created_at").Pluck("created_at", &issued).Error; err != nil {
+		return fmt.Errorf("rollup: vouchers of reward %d: %w", r.ID, err)
+	}
+	loc, seen := m.Location(), map[string]bool{}
+	var days []time.Time
+	for _, at := range issued {
+		if d := at.In(loc).Format(dayLayout); !seen[d] {
+			seen[d] = true
+			days = append(days, at)
+		}
+	}
+	return markRollup(tx, 0, days...)
+}
+
 // CatchUpRollups brings the scoped merchant's aggregates up to date with
 // every write committed before it: report pages call it first, so what
 // they show is exact. With nothing to do it costs two indexed reads.
