@@ -74,9 +74,10 @@ type propShop struct {
 	vouchers  []int64
 }
 
-// The period crosses Paris's and Auckland's daylight-saving changes in
-// both directions and a new year (an ISO week across years).
-var historyStart = time.Date(2025, 10, 1, 7, 0, 0, 0, time.UTC)
+// The six months cross Auckland's change to summer time (28 September),
+// Paris's back to winter time (26 October) and a new year (an ISO week
+// across two years).
+var historyStart = time.Date(2025, 9, 20, 7, 0, 0, 0, time.UTC)
 
 func newHistory(t *testing.T, db *gorm.DB, seed uint64) *history {
 	t.Helper()
