@@ -33,10 +33,10 @@ func TestRollupCatchUpRacingPurchases(t *testing.T) {
 			t.Fatal(err)
 		}
 		var writing sync.WaitGroup
-		// Each catch-up waits for a write since the last one: SQLite has
-		// one writer, and catch-ups back to back would starve the tills
-		// past the busy timeout.
-		wrote, stop := make(chan struct{}, 2), make(chan struct{})
+		// Each catch-up waits for a few writes since the last one: SQLite
+		// has one writer, and catch-ups back to back (under the race
+		// detector, on a busy machine) starve a till past the busy timeout.
+		wrote, stop := make(chan struct{}, len(members)*6), make(chan struct{})
 		errs := make(chan error, 64)
 		for i, m := range members {
 			writing.Add(1)
@@ -53,10 +53,7 @@ func TestRollupCatchUpRacingPurchases(t *testing.T) {
 						errs <- fmt.Errorf("till %d purchase %d: %w", i, j, err)
 						return
 					}
-					select {
-					case wrote <- struct{}{}:
-					default:
-					}
+					wrote <- struct{}{}
 				}
 			}()
 		}
@@ -67,10 +64,12 @@ func TestRollupCatchUpRacingPurchases(t *testing.T) {
 			go func() {
 				defer catching.Done()
 				for {
-					select {
-					case <-stop:
-						return
-					case <-wrote:
+					for range 4 {
+						select {
+						case <-stop:
+							return
+						case <-wrote:
+						}
 					}
 					if err := models.CatchUpRollups(l.db, now); err != nil {
 						errs <- fmt.Errorf("catch-up %d: %w", w, err)
