@@ -72,11 +72,14 @@ type propShop struct {
 	members   []int64
 	purchases []models.Purchase
 	vouchers  []int64
+	// Instants around the edges of the local days whose clocks change
+	// (23 or 25 hours long), each given to the first purchase after it.
+	clockEdges []time.Time
 }
 
-// The six months cross Auckland's change to summer time (28 September),
-// Paris's back to winter time (26 October) and a new year (an ISO week
-// across two years).
+// The six and a half months cross both clock changes of Auckland (28
+// September, 5 April) and of Paris (26 October, 29 March), and a new year
+// (an ISO week across two years).
 var historyStart = time.Date(2025, 9, 20, 7, 0, 0, 0, time.UTC)
 
 func newHistory(t *testing.T, db *gorm.DB, seed uint64) *history {
@@ -92,6 +95,16 @@ func newPropShop(t *testing.T, db *gorm.DB, email, zone string) *propShop {
 	t.Helper()
 	s := &propShop{shop: newShopIn(t, db, email, "EUR", zone)}
 	s.loc = s.m.Location()
+	for d := historyStart.In(s.loc); d.Before(historyStart.AddDate(0, 7, 0)); d = d.AddDate(0, 0, 1) {
+		start := time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, s.loc)
+		end := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, s.loc)
+		if end.Sub(start) != 24*time.Hour {
+			for _, at := range []time.Time{start.Add(-2 * time.Minute), start.Add(2 * time.Minute),
+				end.Add(-30 * time.Minute), end.Add(-2 * time.Minute), end.Add(2 * time.Minute)} {
+				s.clockEdges = append(s.clockEdges, at)
+			}
+		}
+	}
 	in := pointsInput("Points")
 	in.ExpiryPolicy, in.ExpiryMonths = "after_earning", "1"
 	points := createProgram(t, s.db, in)
@@ -112,12 +125,13 @@ func newPropShop(t *testing.T, db *gorm.DB, email, zone string) *propShop {
 	return s
 }
 
-// run makes n random steps, each moving the clock on by up to two days
-// and a bit: 160 steps are about six months.
+// run makes n random steps, each moving the clock on by up to two and a
+// half days (160 steps are about six and a half months), and more until
+// every clock change has had its purchases.
 func (h *history) run(t *testing.T, n int) {
 	t.Helper()
-	for range n {
-		h.now = h.now.Add(time.Duration(h.rng.IntN(54*60)) * time.Minute)
+	for i := 0; i < n || len(h.shops[0].clockEdges)+len(h.shops[1].clockEdges) > 0; i++ {
+		h.now = h.now.Add(time.Duration(h.rng.IntN(60*60)) * time.Minute)
 		s := h.shops[h.rng.IntN(len(h.shops))]
 		h.seq++
 		if err := h.step(t, s); err != nil {
@@ -155,6 +169,11 @@ func (h *history) checkVaried(t *testing.T) {
 	for what, n := range kinds {
 		if n == 0 {
 			t.Errorf("the history has no %s", what)
+		}
+	}
+	for _, s := range h.shops {
+		if len(s.clockEdges) > 0 {
+			t.Errorf("%s: no purchase at %s, at the edge of a day whose clock changes", s.loc, s.clockEdges[0])
 		}
 	}
 }
@@ -260,9 +279,15 @@ func (h *history) purchase(s *propShop, memberID int64) error {
 	case 3:
 		in.OccurredAt = now.Add(time.Duration(r.IntN(5)) * time.Minute) // a till clock a little ahead
 	}
+	if len(s.clockEdges) > 0 && !s.clockEdges[0].After(now) {
+		in.OccurredAt, s.clockEdges = s.clockEdges[0], s.clockEdges[1:]
+	}
 	res, err := models.RecordPurchase(s.db, testActor, in, now)
 	if err == nil {
 		s.purchases = append(s.purchases, res.Purchase)
+		for _, v := range res.Vouchers { // a full stamp card
+			s.vouchers = append(s.vouchers, v.ID)
+		}
 	}
 	return err
 }
