@@ -146,6 +146,29 @@ func markRollups(tx *gorm.DB, marks []RollupMark) error {
 	return nil
 }
 
+// markRewardValue marks the local days of a reward's vouchers when its
+// value changes: redeemed rewards are counted at the reward's value, so
+// those days change as a rebuild would see them.
+func markRewardValue(tx *gorm.DB, m *Merchant, r *Reward, before int64) error {
+	if r.ID == 0 || r.ValueMinor == before {
+		return nil
+	}
+	var issued []time.Time
+	if err := tx.Model(&Voucher{}).Where("reward_id = ? AND status <> ?", r.ID, VoucherCancelled).
+		Order("created_at").Pluck("created_at", &issued).Error; err != nil {
+		return fmt.Errorf("rollup: vouchers of reward %d: %w", r.ID, err)
+	}
+	loc, seen := m.Location(), map[string]bool{}
+	var days []time.Time
+	for _, at := range issued {
+		if d := at.In(loc).Format(dayLayout); !seen[d] {
+			seen[d] = true
+			days = append(days, at)
+		}
+	}
+	return markRollup(tx, 0, days...)
+}
+
 // CatchUpRollups brings the scoped merchant's aggregates up to date with
 // every write committed before it: report pages call it first, so what
 // they show is exact. With nothing to do it costs two indexed reads.
@@ -350,12 +373,12 @@ func (r rollup) rebuild(now time.Time) error {
 		}
 		after = ids[len(ids)-1]
 	}
-	first, ok, err := r.firstActivity()
+	first, latest, ok, err := r.activity()
 	if err != nil || !ok {
 		return err
 	}
 	days, weeks, months := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	last := r.day(now)
+	last := max(r.day(now), r.day(latest))
 	for d := first.In(r.loc); ; d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, r.loc) {
 		day := d.Format(dayLayout)
 		if day > last {
@@ -366,26 +389,32 @@ func (r rollup) rebuild(now time.Time) error {
 	return r.periods(days, weeks, months)
 }
 
-// firstActivity is the earliest instant any aggregate counts.
-func (r rollup) firstActivity() (time.Time, bool, error) {
-	var first *time.Time
+// activity is the span of instants any aggregate counts. It may end after
+// now (a purchase from a till a few minutes ahead, a member stamped by the
+// database's clock): a mark would refresh those days, so a rebuild must.
+func (r rollup) activity() (first, last time.Time, ok bool, err error) {
 	for _, q := range []struct{ table, column string }{
 		{"members", "created_at"}, {"purchases", "occurred_at"}, {"ledger_entries", "created_at"},
 		{"vouchers", "created_at"}, {"tier_changes", "created_at"},
 	} {
-		var ts []time.Time
-		err := r.tx.Table(q.table).Where("merchant_id = ?", r.m.ID).Order(q.column).Limit(1).Pluck(q.column, &ts).Error
-		if err != nil {
-			return time.Time{}, false, fmt.Errorf("rollup: first %s: %w", q.table, err)
-		}
-		if len(ts) == 1 && (first == nil || ts[0].Before(*first)) {
-			first = &ts[0]
+		for _, order := range []string{q.column, q.column + " DESC"} {
+			var ts []time.Time
+			err := r.tx.Table(q.table).Where("merchant_id = ?", r.m.ID).Order(order).Limit(1).Pluck(q.column, &ts).Error
+			if err != nil {
+				return first, last, false, fmt.Errorf("rollup: span of %s: %w", q.table, err)
+			}
+			if len(ts) == 1 {
+				if !ok || ts[0].Before(first) {
+					first = ts[0]
+				}
+				if !ok || ts[0].After(last) {
+					last = ts[0]
+				}
+				ok = true
+			}
 		}
 	}
-	if first == nil {
-		return time.Time{}, false, nil
-	}
-	return *first, true, nil
+	return first, last, ok, nil
 }
 
 // refreshDay replaces one local day's sales, points, rewards and tiers.
