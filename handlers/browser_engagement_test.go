@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/regularshq/regulars/models"
 	"github.com/regularshq/regulars/models/dbtest"
 )
@@ -73,13 +75,15 @@ func TestBrowserEngagementReport(t *testing.T) {
 				t.Errorf("earning rate = %q", got)
 			}
 			fits("90d")
-			b.fill("reward_within", "10")
-			b.submit("range-apply", "/reports/engagement")
-			if got := eval[string](b, `document.querySelector('[name="reward_within"]').value`); got != "10" {
+			// The range form keeps the distances as hidden fields: type
+			// into the goal form's own.
+			b.do("fill the reward distance", chromedp.SetValue(testID("input-reward_within"), "10"))
+			b.submit("goal-apply", "/reports/engagement")
+			if got := eval[string](b, `document.querySelector('[data-testid="input-reward_within"]').value`); got != "10" {
 				t.Errorf("the distance asked for is not kept: %q", got)
 			}
 			b.open(fmt.Sprintf("/reports/engagement?range=all&program=%d&rule=%d&tier_within=250&reward_within=9", p.ID, rule.ID))
-			b.visible("table-rule-weeks")
+			b.visible("report-table-rule-weeks")
 			fits("rule")
 		})
 	}

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,7 +27,7 @@ func (a *App) engagementReport(c echo.Context) error {
 		if err != nil {
 			return reportPage{}, err
 		}
-		p, err := reportProgram(rq, c.QueryParam("program"), programs)
+		p, err := reportProgram(c.QueryParam("program"), rq.Merchant, programs)
 		if err != nil || p == nil {
 			return reportPage{Body: pages.EngagementNoProgram()}, err
 		}
@@ -74,39 +73,29 @@ func (a *App) engagementReport(c echo.Context) error {
 			ruleParam = strconv.FormatInt(rule.ID, 10)
 			q.Set("rule", ruleParam)
 		}
-		options := make([]components.Option, len(programs))
-		for i, o := range programs {
-			options[i] = components.Option{Value: strconv.FormatInt(o.ID, 10), Label: o.Name}
+		tables := engagementTables(p, e, rule, ruleWeeks, nearTier, nearReward)
+		v := engagementView(*rq.Frame, p, e, tables)
+		for _, o := range programs {
+			v.Programs = append(v.Programs, pages.ProgramChoice{Name: o.Name, Active: o.ID == p.ID,
+				URL: rq.Frame.With("program", strconv.FormatInt(o.ID, 10), "rule", "", "tier_page", "", "reward_page", "")})
 		}
-		rq.Frame.Controls = pages.EngagementControls(options, strconv.FormatInt(p.ID, 10),
-			strconv.FormatInt(nearTier.Within, 10), strconv.FormatInt(nearReward.Within, 10), ruleParam, models.MaxGoalDistance)
-		v := engagementView(*rq.Frame, p, e, rule, ruleWeeks)
-		v.NearTier = goalListView(*rq.Frame, "near-tier", "Near their next tier", nearTier, p,
-			"Qualifying value", "Next tier", "Threshold", "tier_page", nearTierNote(nearTier, p))
-		v.NearReward = goalListView(*rq.Frame, "near-reward", "Near a reward", nearReward, p,
-			"Balance", "Reward", "Cost", "reward_page", nearRewardNote(nearReward, p))
-		return reportPage{Body: pages.EngagementReport(v), Tables: engagementTables(v)}, nil
+		if rule != nil {
+			v.Rule = ruleSection(p, rule, ruleWeeks, tables["rule-weeks"])
+		}
+		v.NearTier = goalListView(*rq.Frame, "near-tier", "Near their next tier", nearTier, p, tables["near-tier"],
+			"tier_page", nearTierNote(nearTier, p))
+		v.NearReward = goalListView(*rq.Frame, "near-reward", "Near a reward", nearReward, p, tables["near-reward"],
+			"reward_page", nearRewardNote(nearReward, p))
+		v.Goals = pages.GoalForm{Path: rq.Frame.Path, TierWithin: strconv.FormatInt(nearTier.Within, 10),
+			RewardWithin: strconv.FormatInt(nearReward.Within, 10), Max: strconv.FormatInt(models.MaxGoalDistance, 10)}
+		for k := range rq.Frame.Query {
+			if k != "tier_within" && k != "reward_within" {
+				v.Goals.Keep = append(v.Goals.Keep, components.Option{Label: k, Value: rq.Frame.Query.Get(k)})
+			}
+		}
+		slices.SortFunc(v.Goals.Keep, func(a, b components.Option) int { return strings.Compare(a.Label, b.Label) })
+		return reportPage{Body: pages.EngagementReport(v), Tables: tables}, nil
 	})
-}
-
-// reportProgram is the program a report page is about: the one asked
-// for (another merchant's is a 404), else the merchant's preferred one,
-// else the first; nil when there is none.
-func reportProgram(rq *reportRequest, asked string, programs []models.Program) (*models.Program, error) {
-	if asked = strings.TrimSpace(asked); asked != "" {
-		id, err := strconv.ParseInt(asked, 10, 64)
-		if err != nil || id <= 0 {
-			return nil, models.Errorf(models.EINVALID, "Choose a program from the list; %q is not one.", asked)
-		}
-		return models.GetProgram(rq.DB, id)
-	}
-	if p := rq.Merchant.PreferredProgram(programs); p != nil {
-		return p, nil
-	}
-	if len(programs) > 0 {
-		return &programs[0], nil
-	}
-	return nil, nil
 }
 
 // weekLabel is a week's Monday for a chart axis: "2 Mar".
@@ -125,9 +114,72 @@ func wholeWeek(complete bool) string {
 	return "so far"
 }
 
+// weeksNote says how every weekly table counts its weeks.
+const weeksNote = "Each week the range touches, counted whole, Monday to Sunday in the business's time zone; the current week so far."
+
+// engagementTables is every table of the page, as drawn and as its CSV.
+func engagementTables(p *models.Program, e *models.Engagement, rule *models.EarningRule, ruleWeeks []models.RuleWeek,
+	nearTier, nearReward *models.GoalList) map[string]reportTable {
+	byWeek := "By week, Monday to Sunday"
+	activity := reportTable{Caption: byWeek, Head: []string{"Week from", "Whole week", "Active members", "Visits", "Visits per active member"}}
+	points := reportTable{Caption: byWeek, Head: []string{"Week from", "Whole week", "Earned", "Earn entries", "Redeemed", "Redemptions"}}
+	rate := reportTable{Caption: byWeek, Head: []string{"Week from", "Whole week", "Purchases", "Purchases that earned", "Earning rate"}}
+	for _, w := range e.Weeks {
+		week, whole := textCell(w.Week), textCell(wholeWeek(w.Complete))
+		activity.Rows = append(activity.Rows, []reportCell{week, whole, countCell(w.ActiveMembers), countCell(w.Visits),
+			textCell(pages.Ratio(w.Visits, w.ActiveMembers))})
+		points.Rows = append(points.Rows, []reportCell{week, whole, countCell(w.Earned), countCell(w.Earns),
+			countCell(w.Redeemed), countCell(w.Redemptions)})
+		rate.Rows = append(rate.Rows, []reportCell{week, whole, countCell(w.Purchases), countCell(w.EarningPurchases),
+			textCell(pages.Share(w.EarningPurchases, w.Purchases))})
+	}
+	rules := reportTable{Head: []string{"Rule", "Kind", "Completions", "Paid (" + p.UnitLabel + ")"}}
+	for _, r := range e.Rules {
+		rules.Rows = append(rules.Rows, []reportCell{textCell(r.Name), textCell(r.Kind), countCell(r.Completions), countCell(r.Points)})
+	}
+	referrers := reportTable{Head: []string{"Referrer", "Referred", "Converted", "Email", "Phone", "Marketing opt-in"}}
+	for _, r := range e.Referrers {
+		referrers.Rows = append(referrers.Rows, []reportCell{textCell(r.Name), countCell(r.Made), countCell(r.Converted),
+			textCell(r.Email), textCell(r.Phone), textCell(yesNo(r.MarketingOptIn))})
+	}
+	staff := reportTable{Caption: "By person, most adjustments first", Head: []string{"Person", "Adjustments", "Credited", "Debited", "Net"}}
+	for _, s := range e.Adjustments {
+		staff.Rows = append(staff.Rows, []reportCell{textCell(s.Name), countCell(s.Entries), countCell(s.Credits),
+			countCell(s.Debits), countCell(s.Credits - s.Debits)})
+	}
+	tables := map[string]reportTable{"activity": activity, "points": points, "earning-rate": rate, "rules": rules,
+		"referrers": referrers, "adjustments": staff,
+		"near-tier":   goalTable(nearTier, "Next tier", "Qualifying value", "Threshold"),
+		"near-reward": goalTable(nearReward, "Reward", "Balance", "Cost")}
+	if rule != nil {
+		t := reportTable{Caption: byWeek, Head: []string{"Week from", "Completions", "Paid"}}
+		for _, w := range ruleWeeks {
+			t.Rows = append(t.Rows, []reportCell{textCell(w.Week), countCell(w.Completions), countCell(w.Points)})
+		}
+		tables["rule-weeks"] = t
+	}
+	return tables
+}
+
+func goalTable(l *models.GoalList, goal, have, need string) reportTable {
+	t := reportTable{Head: []string{"Member", "Distance", goal, have, need, "Email", "Phone", "Marketing opt-in"}}
+	for _, m := range l.Members {
+		t.Rows = append(t.Rows, []reportCell{textCell(m.Name), countCell(m.Distance), textCell(m.Goal), countCell(m.Have),
+			countCell(m.Need), textCell(m.Email), textCell(m.Phone), textCell(yesNo(m.MarketingOptIn))})
+	}
+	return t
+}
+
+// linked is a table's cells as the page shows them, with a link per row.
+func linked(t reportTable, name, heading, note, empty string, numCols []int, links []string) pages.LinkedTable {
+	v := t.view(name)
+	return pages.LinkedTable{Name: name, Heading: heading, Note: note, Head: v.Head, Rows: v.Rows, Links: links,
+		NumCols: numCols, Empty: empty}
+}
+
 // engagementView lays the report out: figures, then each table with its
 // chart and how it is computed, exactly as the model computes it.
-func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement, rule *models.EarningRule, ruleWeeks []models.RuleWeek) pages.EngagementView {
+func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement, tables map[string]reportTable) pages.EngagementView {
 	count, unit := components.FormatCount, p.UnitLabel
 	active, visits, complete := e.ActiveAverage()
 	over := fmt.Sprintf("averaged over the %d whole weeks the range touches; the current week is left out until it ends", complete)
@@ -165,117 +217,86 @@ func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement
 	}}
 	labels := make([]string, len(e.Weeks))
 	var activeS, visitS, earnedS, redeemedS, rateS []int64
-	activity := components.Table{ID: "activity-table", Caption: "By week, Monday to Sunday",
-		Head: []string{"Week from", "Whole week", "Active members", "Visits", "Visits per active member"}}
-	points := components.Table{ID: "points-table", Caption: "By week, Monday to Sunday",
-		Head: []string{"Week from", "Whole week", "Earned", "Earn entries", "Redeemed", "Redemptions"}}
-	rate := components.Table{ID: "earning-rate-table", Caption: "By week, Monday to Sunday",
-		Head: []string{"Week from", "Whole week", "Purchases", "Purchases that earned", "Earning rate"}}
 	for i, w := range e.Weeks {
 		labels[i] = weekLabel(w.Week)
 		activeS, visitS = append(activeS, w.ActiveMembers), append(visitS, w.Visits)
 		earnedS, redeemedS = append(earnedS, w.Earned), append(redeemedS, w.Redeemed)
 		rateS = append(rateS, pages.ShareBasisPoints(w.EarningPurchases, w.Purchases))
-		activity.Rows = append(activity.Rows, []string{w.Week, wholeWeek(w.Complete), count(w.ActiveMembers), count(w.Visits),
-			pages.Ratio(w.Visits, w.ActiveMembers)})
-		points.Rows = append(points.Rows, []string{w.Week, wholeWeek(w.Complete), count(w.Earned), count(w.Earns),
-			count(w.Redeemed), count(w.Redemptions)})
-		rate.Rows = append(rate.Rows, []string{w.Week, wholeWeek(w.Complete), count(w.Purchases), count(w.EarningPurchases),
-			pages.Share(w.EarningPurchases, w.Purchases)})
 	}
-	weeks := "Each week the range touches, counted whole, Monday to Sunday in the business's time zone; the current week so far."
-	v.Activity = pages.EngagementSection{Name: "activity", Heading: "Active members and visits", Line: true, Table: activity,
-		Note: weeks + " Active: members with a purchase that week, in any program. Visits: members' purchases.",
+	v.Activity = pages.EngagementSection{Name: "activity", Heading: "Active members and visits", Line: true,
+		Table: tables["activity"].view("activity-table"),
+		Note:  weeksNote + " Active: members with a purchase that week, in any program. Visits: members' purchases.",
 		Chart: &components.Chart{ID: "activity-chart", Title: "Active members and visits per week", Labels: labels,
 			Desc:   "Weekly active members and their visits, one point per week.",
 			Series: []components.Series{{Name: "Active members", Values: activeS}, {Name: "Visits", Values: visitS}}}}
-	v.Points = pages.EngagementSection{Name: "points", Heading: "Earned and redeemed per week (" + unit + ")", Table: points,
-		Note: weeks + " Earned and redeemed as in the figures above, by the day each entry was posted.",
+	v.Points = pages.EngagementSection{Name: "points", Heading: "Earned and redeemed per week (" + unit + ")",
+		Table: tables["points"].view("points-table"),
+		Note:  weeksNote + " Earned and redeemed as in the figures above, by the day each entry was posted.",
 		Chart: &components.Chart{ID: "points-chart", Title: "Earned and redeemed per week", Labels: labels,
 			Desc:   "Units earned and redeemed in " + p.Name + " each week.",
 			Series: []components.Series{{Name: "Earned", Values: earnedS}, {Name: "Redeemed", Values: redeemedS}}}}
-	v.EarningRate = pages.EngagementSection{Name: "earning-rate", Heading: "Order earning rate per week", Line: true, Table: rate,
-		Note: weeks + " Purchases that earned something in any program ÷ all purchases, members' and anonymous.",
+	v.EarningRate = pages.EngagementSection{Name: "earning-rate", Heading: "Order earning rate per week", Line: true,
+		Table: tables["earning-rate"].view("earning-rate-table"),
+		Note:  weeksNote + " Purchases that earned something in any program ÷ all purchases, members' and anonymous.",
 		Chart: &components.Chart{ID: "earning-rate-chart", Title: "Share of purchases that earned, per week", Labels: labels,
 			Desc: "The order earning rate each week.", Format: components.FormatBasisPoints,
 			Series: []components.Series{{Name: "Earning rate", Values: rateS}}}}
-	v.Rules = pages.LinkedTable{Name: "rules", Heading: "Completions per earning rule", NumCols: []int{2, 3}, Empty: "This program has no earning rules.",
-		Head: []string{"Rule", "Kind", "Completions", "Paid (" + unit + ")"},
-		Note: "On the range's days. A rule earning carries its rule in its ledger key (rule, member, period), the one field " +
-			"every rule earning has and nothing rewrites; the reason is the rule's name at the time. Open a rule for its weeks."}
-	for _, r := range e.Rules {
-		link := ""
+	links := make([]string, len(e.Rules))
+	for i, r := range e.Rules {
 		if r.Exists {
-			link = withParam(f, "rule", strconv.FormatInt(r.RuleID, 10))
+			links[i] = f.With("rule", strconv.FormatInt(r.RuleID, 10))
 		}
-		v.Rules.Rows = append(v.Rules.Rows, []string{r.Name, r.Kind, count(r.Completions), count(r.Points)})
-		v.Rules.Links = append(v.Rules.Links, link)
 	}
-	if rule != nil {
-		t := components.Table{ID: "rule-weeks-table", Caption: "By week, Monday to Sunday", Head: []string{"Week from", "Completions", "Paid"}}
-		var values []int64
-		for _, w := range ruleWeeks {
-			t.Rows = append(t.Rows, []string{w.Week, count(w.Completions), count(w.Points)})
-			values = append(values, w.Completions)
-		}
-		v.Rule = &pages.EngagementSection{Name: "rule-weeks", Heading: rule.Name + ", week by week", Table: t, Note: weeks,
-			Chart: &components.Chart{ID: "rule-weeks-chart", Title: rule.Name + " completions per week", Labels: labels,
-				Desc: "Completions of the rule each week.", Series: []components.Series{{Name: "Completions", Values: values}}}}
-	}
-	v.Referrals = pages.LinkedTable{Name: "referrers", Heading: "Referrals by referrer", NumCols: []int{1, 2},
-		Empty: "Nobody referred joined in this range.",
-		Head:  []string{"Referrer", "Referred", "Converted", "Email", "Phone", "Marketing opt-in"},
-		Note: fmt.Sprintf("Up to %d members who referred the most members joining in the range; converted: those referred who have "+
-			"made a purchase since (to date).", models.MaxReferrers)}
-	for _, r := range e.Referrers {
-		link := ""
+	v.Rules = linked(tables["rules"], "rules", "Completions per earning rule",
+		"On the range's days. A rule earning carries its rule in its ledger key (rule, member, period), the one field "+
+			"every rule earning has and nothing rewrites; the reason is the rule's name at the time. Open a rule for its weeks.",
+		"This program has no earning rules.", []int{2, 3}, links)
+	links = make([]string, len(e.Referrers))
+	for i, r := range e.Referrers {
 		if r.ReferrerIsMember {
-			link = "/members/" + strconv.FormatInt(r.MemberID, 10)
+			links[i] = "/members/" + strconv.FormatInt(r.MemberID, 10)
 		}
-		v.Referrals.Rows = append(v.Referrals.Rows, []string{r.Name, count(r.Made), count(r.Converted), r.Email, r.Phone, yesNo(r.MarketingOptIn)})
-		v.Referrals.Links = append(v.Referrals.Links, link)
 	}
-	staff := components.Table{ID: "adjustments-table", Caption: "By person, most adjustments first",
-		Head: []string{"Person", "Adjustments", "Credited", "Debited", "Net"}}
-	for _, s := range e.Adjustments {
-		staff.Rows = append(staff.Rows, []string{s.Name, count(s.Entries), count(s.Credits), count(s.Debits), count(s.Credits - s.Debits)})
-	}
-	v.Adjustments = pages.EngagementSection{Name: "adjustments", Heading: "Manual adjustments per person (" + unit + ")", Table: staff,
+	v.Referrals = linked(tables["referrers"], "referrers", "Referrals by referrer",
+		fmt.Sprintf("Up to %d members who referred the most members joining in the range; converted: those referred who have "+
+			"made a purchase since (to date).", models.MaxReferrers), "Nobody referred joined in this range.", []int{1, 2}, links)
+	v.Adjustments = pages.EngagementSection{Name: "adjustments", Heading: "Manual adjustments per person (" + unit + ")",
+		Table: tables["adjustments"].view("adjustments-table"),
 		Note: "Credits and debits made by hand on the range's days, by the person who made them (named as the users list names them now; " +
 			"entries without a user by the name they carry). Many or large adjustments by one person are worth a look."}
 	return v
 }
 
-// withParam is the page's address with one parameter set.
-func withParam(f pages.ReportFrame, key, value string) string {
-	q := url.Values{}
-	for k, vs := range f.Query {
-		q[k] = vs
+// ruleSection is one rule's completions, week by week.
+func ruleSection(p *models.Program, rule *models.EarningRule, weeks []models.RuleWeek, t reportTable) *pages.EngagementSection {
+	labels := make([]string, len(weeks))
+	values := make([]int64, len(weeks))
+	for i, w := range weeks {
+		labels[i], values[i] = weekLabel(w.Week), w.Completions
 	}
-	q.Set(key, value)
-	return f.Path + "?" + q.Encode()
+	return &pages.EngagementSection{Name: "rule-weeks", Heading: rule.Name + ", week by week", Table: t.view("rule-weeks-table"),
+		Note: weeksNote + " What the rule paid in " + p.UnitLabel + ".",
+		Chart: &components.Chart{ID: "rule-weeks-chart", Title: rule.Name + " completions per week", Labels: labels,
+			Desc: "Completions of the rule each week.", Series: []components.Series{{Name: "Completions", Values: values}}}}
 }
 
 // goalListView lays out a goal list and its pager (pageKey).
-func goalListView(f pages.ReportFrame, name, heading string, l *models.GoalList, p *models.Program,
-	have, goal, need, pageKey, note string) pages.GoalListView {
-	g := pages.GoalListView{LinkedTable: pages.LinkedTable{Name: name, Heading: heading, Note: note, NumCols: []int{1, 3, 4},
-		Empty: "Nobody is this near right now: try a larger distance.",
-		Head:  []string{"Member", "Distance", goal, have, need, "Email", "Phone", "Marketing opt-in"}},
-		Unavailable: l.Unavailable}
-	for _, m := range l.Members {
-		g.Rows = append(g.Rows, []string{m.Name, components.FormatCount(m.Distance), m.Goal, components.FormatCount(m.Have),
-			components.FormatCount(m.Need), m.Email, m.Phone, yesNo(m.MarketingOptIn)})
-		g.Links = append(g.Links, "/members/"+strconv.FormatInt(m.MemberID, 10))
+func goalListView(f pages.ReportFrame, name, heading string, l *models.GoalList, p *models.Program, t reportTable,
+	pageKey, note string) pages.GoalListView {
+	links := make([]string, len(l.Members))
+	for i, m := range l.Members {
+		links[i] = "/members/" + strconv.FormatInt(m.MemberID, 10)
 	}
+	g := pages.GoalListView{LinkedTable: linked(t, name, heading, note, "Nobody is this near right now: try a larger distance.",
+		[]int{1, 3, 4}, links), Unavailable: l.Unavailable}
 	g.Summary = fmt.Sprintf("%s members within %s %s, nearest first.", components.FormatCount(l.Total),
 		components.FormatCount(l.Within), p.UnitLabel)
 	g.Page = fmt.Sprintf("Page %d of %d", l.Page, l.Pages)
 	if l.Page > 1 {
-		g.PrevURL = withParam(f, pageKey, strconv.Itoa(l.Page-1))
+		g.PrevURL = f.With(pageKey, strconv.Itoa(l.Page-1))
 	}
 	if l.Page < l.Pages {
-		g.NextURL = withParam(f, pageKey, strconv.Itoa(l.Page+1))
+		g.NextURL = f.With(pageKey, strconv.Itoa(l.Page+1))
 	}
 	return g
 }
@@ -292,37 +313,6 @@ func nearRewardNote(l *models.GoalList, p *models.Program) string {
 		"among the rewards in the catalog today, in stock and open to their tier (a per-member limit is not checked). Blocked members "+
 		"are not listed. As of now: the range does not apply. The CSV holds the nearest %s.",
 		p.Name, l.Within, p.UnitLabel, components.FormatCount(goalCSVRows))
-}
-
-// engagementTables is every table of the page as its CSV has it: what the
-// page shows, with numbers written plain (1234, not 1,234).
-func engagementTables(v pages.EngagementView) map[string]reportTable {
-	tables := map[string]reportTable{}
-	add := func(name string, head []string, rows [][]string, isNum func(int) bool) {
-		t := reportTable{Header: head}
-		for _, row := range rows {
-			plain := slices.Clone(row)
-			for i := range plain {
-				if isNum(i) {
-					plain[i] = strings.ReplaceAll(plain[i], ",", "")
-				}
-			}
-			t.Rows = append(t.Rows, plain)
-		}
-		tables[name] = t
-	}
-	from := func(first int) func(int) bool { return func(i int) bool { return i >= first } }
-	for _, s := range []pages.EngagementSection{v.Activity, v.Points, v.EarningRate} {
-		add(s.Name, s.Table.Head, s.Table.Rows, from(2))
-	}
-	add(v.Adjustments.Name, v.Adjustments.Table.Head, v.Adjustments.Table.Rows, from(1))
-	if v.Rule != nil {
-		add(v.Rule.Name, v.Rule.Table.Head, v.Rule.Table.Rows, from(1))
-	}
-	for _, t := range []pages.LinkedTable{v.Rules, v.Referrals, v.NearTier.LinkedTable, v.NearReward.LinkedTable} {
-		add(t.Name, t.Head, t.Rows, t.IsNum)
-	}
-	return tables
 }
 
 func yesNo(b bool) string {

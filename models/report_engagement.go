@@ -79,12 +79,12 @@ const MaxReferrers = 20
 
 // weekOf is the Monday of a local day's week.
 func weekOf(day string) string {
-	d := civilDay(day)
+	d := ParseDay(day)
 	return d.AddDate(0, 0, -(int(d.Weekday())+6)%7).Format(dateLayout)
 }
 
 // addDays is day moved by n calendar days.
-func addDays(day string, n int) string { return civilDay(day).AddDate(0, 0, n).Format(dateLayout) }
+func addDays(day string, n int) string { return ParseDay(day).AddDate(0, 0, n).Format(dateLayout) }
 
 // ActiveAverage is the average of weekly active members over the complete
 // weeks, and visits per active member over them; weeks is how many there

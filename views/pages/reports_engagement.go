@@ -21,6 +21,16 @@ type EngagementView struct {
 	Referrals                     LinkedTable
 	Adjustments                   EngagementSection
 	NearTier, NearReward          GoalListView
+	Programs                      []ProgramChoice
+	Goals                         GoalForm
+}
+
+// GoalForm asks how near a goal a member must be to be listed; Keep are
+// the page's other parameters, kept as hidden fields.
+type GoalForm struct {
+	Path                          string
+	TierWithin, RewardWithin, Max string
+	Keep                          []components.Option
 }
 
 // EngagementSection is a table of the page with its chart (nil for none).
