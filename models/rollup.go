@@ -579,17 +579,23 @@ func visitsOf(id int64, times []time.Time, loc *time.Location) memberVisits {
 // members from their purchases.
 func (r rollup) members(ids []int64) error {
 	var joined []struct {
-		ID        int64
-		CreatedAt time.Time
+		ID            int64
+		CreatedAt     time.Time
+		LastVisitAt   *time.Time
+		VisitCount    int64
+		MedianGapDays int64
+		OverdueAt     *time.Time
 	}
-	if err := r.tx.Model(&Member{}).Select("id, created_at").Where("id IN ?", ids).Scan(&joined).Error; err != nil {
+	err := r.tx.Model(&Member{}).Select("id, created_at, last_visit_at, visit_count, median_gap_days, overdue_at").
+		Where("id IN ?", ids).Scan(&joined).Error
+	if err != nil {
 		return fmt.Errorf("rollup: members: %w", err)
 	}
 	var bought []struct {
 		MemberID   int64
 		OccurredAt time.Time
 	}
-	err := r.tx.Model(&Purchase{}).Select("member_id, occurred_at").Where("member_id IN ?", ids).
+	err = r.tx.Model(&Purchase{}).Select("member_id, occurred_at").Where("member_id IN ?", ids).
 		Order("member_id, occurred_at").Scan(&bought).Error
 	if err != nil {
 		return fmt.Errorf("rollup: visits: %w", err)
@@ -601,7 +607,13 @@ func (r rollup) members(ids []int64) error {
 	visits := make([]memberVisits, 0, len(joined))
 	var months []MemberMonth
 	for _, j := range joined {
-		visits = append(visits, visitsOf(j.ID, times[j.ID], r.loc))
+		// Only what changed is written: each member row rewritten costs
+		// every index of members.
+		v := visitsOf(j.ID, times[j.ID], r.loc)
+		if !sameTime(v.last, j.LastVisitAt) || v.count != j.VisitCount || v.medianGapDays != j.MedianGapDays ||
+			!sameTime(v.overdueAt, j.OverdueAt) {
+			visits = append(visits, v)
+		}
 		cohort := r.month(j.CreatedAt)
 		for _, t := range times[j.ID] {
 			mo := r.month(t)
@@ -621,6 +633,10 @@ func (r rollup) members(ids []int64) error {
 	return nil
 }
 
+func sameTime(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}
+
 // saveVisits writes a batch of members' visit fields in one statement.
 func (r rollup) saveVisits(visits []memberVisits) error {
 	if len(visits) == 0 {
@@ -631,16 +647,20 @@ func (r rollup) saveVisits(visits []memberVisits) error {
 		row = "(?::bigint, ?::timestamptz, ?::bigint, ?::bigint, ?::timestamptz)"
 	}
 	values := make([]string, len(visits))
-	args := make([]any, 0, 5*len(visits)+1)
+	args := make([]any, 0, 5*len(visits)+2)
+	ids := make([]int64, len(visits))
 	for i, v := range visits {
 		values[i] = row
 		args = append(args, v.id, v.last, v.count, v.medianGapDays, v.overdueAt)
+		ids[i] = v.id
 	}
-	args = append(args, r.m.ID)
+	// The id list lets the planner read the rows by key rather than
+	// scanning every member to join them.
+	args = append(args, r.m.ID, ids)
 	err := r.tx.Exec(`WITH v (id, last_visit_at, visit_count, median_gap_days, overdue_at) AS (VALUES `+strings.Join(values, ", ")+`)
 		UPDATE members SET last_visit_at = v.last_visit_at, visit_count = v.visit_count,
 			median_gap_days = v.median_gap_days, overdue_at = v.overdue_at
-		FROM v WHERE members.id = v.id AND members.merchant_id = ?`, args...).Error
+		FROM v WHERE members.id = v.id AND members.merchant_id = ? AND members.id IN ?`, args...).Error
 	if err != nil {
 		return fmt.Errorf("rollup: save visits: %w", err)
 	}
