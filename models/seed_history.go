@@ -156,6 +156,7 @@ func (h *seedHistory) run(tx *gorm.DB) error {
 }
 
 func (h *seedHistory) exec(tx *gorm.DB, what, q string, args map[string]any) error {
+	q = h.sql.fence(q)
 	var params []any
 	if strings.Contains(q, "@") {
 		params = []any{args}
@@ -224,7 +225,7 @@ func (h *seedHistory) planSQL() string {
 					CASE WHEN s100 < 10 THEN 1 WHEN s100 < 30 THEN 2 WHEN s100 < 65 THEN 3 WHEN s100 < 90 THEN 4 ELSE 0 END AS seg
 				FROM (SELECT g.n, %[6]s %% 100 AS s100, CAST(floor(%[2]d * sqrt(g.n * 1.0 / @members)) AS BIGINT) AS j,
 						%[7]s AS r, %[8]s %% 39600 AS tod, %[9]s %% 2 AS redeems, %[10]s %% 20 AS fav, %[11]s %% 30 AS slack
-					FROM (SELECT 1 AS one) one %[12]s) a) b) c`,
+					FROM (SELECT 1 AS one) one %[12]s{fence}) a{fence}) b{fence}) c`,
 		h.rewardCase("THEN %d"), last, s.greatest("j + 1", fmt.Sprintf("%d - r %% 7", last)),
 		s.greatest("j + 1", fmt.Sprintf("%d - r %% 45", last)), seedDaySecs,
 		seedHash("g.n", 1), seedHash("g.n", 3), seedHash("g.n", 2), seedHash("g.n", 8), seedHash("g.n", 10), seedHash("g.n", 15),
@@ -288,11 +289,11 @@ func (h *seedHistory) statements() []seedStatement {
 						ELSE @day0 + %[2]d * (last_day - (last_day - j - 1) * (visits - k) / %[6]s
 							- CASE WHEN k > 2 AND k < visits THEN %[7]s %% %[8]s ELSE 0 END) + 25200 + %[9]s %% 39600 END AS t
 					FROM (SELECT p.n, k.n AS k, p.j, p.join_s, p.last_day, p.visits, p.red, p.n * 1000000 + k.n AS x
-						FROM seed_plan p %[10]s) m
+						FROM seed_plan p %[10]s{fence}) m
 					UNION ALL
 					SELECT 0, g.n, 0, g.n, %[11]s, %[12]s, %[13]s,
 						@day0 + %[2]d * CAST(floor(%[14]d * sqrt(g.n * 1.0 / @anon)) AS BIGINT) + 25200 + %[15]s %% 39600
-					FROM (SELECT 1 AS one) one %[16]s) s1) s2) s3`,
+					FROM (SELECT 1 AS one) one %[16]s{fence}) s1{fence}) s2{fence}) s3`,
 		last-2, seedDaySecs, seedHash("x", 5), seedHash("x", 6), seedHash("x", 9),
 		s.greatest("visits - 2", "1"), seedHash("x", 17), s.greatest("(last_day - j - 1) / "+s.greatest("visits - 2", "1"), "1"),
 		seedHash("x", 4), s.upTo("k", "p.visits"),
@@ -303,14 +304,14 @@ func (h *seedHistory) statements() []seedStatement {
 			CASE WHEN hv %% 40 = 0 THEN t + 1800 ELSE t + 120 + hv %% 259200 END
 		FROM (SELECT s.n, s.rn, s.t + 60 AS t, s.points, s.staff, p.red, p.thresh, CASE p.red %[1]s END AS cost, %[2]s AS hv,
 				CAST(SUM(s.points) OVER (PARTITION BY s.n ORDER BY s.t, s.rn ROWS UNBOUNDED PRECEDING) AS BIGINT) AS cum
-			FROM seed_sales s JOIN seed_plan p ON p.n = s.n WHERE p.red > 0) r
+			FROM seed_sales s JOIN seed_plan p ON p.n = s.n WHERE p.red > 0{fence}) r
 		WHERE cum / thresh > (cum - points) / thresh`, h.rewardCase("THEN %d"), seedHash("s.rn", 11))
 	// A member's one manual credit (2%) or debit (1%, non-redeemers) comes
 	// minutes after one of their purchases.
 	adjust := func(salt, offset, ord int, kind EntryKind, who, amount, reason string) string {
 		return fmt.Sprintf(`INSERT INTO seed_events (n, t, ord, src, kind, amount, pid, vid, staff, reason)
 			SELECT s.n, s.t + %[1]d, %[2]d, s.rn, '%[3]s', %[4]s, 0, 0, 1 + q / 100 %% 3, %[5]s
-			FROM (SELECT n, red, %[6]s AS q, 1 + %[7]s %% visits AS k FROM seed_plan WHERE visits > 0) p
+			FROM (SELECT n, red, %[6]s AS q, 1 + %[7]s %% visits AS k FROM seed_plan WHERE visits > 0{fence}) p
 			JOIN seed_sales s ON s.n = p.n AND s.k = p.k
 			WHERE %[8]s`, offset, ord, kind, amount, reason, seedHash("n", salt), seedHash("n", salt+1), who)
 	}
@@ -486,6 +487,16 @@ const (
 	seedNumbersFill = `WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < @most)
 		INSERT INTO seed_numbers (n) SELECT n FROM c`
 )
+
+// fence stops PostgreSQL from pulling the subqueries marked {fence} up
+// into the query around them, which would copy each hash into every
+// expression that uses its column and compute it over and over.
+func (s seedSQL) fence(q string) string {
+	if s.pg {
+		return strings.ReplaceAll(q, "{fence}", " OFFSET 0")
+	}
+	return strings.ReplaceAll(q, "{fence}", "")
+}
 
 func (s seedSQL) greatest(a, b string) string {
 	if s.pg {
