@@ -148,6 +148,9 @@ func post(tx *gorm.DB, a *Account, e *LedgerEntry, now time.Time) error {
 		}
 		return fmt.Errorf("ledger: post %s: %w", e.Kind, err)
 	}
+	if err := markRollup(tx, a.MemberID, now); err != nil {
+		return err
+	}
 	err := tx.Model(a).Updates(map[string]any{
 		"balance": a.Balance, "lifetime_earned": a.LifetimeEarned, "last_activity_at": a.LastActivityAt,
 	}).Error
@@ -273,11 +276,14 @@ func openAccounts(tx *gorm.DB, p *Program, actor Actor, openings []opening, now 
 			Note: o.note, IdempotencyKey: key(o.key), CreatedAt: now}
 		actorFields(e, actor)
 		if a.TierID != nil {
-			changes = append(changes, TierChange{AccountID: a.ID, ToTierID: a.TierID, Reason: "promoted"})
+			changes = append(changes, TierChange{AccountID: a.ID, ToTierID: a.TierID, Reason: "promoted", CreatedAt: now})
 		}
 	}
 	if err := tx.Create(&entries).Error; err != nil {
 		return fmt.Errorf("ledger: post opening balances: %w", err)
+	}
+	if err := markRollup(tx, 0, now); err != nil {
+		return err
 	}
 	if len(changes) > 0 {
 		if err := tx.Create(&changes).Error; err != nil {

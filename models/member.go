@@ -29,8 +29,14 @@ type Member struct {
 	MarketingOptIn    bool
 	Blocked           bool
 	LastActivityAt    *time.Time
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// Kept by the rollup catch-up from the member's purchases; read-only
+	// here, so saving a member never writes back a stale copy.
+	LastVisitAt   *time.Time `gorm:"->"`
+	VisitCount    int64      `gorm:"->"`
+	MedianGapDays int64      `gorm:"->"`
+	OverdueAt     *time.Time `gorm:"->"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 	// Derived by setSearchKeys for the search, never shown or audited.
 	NameKey       string       `json:"-"`
 	PhoneNational string       `json:"-"`
@@ -207,6 +213,9 @@ func insertMember(tx *gorm.DB, m *Member, now time.Time) error {
 			return err
 		}
 		m.ID, m.CardCode, m.LastActivityAt = 0, code, &now
+		if m.CreatedAt.IsZero() {
+			m.CreatedAt = now.UTC() // the enrolment day the reports count
+		}
 		err = tx.Transaction(func(tx *gorm.DB) error { return createMembers(tx, []*Member{m}) })
 		if err == nil {
 			return nil

@@ -140,6 +140,9 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			return err
 		}
 		res = &PurchaseResult{Purchase: purchase}
+		if err := markRollup(tx, in.MemberID, purchase.OccurredAt); err != nil {
+			return err
+		}
 		if in.MemberID == 0 {
 			return nil
 		}
@@ -479,6 +482,10 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 			}
 		}
 		pur.RefundedMinor, pur.ClawedBack = refunded, pur.ClawedBack+max(clawback, 0)
+		// Revenue is net of refunds on the purchase's own day.
+		if err := markRollup(tx, 0, pur.OccurredAt); err != nil {
+			return err
+		}
 		return tx.Model(pur).Updates(map[string]any{"refunded_minor": pur.RefundedMinor, "clawed_back": pur.ClawedBack}).Error
 	})
 	if err != nil {

@@ -162,7 +162,7 @@ func issueVoucher(tx *gorm.DB, actor Actor, a *Account, r *Reward, kind EntryKin
 	}
 	expires := now.Add(VoucherLifetime)
 	v := &Voucher{ProgramID: a.ProgramID, AccountID: a.ID, MemberID: a.MemberID, RewardID: r.ID,
-		Code: code, Cost: r.Cost, Status: VoucherIssued, ExpiresAt: &expires}
+		Code: code, Cost: r.Cost, Status: VoucherIssued, ExpiresAt: &expires, CreatedAt: now.UTC()}
 	if err := tx.Create(v).Error; err != nil {
 		return nil, fmt.Errorf("redeem: voucher: %w", err)
 	}
@@ -272,6 +272,10 @@ func CancelVoucher(db *gorm.DB, actor Actor, id int64, now time.Time) (*Voucher,
 			return fmt.Errorf("voucher: return stock: %w", err)
 		}
 		v.Status, v.ClosedBy = VoucherCancelled, orSystem(actor.Name)
+		// The redemption no longer counts on the day it was made.
+		if err := markRollup(tx, 0, v.CreatedAt); err != nil {
+			return err
+		}
 		return tx.Model(v).Updates(map[string]any{"status": v.Status, "closed_by": v.ClosedBy}).Error
 	})
 	if err != nil {

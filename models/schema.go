@@ -9,5 +9,7 @@ func Models() []any {
 		&Program{}, &Tier{}, &Reward{}, &EarningRule{}, &Campaign{}, &AuditEntry{},
 		&Member{}, &MemberTag{}, &MemberSearchTerm{}, &Account{}, &Purchase{}, &Refund{}, &Voucher{}, &LedgerEntry{}, &TierChange{},
 		&ImportJob{}, &ImportUpload{}, &ImportIssue{},
+		&RollupMark{}, &RollupState{}, &DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{},
+		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
 	}
 }

@@ -132,6 +132,14 @@ func createMembers(tx *gorm.DB, ms []*Member) error {
 	if err := tx.Create(ms).Error; err != nil {
 		return err
 	}
+	// A new member counts on the day they joined.
+	marks := make([]RollupMark, len(ms))
+	for i, m := range ms {
+		marks[i] = RollupMark{MemberID: &m.ID, At: m.CreatedAt.UTC()}
+	}
+	if err := markRollups(tx, marks); err != nil {
+		return err
+	}
 	return writeSearchTerms(tx, ms, false)
 }
 

@@ -156,6 +156,9 @@ func placeInBaseTier(tx *gorm.DB, p *Program, now time.Time) error {
 		base.ID, "promoted", now, p.MerchantID, p.ID).Error; err != nil {
 		return fmt.Errorf("tier: place in base tier: history: %w", err)
 	}
+	if err := markRollup(tx, 0, now); err != nil {
+		return err
+	}
 	if err := tx.Model(&Account{}).Where("program_id = ? AND tier_id IS NULL", p.ID).
 		Updates(map[string]any{"tier_id": base.ID, "tier_since": now}).Error; err != nil {
 		return fmt.Errorf("tier: place in base tier: %w", err)
@@ -170,9 +173,12 @@ func moveTier(tx *gorm.DB, a *Account, to *Tier, reason string, now time.Time) e
 		toID = &id
 	}
 	now = now.UTC()
-	change := &TierChange{AccountID: a.ID, FromTierID: a.TierID, ToTierID: toID, Reason: reason}
+	change := &TierChange{AccountID: a.ID, FromTierID: a.TierID, ToTierID: toID, Reason: reason, CreatedAt: now}
 	if err := tx.Create(change).Error; err != nil {
 		return fmt.Errorf("tier: history: %w", err)
+	}
+	if err := markRollup(tx, 0, now); err != nil {
+		return err
 	}
 	a.TierID, a.TierSince = toID, &now
 	if err := tx.Model(a).Updates(map[string]any{"tier_id": toID, "tier_since": now}).Error; err != nil {

@@ -4,6 +4,7 @@
 //	regulars migrate   migrate the database and exit
 //	regulars verify    check that every balance equals the sum of its ledger
 //	regulars seed      add a deterministic demo business (--members N --entries N)
+//	regulars rollup    bring the reports' aggregates up to date (--rebuild: recompute them from the ledger)
 //	regulars version   print the version
 package main
 
@@ -36,7 +37,10 @@ const (
 	// dailyEvery is how often the daily job runs; it is idempotent, so
 	// running it hourly only makes expiries and birthdays arrive on time.
 	dailyEvery = time.Hour
-	usage      = "usage: regulars [serve|migrate|verify|seed --members N|version]"
+	// rollupEvery is how often the reports' aggregates catch up in the
+	// background; a report page also catches up before it reads.
+	rollupEvery = time.Minute
+	usage       = "usage: regulars [serve|migrate|verify|seed --members N|rollup [--rebuild]|version]"
 )
 
 func main() {
@@ -57,7 +61,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "help", "-h", "--help":
 		fmt.Fprintln(stdout, usage)
 		return 0
-	case "serve", "migrate", "verify", "seed":
+	case "serve", "migrate", "verify", "seed", "rollup":
 	default:
 		fmt.Fprintf(stderr, "regulars: unknown command %q\n%s\n", cmd, usage)
 		return 2
@@ -81,6 +85,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return verify(db, stdout, stderr)
 	case "seed":
 		return seed(ctx, db, args[1:], stdout, stderr)
+	case "rollup":
+		return rollup(ctx, db, args[1:], stdout, stderr)
 	}
 	if err := serve(ctx, cfg, db, log); err != nil {
 		log.Error("serve", "err", err)
@@ -138,6 +144,11 @@ func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	go runDaily(ctx, db, log)
+	go every(ctx, rollupEvery, func(now time.Time) {
+		if err := models.RunRollups(db.WithContext(ctx), now); err != nil && ctx.Err() == nil {
+			log.Error("rollup catch-up", "err", err)
+		}
+	})
 	errc := make(chan error, 1)
 	log.Info("listening", "addr", ln.Addr().String(), "version", version, "production", cfg.Production)
 	go func() { errc <- srv.Serve(ln) }()
@@ -179,25 +190,61 @@ func verify(db *gorm.DB, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// runDaily runs the daily job now and then every dailyEvery until ctx
-// ends: expiries, birthdays and tier downgrades.
-func runDaily(ctx context.Context, db *gorm.DB, log *slog.Logger) {
-	ticker := time.NewTicker(dailyEvery)
+// rollup catches up, or with --rebuild recomputes, every merchant's
+// report aggregates.
+func rollup(ctx context.Context, db *gorm.DB, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("rollup", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rebuild := fs.Bool("rebuild", false, "recompute every aggregate from the ledger and purchases")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	var ids []int64
+	if err := models.CrossTenant(db.WithContext(ctx)).Model(&models.Merchant{}).Order("id").Pluck("id", &ids).Error; err != nil {
+		fmt.Fprintf(stderr, "regulars: rollup: %v\n", err)
+		return 1
+	}
+	run := models.CatchUpRollups
+	if *rebuild {
+		run = models.RebuildRollups
+	}
+	for _, id := range ids {
+		started := time.Now()
+		if err := run(models.ForMerchant(db.WithContext(ctx), id), time.Now()); err != nil {
+			fmt.Fprintf(stderr, "regulars: rollup merchant %d: %v\n", id, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "merchant %d: aggregates up to date (%s)\n", id, time.Since(started).Round(time.Millisecond))
+	}
+	return 0
+}
+
+// every calls fn now and then every interval until ctx ends.
+func every(ctx context.Context, interval time.Duration, fn func(now time.Time)) {
+	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	for {
-		rep, err := models.RunDaily(db.WithContext(ctx), time.Now())
-		if err != nil && ctx.Err() == nil {
-			log.Error("daily job", "err", err)
-		} else if err == nil {
-			log.Info("daily job", "merchants", rep.Merchants, "skipped", rep.Skipped, "expired", rep.Expired,
-				"birthdays", rep.Birthdays, "downgrades", rep.Downgrades)
-		}
+		fn(time.Now())
 		select {
 		case <-ctx.Done():
 			return
 		case <-ticker.C:
 		}
 	}
+}
+
+// runDaily runs the daily job now and then every dailyEvery until ctx
+// ends: expiries, birthdays and tier downgrades.
+func runDaily(ctx context.Context, db *gorm.DB, log *slog.Logger) {
+	every(ctx, dailyEvery, func(now time.Time) {
+		rep, err := models.RunDaily(db.WithContext(ctx), now)
+		if err != nil && ctx.Err() == nil {
+			log.Error("daily job", "err", err)
+		} else if err == nil {
+			log.Info("daily job", "merchants", rep.Merchants, "skipped", rep.Skipped, "expired", rep.Expired,
+				"birthdays", rep.Birthdays, "downgrades", rep.Downgrades)
+		}
+	})
 }
 
 // seed adds a deterministic demo business for trying Regulars out and for

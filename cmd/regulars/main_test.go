@@ -181,7 +181,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 
 // verify passes on a healthy ledger and fails, naming the account, when a
 // balance has been tampered with.
-func TestVerifyCommand(t *testing.T) {
+func TestVerifyAndRollupCommands(t *testing.T) {
 	for _, d := range dbtest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
 			dsn := dbtest.DSN(t, d)
@@ -225,6 +225,25 @@ func TestVerifyCommand(t *testing.T) {
 			out.Reset()
 			if code := run(ctx, []string{"verify"}, env(vars), &out, &errOut); code != 1 || !strings.Contains(out.String(), "difference 7") {
 				t.Fatalf("tampered verify: %d %q", code, out.String())
+			}
+			// The reports' aggregates: a rebuild recomputes a tampered
+			// rollup from the purchases; a bad flag is refused.
+			if code := run(ctx, []string{"rollup"}, env(vars), &out, &errOut); code != 0 {
+				t.Fatalf("rollup: %d %q", code, errOut.String())
+			}
+			if res := db.Exec("UPDATE daily_sales SET revenue_minor = 1"); res.Error != nil || res.RowsAffected != 1 {
+				t.Fatalf("tamper with the rollup: %v, %d rows", res.Error, res.RowsAffected)
+			}
+			out.Reset()
+			if code := run(ctx, []string{"rollup", "--rebuild"}, env(vars), &out, &errOut); code != 0 || !strings.Contains(out.String(), "up to date") {
+				t.Fatalf("rollup --rebuild: %d %q %q", code, out.String(), errOut.String())
+			}
+			var revenue int64
+			if err := db.Raw("SELECT sum(revenue_minor) FROM daily_sales").Scan(&revenue).Error; err != nil || revenue != 1000 {
+				t.Fatalf("rebuilt revenue = %d, %v", revenue, err)
+			}
+			if code := run(ctx, []string{"rollup", "--everything"}, env(vars), &out, &errOut); code != 2 {
+				t.Fatalf("rollup with a bad flag: %d", code)
 			}
 		})
 	}
