@@ -130,9 +130,11 @@ func Seed(ctx context.Context, db *gorm.DB, opts SeedOptions) (*SeedReport, erro
 	if err := db.WithContext(ctx).Exec("ANALYZE").Error; err != nil {
 		return nil, fmt.Errorf("seed: analyze: %w", err)
 	}
-	// TODO(issue 9): RebuildRollups(scoped, opts.Now) here once models/rollup.go
-	// is on main, so the reports' aggregates and the members' visit fields
-	// are built.
+	// The reports' aggregates and the members' visit fields, from the
+	// history just written.
+	if err := RebuildRollups(scoped, opts.Now); err != nil {
+		return nil, fmt.Errorf("seed: rollups: %w", err)
+	}
 	if err := recordAudit(scoped, actor, AuditCreate, "merchant", owner.MerchantID, seedMarker(opts), nil, nil); err != nil {
 		return nil, fmt.Errorf("seed: marker: %w", err)
 	}

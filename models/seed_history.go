@@ -125,11 +125,18 @@ func (h *seedHistory) run(tx *gorm.DB) error {
 	if err := h.exec(tx, "plan", h.planSQL(), args); err != nil {
 		return err
 	}
+	if err := h.analyze(tx, h.planSQL(), nil); err != nil {
+		return err
+	}
 	if err := h.spreadVisits(tx, args); err != nil {
 		return err
 	}
-	for _, s := range h.statements() {
+	steps := h.statements()
+	for i, s := range steps {
 		if err := h.exec(tx, s.what, s.sql, args); err != nil {
+			return err
+		}
+		if err := h.analyze(tx, s.sql, steps[i+1:]); err != nil {
 			return err
 		}
 	}
@@ -164,14 +171,29 @@ func (h *seedHistory) exec(tx *gorm.DB, what, q string, args map[string]any) err
 	if err := tx.Exec(q, params...).Error; err != nil {
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	if h.sql.pg && strings.HasPrefix(q, "INSERT INTO seed_") {
-		// Temporary tables get no statistics by themselves.
-		table := strings.Fields(q)[2]
-		if err := tx.Exec("ANALYZE " + table).Error; err != nil {
-			return fmt.Errorf("%s: analyze: %w", what, err)
-		}
+	return nil
+}
+
+// analyze gives a temporary table PostgreSQL statistics once the last of
+// the statements filling it has run: they get none by themselves.
+func (h *seedHistory) analyze(tx *gorm.DB, q string, next []seedStatement) error {
+	table, ok := seedFilling(q)
+	if !h.sql.pg || !ok || len(next) > 0 && strings.HasPrefix(next[0].sql, "INSERT INTO "+table+" ") {
+		return nil
+	}
+	if err := tx.Exec("ANALYZE " + table).Error; err != nil {
+		return fmt.Errorf("analyze %s: %w", table, err)
 	}
 	return nil
+}
+
+// seedFilling names the temporary table a statement inserts into.
+func seedFilling(q string) (string, bool) {
+	f := strings.Fields(q)
+	if len(f) < 3 || f[0] != "INSERT" || !strings.HasPrefix(f[2], "seed_") {
+		return "", false
+	}
+	return f[2], true
 }
 
 // args are the named parameters of every statement.
@@ -294,10 +316,10 @@ func (h *seedHistory) statements() []seedStatement {
 					SELECT 0, g.n, 0, g.n, %[11]s, %[12]s, %[13]s,
 						@day0 + %[2]d * CAST(floor(%[14]d * sqrt(g.n * 1.0 / @anon)) AS BIGINT) + 25200 + %[15]s %% 39600
 					FROM (SELECT 1 AS one) one %[16]s{fence}) s1{fence}) s2{fence}) s3`,
-		last-2, seedDaySecs, seedHash("x", 5), seedHash("x", 6), seedHash("x", 9),
-		s.greatest("visits - 2", "1"), seedHash("x", 17), s.greatest("(last_day - j - 1) / "+s.greatest("visits - 2", "1"), "1"),
-		seedHash("x", 4), s.upTo("k", "p.visits"),
-		seedHash("g.n", 5), seedHash("g.n", 6), seedHash("g.n", 9), last, seedHash("g.n", 4), s.upTo("g", "@anon"))
+		last-2, seedDaySecs, seedRound("x", 5), seedRound("x", 6), seedRound("x", 9),
+		s.greatest("visits - 2", "1"), seedRound("x", 17), s.greatest("(last_day - j - 1) / "+s.greatest("visits - 2", "1"), "1"),
+		seedRound("x", 4), s.upTo("k", "p.visits"),
+		seedRound("g.n", 5), seedRound("g.n", 6), seedRound("g.n", 9), last, seedRound("g.n", 4), s.upTo("g", "@anon"))
 	vouchers := fmt.Sprintf(`INSERT INTO seed_vouchers (vid, n, t, reward, cost, staff, status, closed_t)
 		SELECT ROW_NUMBER() OVER (ORDER BY t, n, rn), n, t, red, cost, staff,
 			CASE WHEN hv %% 40 = 0 THEN 'cancelled' WHEN hv %% 100 < 90 AND t + 120 + hv %% 259200 < @now_s THEN 'used' ELSE 'issued' END,
@@ -305,7 +327,7 @@ func (h *seedHistory) statements() []seedStatement {
 		FROM (SELECT s.n, s.rn, s.t + 60 AS t, s.points, s.staff, p.red, p.thresh, CASE p.red %[1]s END AS cost, %[2]s AS hv,
 				CAST(SUM(s.points) OVER (PARTITION BY s.n ORDER BY s.t, s.rn ROWS UNBOUNDED PRECEDING) AS BIGINT) AS cum
 			FROM seed_sales s JOIN seed_plan p ON p.n = s.n WHERE p.red > 0{fence}) r
-		WHERE cum / thresh > (cum - points) / thresh`, h.rewardCase("THEN %d"), seedHash("s.rn", 11))
+		WHERE cum / thresh > (cum - points) / thresh`, h.rewardCase("THEN %d"), seedRound("s.rn", 11))
 	// A member's one manual credit (2%) or debit (1%, non-redeemers) comes
 	// minutes after one of their purchases.
 	adjust := func(salt, offset, ord int, kind EntryKind, who, amount, reason string) string {
@@ -447,17 +469,21 @@ func seedStaffCase(col, format, otherwise string) string {
 }
 
 // seedHash is a deterministic pseudo-random number in [0, 2^31 - 1) from
-// the integer SQL expression x, different for each salt: two rounds of a
-// quadratic modulo a prime (one leaves the salts' outputs correlated),
-// whose terms stay inside 64 bits.
+// the integer SQL expression x, different for each salt: two rounds of
+// seedRound, as one leaves a member's numbers for different salts
+// correlated (loyal members would never redeem).
 func seedHash(x string, salt int) string {
-	round := func(x string, salt int) string {
-		const p = 2147483647
-		a, b, c := 48271+salt*7919, 69621+salt*1543, 12345+salt*104729
-		return fmt.Sprintf("(((%[1]s %% %[2]d) * (%[1]s %% %[2]d) %% %[2]d * %[3]d + %[1]s %% %[2]d * %[4]d + %[5]d) %% %[2]d)",
-			x, p, a, b, c)
-	}
-	return round(round("CAST("+x+" AS BIGINT)", salt), salt+97)
+	return seedRound(seedRound(x, salt), salt+97)
+}
+
+// seedRound is one round of seedHash, a quadratic modulo a prime whose
+// terms stay inside 64 bits: enough for a sale's own numbers (amount,
+// till, refund), and half the work on ten million rows.
+func seedRound(x string, salt int) string {
+	const p = 2147483647
+	a, b, c := 48271+salt*7919, 69621+salt*1543, 12345+salt*104729
+	return fmt.Sprintf("(((%[1]s %% %[2]d) * (%[1]s %% %[2]d) %% %[2]d * %[3]d + %[1]s %% %[2]d * %[4]d + %[5]d) %% %[2]d)",
+		"CAST("+x+" AS BIGINT)", p, a, b, c)
 }
 
 // seedSQL is what differs between the dialects in the seed's statements.

@@ -106,6 +106,13 @@ func TestSeedHistory(t *testing.T) {
 				JOIN (SELECT member_id, MIN(occurred_at) AS first FROM purchases WHERE member_id IS NOT NULL GROUP BY member_id) p
 					ON p.member_id = m.id
 				WHERE m.merchant_id = ? AND m.created_at > p.first`, nil},
+			{"members whose visit fields are not their purchases", `SELECT COUNT(*) FROM members m
+				LEFT JOIN (SELECT member_id, COUNT(*) AS n, MAX(occurred_at) AS last FROM purchases WHERE member_id IS NOT NULL
+					GROUP BY member_id) p ON p.member_id = m.id
+				WHERE m.merchant_id = ? AND (m.visit_count <> COALESCE(p.n, 0) OR m.last_visit_at IS NULL AND p.n IS NOT NULL
+					OR m.last_visit_at <> p.last)`, nil},
+			{"daily sales unlike the purchases", `SELECT ABS((SELECT COALESCE(SUM(purchases), 0) FROM daily_sales WHERE merchant_id = ?)
+				- (SELECT COUNT(*) FROM purchases WHERE merchant_id = ?))`, []any{rep.MerchantID}},
 			{"anything after now", `SELECT COUNT(*) FROM ledger_entries WHERE merchant_id = ? AND created_at > ?`, []any{now}},
 			{"entries older than two years", `SELECT COUNT(*) FROM ledger_entries WHERE merchant_id = ? AND created_at < ?`,
 				[]any{now.AddDate(0, 0, -731)}},
