@@ -107,7 +107,7 @@ func Seed(ctx context.Context, db *gorm.DB, opts SeedOptions) (*SeedReport, erro
 	if err != nil {
 		return nil, fmt.Errorf("seed: program: %w", err)
 	}
-	rep.ProgramID, h.programID = p.ID, p.ID
+	rep.ProgramID, h.programID, h.unit = p.ID, p.ID, p.UnitLabel
 	for i, t := range seedTiers {
 		tier, err := CreateTier(scoped, actor, p.ID, t)
 		if err != nil {

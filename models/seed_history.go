@@ -56,7 +56,8 @@ type seedHistory struct {
 	staff                 []User
 	tiers                 []Tier
 	rewards               []Reward
-	entries, purchases    int64 // what run wrote
+	unit                  string // the program's unit label
+	entries, purchases    int64  // what run wrote
 	sql                   seedSQL
 }
 
@@ -416,6 +417,15 @@ func (h *seedHistory) statements() []seedStatement {
 			FROM seed_ledger l LEFT JOIN (SELECT vid, rn FROM seed_ledger WHERE kind = '%[8]s') r ON l.kind = '%[5]s' AND r.vid = l.vid
 			ORDER BY l.rn`, seedStaffCase("l.staff", "CAST(@staff%d AS BIGINT)", "NULL"), seedStaffCase("l.staff", "@staff_name%d", "'system'"),
 			KindPurchaseEarn, KindRefundClawback, KindRedemptionCancel, KindExpiry, ts("l.t"), KindRedemption)},
+		// Adjustments are audited as Adjust audits them.
+		{"adjustment audit", fmt.Sprintf(`INSERT INTO audit_entries (merchant_id, actor_id, actor_name, action, entity_type, entity_id,
+				summary, created_at)
+			SELECT @merchant, %s, %s, '%s', 'adjustment', @entry0 + l.rn,
+				'Adjusted ' || m.name || '''s %s by ' || CASE WHEN l.amount > 0 THEN '+' ELSE '' END || l.amount || ': ' || l.reason, %s
+			FROM seed_ledger l JOIN members m ON m.id = @member0 + l.n
+			WHERE l.kind IN ('%s', '%s') ORDER BY l.rn`,
+			seedStaffCase("l.staff", "CAST(@staff%d AS BIGINT)", "NULL"), seedStaffCase("l.staff", "@staff_name%d", "'system'"),
+			AuditCreate, h.unit, ts("l.t"), KindManualCredit, KindManualDebit)},
 		{"tier changes", fmt.Sprintf(`INSERT INTO tier_changes (merchant_id, account_id, from_tier_id, to_tier_id, reason, created_at)
 			SELECT @merchant, @account0 + n, %s, %s, 'promoted', %s FROM seed_tiers ORDER BY t, n`, tier("prev"), tier("lvl"), ts("t"))},
 	}

@@ -14,6 +14,7 @@ import (
 type seedFigures struct {
 	Members, Entries, EntrySum, Purchases, Anonymous, Revenue, Refunds int64
 	Vouchers, Cancelled, TierChanges, Balances, Lifetime, Expiries     int64
+	Adjustments                                                        int64
 }
 
 func figuresOf(t *testing.T, db *gorm.DB, merchantID int64) seedFigures {
@@ -29,6 +30,7 @@ func figuresOf(t *testing.T, db *gorm.DB, merchantID int64) seedFigures {
 	q(&f.Entries, "SELECT COUNT(*) FROM ledger_entries WHERE merchant_id = ?")
 	q(&f.EntrySum, "SELECT COALESCE(SUM(amount), 0) FROM ledger_entries WHERE merchant_id = ?")
 	q(&f.Expiries, "SELECT COUNT(*) FROM ledger_entries WHERE merchant_id = ? AND kind = 'expiry'")
+	q(&f.Adjustments, "SELECT COUNT(*) FROM ledger_entries WHERE merchant_id = ? AND kind IN ('manual_credit', 'manual_debit')")
 	q(&f.Purchases, "SELECT COUNT(*) FROM purchases WHERE merchant_id = ?")
 	q(&f.Anonymous, "SELECT COUNT(*) FROM purchases WHERE merchant_id = ? AND member_id IS NULL")
 	q(&f.Revenue, "SELECT COALESCE(SUM(amount_minor), 0) FROM purchases WHERE merchant_id = ?")
@@ -62,7 +64,7 @@ func TestSeedHistory(t *testing.T) {
 		if f.Entries < 2700 || f.Entries > 3300 {
 			t.Errorf("%d entries, want about 3,000", f.Entries)
 		}
-		if f.Anonymous < f.Purchases/5 || f.Refunds == 0 || f.Vouchers == 0 || f.TierChanges == 0 || f.Expiries == 0 {
+		if f.Anonymous < f.Purchases/5 || f.Refunds == 0 || f.Vouchers == 0 || f.TierChanges == 0 || f.Expiries == 0 || f.Adjustments == 0 {
 			t.Errorf("history lacks variety: %+v", f)
 		}
 		bad, err := models.VerifyBalances(db)
@@ -113,6 +115,9 @@ func TestSeedHistory(t *testing.T) {
 					OR m.last_visit_at <> p.last)`, nil},
 			{"daily sales unlike the purchases", `SELECT ABS((SELECT COALESCE(SUM(purchases), 0) FROM daily_sales WHERE merchant_id = ?)
 				- (SELECT COUNT(*) FROM purchases WHERE merchant_id = ?))`, []any{rep.MerchantID}},
+			{"adjustments not audited", `SELECT COUNT(*) FROM ledger_entries e WHERE e.merchant_id = ?
+				AND e.kind IN ('manual_credit', 'manual_debit') AND NOT EXISTS (SELECT 1 FROM audit_entries a
+					WHERE a.entity_type = 'adjustment' AND a.entity_id = e.id AND a.actor_id = e.actor_user_id)`, nil},
 			{"anything after now", `SELECT COUNT(*) FROM ledger_entries WHERE merchant_id = ? AND created_at > ?`, []any{now}},
 			{"entries older than two years", `SELECT COUNT(*) FROM ledger_entries WHERE merchant_id = ? AND created_at < ?`,
 				[]any{now.AddDate(0, 0, -731)}},
