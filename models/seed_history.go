@@ -334,9 +334,9 @@ func (h *seedHistory) statements() []seedStatement {
 	adjust := func(salt, offset, ord int, kind EntryKind, who, amount, reason string) string {
 		return fmt.Sprintf(`INSERT INTO seed_events (n, t, ord, src, kind, amount, pid, vid, staff, reason)
 			SELECT s.n, s.t + %[1]d, %[2]d, s.rn, '%[3]s', %[4]s, 0, 0, 1 + q / 100 %% 3, %[5]s
-			FROM (SELECT n, red, %[6]s AS q, 1 + %[7]s %% visits AS k FROM seed_plan WHERE visits > 0{fence}) p
-			JOIN seed_sales s ON s.n = p.n AND s.k = p.k
-			WHERE %[8]s`, offset, ord, kind, amount, reason, seedHash("n", salt), seedHash("n", salt+1), who)
+			FROM (SELECT n, q, k FROM (SELECT n, red, %[6]s AS q, 1 + %[7]s %% visits AS k FROM seed_plan WHERE visits > 0{fence}) c
+				WHERE %[8]s{fence}) p
+			JOIN seed_sales s ON s.n = p.n AND s.k = p.k`, offset, ord, kind, amount, reason, seedHash("n", salt), seedHash("n", salt+1), who)
 	}
 	event := func(cols, from string) string {
 		return "INSERT INTO seed_events (n, t, ord, src, kind, amount, pid, vid, staff, reason) SELECT " + cols + " FROM " + from
@@ -352,7 +352,7 @@ func (h *seedHistory) statements() []seedStatement {
 			"seed_vouchers WHERE status = 'cancelled'")},
 		{"credit", adjust(12, 300, 3, KindManualCredit, "q % 100 < 2", "10 * (1 + q / 300 % 5)",
 			"CASE q / 1500 % 4 WHEN 0 THEN 'Goodwill' WHEN 1 THEN 'Missed purchase' WHEN 2 THEN 'Complaint' ELSE 'Promotion' END")},
-		{"debit", adjust(14, 600, 4, KindManualDebit, "p.red = 0 AND q % 100 < 1", "-"+s.least("10 * (1 + q / 300 % 3)", "s.points"),
+		{"debit", adjust(14, 600, 4, KindManualDebit, "red = 0 AND q % 100 < 1", "-"+s.least("10 * (1 + q / 300 % 3)", "s.points"),
 			"'Correction'")},
 		{"clawback", event(fmt.Sprintf("n, refund_t, 5, rn, '%s', -clawback, rn, 0, staff, 'Refund'", KindRefundClawback),
 			"seed_sales WHERE n > 0 AND clawback > 0")},
