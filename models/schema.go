@@ -10,6 +10,6 @@ func Models() []any {
 		&Member{}, &MemberTag{}, &MemberSearchTerm{}, &Account{}, &Purchase{}, &Refund{}, &Voucher{}, &LedgerEntry{}, &TierChange{},
 		&ImportJob{}, &ImportUpload{}, &ImportIssue{},
 		&RollupMark{}, &RollupState{}, &DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{},
-		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
+		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{}, &MemberGap{}, &GapCount{},
 	}
 }
