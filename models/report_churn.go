@@ -232,14 +232,14 @@ func monthlyChurn(db *gorm.DB, loc *time.Location, window int, from, to, now tim
 // activityBuckets counts today's members by last visit, from the members
 // alone (one pass over the merchant's members, no purchases).
 func activityBuckets(db *gorm.DB, loc *time.Location, window int, now time.Time) (ActivityBuckets, error) {
-	b := ActivityBuckets{ActiveDays: window / 2, Window: window}
+	var b ActivityBuckets
 	today := localToday(now, loc)
 	// since(n) starts the last n local days, today included.
 	since := func(n int) time.Time {
 		d := today.AddDate(0, 0, 1-n)
 		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UTC()
 	}
-	active, risk := since(b.ActiveDays), since(window)
+	active, risk := since(window/2), since(window)
 	err := db.Model(&Member{}).Select(`coalesce(sum(CASE WHEN last_visit_at >= ? THEN 1 ELSE 0 END), 0) AS active,
 			coalesce(sum(CASE WHEN last_visit_at >= ? AND last_visit_at < ? THEN 1 ELSE 0 END), 0) AS at_risk,
 			coalesce(sum(CASE WHEN last_visit_at < ? THEN 1 ELSE 0 END), 0) AS lapsed,
@@ -248,6 +248,7 @@ func activityBuckets(db *gorm.DB, loc *time.Location, window int, now time.Time)
 	if err != nil {
 		return b, fmt.Errorf("report: churn: buckets: %w", err)
 	}
+	b.ActiveDays, b.Window = window/2, window
 	return b, nil
 }
 
