@@ -1,0 +1,278 @@
+package handlers
+
+import (
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/regularshq/regulars/models"
+	"github.com/regularshq/regulars/views/components"
+	"github.com/regularshq/regulars/views/pages"
+)
+
+// churnReport is the churn page: monthly churn over the manager's
+// inactivity window, today's members by last visit, negative churn, and
+// the overdue members to win back.
+func (a *App) churnReport(c echo.Context) error {
+	return a.serveReport(c, "churn", "Churn", func(rq *reportRequest) (reportPage, error) {
+		typed := c.QueryParam("window")
+		if typed == "" {
+			typed = strconv.Itoa(models.DefaultChurnWindow)
+		}
+		rq.Frame.Controls = pages.ChurnWindowInput(typed)
+		window, err := models.ParseChurnWindow(typed)
+		if err != nil {
+			return reportPage{}, err
+		}
+		rq.Frame.Query.Set("window", strconv.Itoa(window))
+		after, err := afterParam(c)
+		if err != nil {
+			return reportPage{}, err
+		}
+		rep, err := models.Churn(rq.DB, models.ChurnQuery{
+			Window: window, From: rq.Range.From, To: rq.Range.To, PrevFrom: rq.Range.Previous().From, After: after,
+		}, rq.Now)
+		if err != nil {
+			return reportPage{}, err
+		}
+		programs, err := models.ListPrograms(rq.DB)
+		if err != nil {
+			return reportPage{}, err
+		}
+		return churnPage(rq, rep, programs, after), nil
+	})
+}
+
+// afterParam is the overdue list's page: the member it continues after.
+func afterParam(c echo.Context) (int64, error) {
+	s := c.QueryParam("after")
+	if s == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.Errorf(models.EINVALID, "The overdue list's page %q is not one this page links to: start from the first page.", s)
+	}
+	return id, nil
+}
+
+func churnPage(rq *reportRequest, rep *models.ChurnReport, programs []models.Program, after int64) reportPage {
+	cur := rq.Merchant.Currency
+	d := pages.ChurnReport{Frame: *rq.Frame, Window: rep.Window}
+	months, monthsCSV := churnMonths(rep.Months)
+	d.Rate = components.Chart{ID: "churn-rate", Title: "Monthly churn rate",
+		Desc:   fmt.Sprintf("Share of the members active at the start of each month who were inactive at its end, window %d days.", rep.Window),
+		Format: components.FormatBasisPoints}
+	d.Rate.Series = []components.Series{{Name: "Churn rate"}}
+	for _, m := range rep.Months {
+		d.Rate.Labels = append(d.Rate.Labels, monthLabel(m.Month))
+		bp, _ := basisPoints(m.Churned, m.ActiveAtStart)
+		d.Rate.Series[0].Values = append(d.Rate.Series[0].Values, bp)
+	}
+	d.Months = months
+	b := rep.Buckets
+	d.Buckets = components.Chart{ID: "churn-buckets", Title: "Members by last visit",
+		Desc:   "Members today by how long ago they last bought.",
+		Labels: []string{"Active", "At risk", "Lapsed", "Never bought"},
+		Series: []components.Series{{Name: "Members", Values: []int64{b.Active, b.AtRisk, b.Lapsed, b.Never}}}}
+	d.BucketsTable = d.Buckets.Table("Last visit")
+	bucketsCSV := reportTable{Header: []string{"bucket", "last purchase", "members"}, Rows: [][]string{
+		{"active", fmt.Sprintf("within %d days", b.ActiveDays), fmt.Sprint(b.Active)},
+		{"at risk", fmt.Sprintf("within %d days", b.Window), fmt.Sprint(b.AtRisk)},
+		{"lapsed", fmt.Sprintf("more than %d days ago", b.Window), fmt.Sprint(b.Lapsed)},
+		{"never bought", "none", fmt.Sprint(b.Never)},
+	}}
+	e := rep.Expansion
+	nrr, nrrCSV := "–", ""
+	if r, ok := e.NetRevenueRetention(); ok {
+		nrr, nrrCSV = percent(r), strconv.FormatFloat(r, 'f', 6, 64)
+	}
+	expansionRows := [][]string{
+		{"Active last period", components.FormatCount(e.Previous)},
+		{"Of them, bought again in the range", components.FormatCount(e.Returned)},
+		{"Of them, spent more", components.FormatCount(e.SpentMore)},
+		{"Moved up a tier in the range", components.FormatCount(e.MovedUp)},
+		{"Spent more or moved up", components.FormatCount(e.Expanding)},
+		{"Their spend last period", money(e.PreviousRevenueMinor, cur)},
+		{"Their spend in the range", money(e.RetainedRevenueMinor, cur)},
+		{"Net revenue retention", nrr},
+	}
+	d.Expansion = components.Table{ID: "expansion-table", Caption: "Negative churn against " + rq.Range.Previous().Label(),
+		Head: []string{"Figure", "Value"}, Rows: expansionRows}
+	expansionCSV := reportTable{Header: []string{"figure", "value"}, Rows: [][]string{
+		{"active_last_period", fmt.Sprint(e.Previous)}, {"bought_again", fmt.Sprint(e.Returned)},
+		{"spent_more", fmt.Sprint(e.SpentMore)}, {"moved_up", fmt.Sprint(e.MovedUp)}, {"expanding", fmt.Sprint(e.Expanding)},
+		{"spend_last_period", models.FormatMoney(e.PreviousRevenueMinor, cur)},
+		{"spend_in_range", models.FormatMoney(e.RetainedRevenueMinor, cur)},
+		{"net_revenue_retention", nrrCSV},
+	}}
+	d.Figures = churnFigures(rep, nrr)
+	d.Overdue = overdueList(rq, rep.Overdue, programs, after)
+	return reportPage{Body: pages.ChurnReportBody(d), Tables: map[string]reportTable{
+		"months": monthsCSV, "buckets": bucketsCSV, "expansion": expansionCSV,
+	}}
+}
+
+// churnFigures are the page's headline numbers.
+func churnFigures(rep *models.ChurnReport, nrr string) []pages.Figure {
+	b := rep.Buckets
+	last := "–"
+	for i := len(rep.Months) - 1; i >= 0; i-- {
+		if m := rep.Months[i]; !m.Partial {
+			if r, ok := m.Rate(); ok {
+				last = percent(r) + " in " + monthLabel(m.Month)
+			}
+			break
+		}
+	}
+	return []pages.Figure{
+		{Label: "Active members", Value: components.FormatCount(b.Active + b.AtRisk), TestID: "active",
+			Note: fmt.Sprintf("A purchase in the last %d days, today included.", b.Window)},
+		{Label: "At risk", Value: components.FormatCount(b.AtRisk), TestID: "at-risk",
+			Note: fmt.Sprintf("Last purchase %d to %d days ago.", b.ActiveDays+1, b.Window)},
+		{Label: "Churn, last full month", Value: last, TestID: "last-churn",
+			Note: "Of the members active at the month's start, the share inactive at its end (see Monthly churn)."},
+		{Label: "Overdue", Value: components.FormatCount(rep.Overdue.Total), TestID: "overdue",
+			Note: "Away twice their usual gap between visits or more (see the list)."},
+		{Label: "Net revenue retention", Value: nrr, TestID: "nrr",
+			Note: "What last period's active members spent in the range over what they spent last period, net of refunds."},
+	}
+}
+
+// churnMonths is the monthly table as shown and as CSV (rates unrounded).
+func churnMonths(months []models.ChurnMonth) (components.Table, reportTable) {
+	t := components.Table{ID: "months-table", Caption: "Monthly churn",
+		Head: []string{"Month", "Active at start", "Churned", "Churn rate"}}
+	csv := reportTable{Header: []string{"month", "through", "active_at_start", "churned", "churn_rate"}}
+	for _, m := range months {
+		label, rate, exact := monthLabel(m.Month), "–", ""
+		if m.Partial {
+			label += " (so far)"
+		}
+		if r, ok := m.Rate(); ok {
+			rate, exact = percent(r), strconv.FormatFloat(r, 'f', 6, 64)
+		}
+		t.Rows = append(t.Rows, []string{label, components.FormatCount(m.ActiveAtStart), components.FormatCount(m.Churned), rate})
+		csv.Rows = append(csv.Rows, []string{m.Month, m.Through, fmt.Sprint(m.ActiveAtStart), fmt.Sprint(m.Churned), exact})
+	}
+	return t, csv
+}
+
+func overdueList(rq *reportRequest, page models.OverduePage, programs []models.Program, after int64) pages.OverdueList {
+	loc := rq.Merchant.Location()
+	o := pages.OverdueList{Total: components.FormatCount(page.Total) + " members", CSVURL: churnURL(rq, "/reports/churn/overdue.csv", 0)}
+	if after != 0 {
+		o.FirstURL = churnURL(rq, rq.Frame.Path, 0)
+	}
+	if page.Next != 0 {
+		o.NextURL = churnURL(rq, rq.Frame.Path, page.Next)
+	}
+	for _, m := range page.Members {
+		o.Rows = append(o.Rows, pages.OverdueRow{
+			Href: fmt.Sprintf("/members/%d", m.ID), Name: m.Name, Email: m.Email, Phone: m.Phone,
+			LastVisit: m.LastVisitAt.In(loc).Format("2 Jan 2006"), DaysAway: fmt.Sprint(m.DaysSince),
+			UsualGap: quantity(fmt.Sprint(m.MedianGapDays), "days"), Ratio: strconv.FormatFloat(m.Ratio(), 'f', 1, 64),
+			Balance: balances(m.Balances, programs, rq.Merchant.Currency),
+		})
+	}
+	return o
+}
+
+// churnURL is path with the page's range and window, and the overdue
+// page after (0 for the first).
+func churnURL(rq *reportRequest, path string, after int64) string {
+	q := url.Values{}
+	for k, v := range rq.Frame.Query {
+		q[k] = v
+	}
+	if after != 0 {
+		q.Set("after", strconv.FormatInt(after, 10))
+	}
+	return path + "?" + q.Encode()
+}
+
+// balances words a member's balances: "120 points · 3 stamps".
+func balances(bs []models.MemberBalance, programs []models.Program, currency string) string {
+	var parts []string
+	for _, b := range bs {
+		for i := range programs {
+			if programs[i].ID == b.ProgramID {
+				parts = append(parts, units(&programs[i], b.Balance, currency))
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return "–"
+	}
+	return strings.Join(parts, " · ")
+}
+
+// exportOverdue streams every overdue member as CSV, for outreach.
+func (a *App) exportOverdue(c echo.Context) error {
+	db, m, now := a.tenant(c), currentMerchant(c), a.now()
+	programs, err := models.ListPrograms(db)
+	if err != nil {
+		return err
+	}
+	loc := m.Location()
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="churn-overdue-%s.csv"`, now.In(loc).Format("2006-01-02")))
+	w := newCSVWriter(c.Response(), ',')
+	header := []string{"name", "email", "phone", "last_visit", "days_away", "median_gap_days", "away_over_gap"}
+	for _, p := range programs {
+		header = append(header, "balance_"+p.Name)
+	}
+	if err := w.Write(header); err != nil {
+		return err
+	}
+	return models.EachOverdue(db, now, func(ms []models.OverdueMember) error {
+		for _, om := range ms {
+			row := []string{om.Name, om.Email, om.Phone, om.LastVisitAt.In(loc).Format(time.DateOnly),
+				fmt.Sprint(om.DaysSince), fmt.Sprint(om.MedianGapDays), strconv.FormatFloat(om.Ratio(), 'f', 2, 64)}
+			for _, p := range programs {
+				var n int64
+				for _, b := range om.Balances {
+					if b.ProgramID == p.ID {
+						n = b.Balance
+					}
+				}
+				cell := fmt.Sprint(n)
+				if p.Type == models.ProgramCashback {
+					cell = models.FormatMoney(n, m.Currency)
+				}
+				row = append(row, cell)
+			}
+			if err := w.Write(row); err != nil {
+				return err
+			}
+		}
+		return w.Flush()
+	})
+}
+
+// monthLabel words a YYYY-MM month: "Feb 2026".
+func monthLabel(month string) string {
+	t, err := time.Parse("2006-01", month)
+	if err != nil {
+		return month
+	}
+	return t.Format("Jan 2006")
+}
+
+// basisPoints is n over d in hundredths of a percent, rounded.
+func basisPoints(n, d int64) (int64, bool) {
+	if d == 0 {
+		return 0, false
+	}
+	return (n*10000 + d/2) / d, true
+}
+
+// percent words a share with one decimal: 0.6667 → "66.7%".
+func percent(r float64) string {
+	return strconv.FormatFloat(r*100, 'f', 1, 64) + "%"
+}
