@@ -120,11 +120,12 @@ func churnPage(rq *reportRequest, rep *models.ChurnReport, programs []models.Pro
 // churnFigures are the page's headline numbers.
 func churnFigures(rep *models.ChurnReport, nrr string) []pages.Figure {
 	b := rep.Buckets
-	last := "–"
+	last, lastLabel := "–", "Churn, last full month"
 	for i := len(rep.Months) - 1; i >= 0; i-- {
 		if m := rep.Months[i]; !m.Partial {
+			lastLabel = "Churn in " + monthLabel(m.Month)
 			if r, ok := m.Rate(); ok {
-				last = percent(r) + " in " + monthLabel(m.Month)
+				last = percent(r)
 			}
 			break
 		}
@@ -134,7 +135,7 @@ func churnFigures(rep *models.ChurnReport, nrr string) []pages.Figure {
 			Note: fmt.Sprintf("A purchase in the last %d days, today included.", b.Window)},
 		{Label: "At risk", Value: components.FormatCount(b.AtRisk), TestID: "at-risk",
 			Note: fmt.Sprintf("Last purchase %d to %d days ago.", b.ActiveDays+1, b.Window)},
-		{Label: "Churn, last full month", Value: last, TestID: "last-churn",
+		{Label: lastLabel, Value: last, TestID: "last-churn",
 			Note: "Of the members active at the month's start, the share inactive at its end (see Monthly churn)."},
 		{Label: "Overdue", Value: components.FormatCount(rep.Overdue.Total), TestID: "overdue",
 			Note: "Away twice their usual gap between visits or more (see the list)."},

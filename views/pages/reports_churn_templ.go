@@ -131,7 +131,7 @@ func ChurnReportBody(d ChurnReport) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = components.BarChart(d.Buckets).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = components.HorizontalBarChart(d.Buckets).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
