@@ -235,10 +235,7 @@ func activityBuckets(db *gorm.DB, loc *time.Location, window int, now time.Time)
 	var b ActivityBuckets
 	today := localToday(now, loc)
 	// since(n) starts the last n local days, today included.
-	since := func(n int) time.Time {
-		d := today.AddDate(0, 0, 1-n)
-		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).UTC()
-	}
+	since := func(n int) time.Time { return StartOfDay(today.AddDate(0, 0, 1-n), loc).UTC() }
 	active, risk := since(window/2), since(window)
 	err := db.Model(&Member{}).Select(`coalesce(sum(CASE WHEN last_visit_at >= ? THEN 1 ELSE 0 END), 0) AS active,
 			coalesce(sum(CASE WHEN last_visit_at >= ? AND last_visit_at < ? THEN 1 ELSE 0 END), 0) AS at_risk,
