@@ -30,7 +30,14 @@ CREATE TABLE gap_counts (
 CREATE INDEX members_joined_visits_idx ON members (merchant_id, created_at, visit_count);
 DROP INDEX members_created_idx;
 
+-- Negative churn sums each member's spend over the range and the period
+-- before it: with the amounts in the index it reads the index alone.
+DROP INDEX purchases_time_member_idx;
+CREATE INDEX purchases_time_member_idx ON purchases (merchant_id, occurred_at, member_id) INCLUDE (amount_minor, refunded_minor);
+
 -- +goose Down
+DROP INDEX purchases_time_member_idx;
+CREATE INDEX purchases_time_member_idx ON purchases (merchant_id, occurred_at, member_id);
 CREATE INDEX members_created_idx ON members (merchant_id, created_at);
 DROP INDEX members_joined_visits_idx;
 DROP TABLE gap_counts;
