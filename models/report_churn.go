@@ -359,7 +359,15 @@ func expansion(db *gorm.DB, prevFrom, from, to time.Time) (Expansion, error) {
 	}
 	const spent = `SELECT member_id, sum(amount_minor - refunded_minor) AS spent FROM purchases
 		WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND member_id IS NOT NULL GROUP BY member_id`
-	err = db.Raw(`WITH prev AS (`+spent+`), cur AS (`+spent+`), up AS (`+up+`),
+	err = db.Transaction(func(tx *gorm.DB) error {
+		// The per-member sums of both periods fit in memory instead of
+		// spilling to disk (the default is 4 MB).
+		if DialectOf(tx) == Postgres {
+			if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
+				return err
+			}
+		}
+		return tx.Raw(`WITH prev AS (`+spent+`), cur AS (`+spent+`), up AS (`+up+`),
 		kept AS (SELECT prev.member_id, prev.spent AS before, cur.spent AS after FROM prev JOIN cur ON cur.member_id = prev.member_id),
 		more AS (SELECT member_id FROM kept WHERE after > before)
 		SELECT (SELECT count(*) FROM prev) AS previous,
@@ -369,7 +377,8 @@ func expansion(db *gorm.DB, prevFrom, from, to time.Time) (Expansion, error) {
 			(SELECT count(*) FROM more) AS spent_more,
 			(SELECT count(*) FROM up) AS moved_up,
 			(SELECT count(*) FROM (SELECT member_id FROM up UNION SELECT member_id FROM more) x) AS expanding`,
-		id, prevFrom, from, id, from, to, id, from, to).Scan(&e).Error
+			id, prevFrom, from, id, from, to, id, from, to).Scan(&e).Error
+	})
 	if err != nil {
 		return e, fmt.Errorf("report: churn: expansion: %w", err)
 	}
