@@ -24,7 +24,7 @@ test: ## the whole suite, with the race detector; then the 100,000-row import wi
 	@rm -rf "$(TEST_REPORT_DIR)" && mkdir -p "$(TEST_REPORT_DIR)"
 	@status=0; \
 	$(GO) test -race -count=1 -timeout 20m ./... || status=$$?; \
-	$(GO) test -count=1 -run 'TestImportOf100000Members' ./models/ || status=$$?; \
+	$(GO) test -count=1 -run 'TestImportOf100000Members|TestImportOf100000Purchases' ./models/ || status=$$?; \
 	sh .ci/test-summary.sh "$(TEST_REPORT_DIR)"; \
 	exit $$status
 

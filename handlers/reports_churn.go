@@ -19,12 +19,7 @@ import (
 // the overdue members to win back.
 func (a *App) churnReport(c echo.Context) error {
 	return a.serveReport(c, "churn", "Churn", func(rq *reportRequest) (reportPage, error) {
-		typed := c.QueryParam("window")
-		if typed == "" {
-			typed = strconv.Itoa(models.DefaultChurnWindow)
-		}
-		rq.Frame.Controls = pages.ChurnWindowInput(typed)
-		window, err := models.ParseChurnWindow(typed)
+		window, err := models.ParseChurnWindow(c.QueryParam("window"))
 		if err != nil {
 			return reportPage{}, err
 		}
@@ -62,8 +57,13 @@ func afterParam(c echo.Context) (int64, error) {
 
 func churnPage(rq *reportRequest, rep *models.ChurnReport, programs []models.Program, after int64) reportPage {
 	cur := rq.Merchant.Currency
-	d := pages.ChurnReport{Frame: *rq.Frame, Window: rep.Window}
-	months, monthsCSV := churnMonths(rep.Months)
+	d := pages.ChurnReport{Frame: *rq.Frame, Window: rep.Window,
+		WindowForm: pages.ChurnWindowForm{Path: rq.Frame.Path, Window: strconv.Itoa(rep.Window)}}
+	for k := range rq.Frame.Query {
+		if k != "window" {
+			d.WindowForm.Keep = append(d.WindowForm.Keep, components.Option{Label: k, Value: rq.Frame.Query.Get(k)})
+		}
+	}
 	d.Rate = components.Chart{ID: "churn-rate", Title: "Monthly churn rate",
 		Desc:   fmt.Sprintf("Share of the members active at the start of each month who were inactive at its end, window %d days.", rep.Window),
 		Format: components.FormatBasisPoints}
@@ -73,47 +73,41 @@ func churnPage(rq *reportRequest, rep *models.ChurnReport, programs []models.Pro
 		bp, _ := basisPoints(m.Churned, m.ActiveAtStart)
 		d.Rate.Series[0].Values = append(d.Rate.Series[0].Values, bp)
 	}
-	d.Months = months
+	months := churnMonths(rep.Months)
+	d.Months = months.view("months-table")
 	b := rep.Buckets
 	d.Buckets = components.Chart{ID: "churn-buckets", Title: "Members by last visit",
 		Desc:   "Members today by how long ago they last bought.",
 		Labels: []string{"Active", "At risk", "Lapsed", "Never bought"},
 		Series: []components.Series{{Name: "Members", Values: []int64{b.Active, b.AtRisk, b.Lapsed, b.Never}}}}
-	d.BucketsTable = d.Buckets.Table("Last visit")
-	bucketsCSV := reportTable{Header: []string{"bucket", "last purchase", "members"}, Rows: [][]string{
-		{"active", fmt.Sprintf("within %d days", b.ActiveDays), fmt.Sprint(b.Active)},
-		{"at risk", fmt.Sprintf("within %d days", b.Window), fmt.Sprint(b.AtRisk)},
-		{"lapsed", fmt.Sprintf("more than %d days ago", b.Window), fmt.Sprint(b.Lapsed)},
-		{"never bought", "none", fmt.Sprint(b.Never)},
+	buckets := reportTable{Caption: "Members by last visit", Head: []string{"Last visit", "Last purchase", "Members"}, Rows: [][]reportCell{
+		{textCell("Active"), textCell(fmt.Sprintf("within %d days", b.ActiveDays)), countCell(b.Active)},
+		{textCell("At risk"), textCell(fmt.Sprintf("within %d days", b.Window)), countCell(b.AtRisk)},
+		{textCell("Lapsed"), textCell(fmt.Sprintf("more than %d days ago", b.Window)), countCell(b.Lapsed)},
+		{textCell("Never bought"), textCell("none"), countCell(b.Never)},
 	}}
+	d.BucketsTable = buckets.view("buckets-table")
 	e := rep.Expansion
-	nrr, nrrCSV := "–", ""
+	nrr := reportCell{"–", ""}
 	if r, ok := e.NetRevenueRetention(); ok {
-		nrr, nrrCSV = percent(r), strconv.FormatFloat(r, 'f', 6, 64)
+		nrr = reportCell{shareText(r), strconv.FormatFloat(r, 'f', 6, 64)}
 	}
-	expansionRows := [][]string{
-		{"Active last period", components.FormatCount(e.Previous)},
-		{"Of them, bought again in the range", components.FormatCount(e.Returned)},
-		{"Of them, spent more", components.FormatCount(e.SpentMore)},
-		{"Moved up a tier in the range", components.FormatCount(e.MovedUp)},
-		{"Spent more or moved up", components.FormatCount(e.Expanding)},
-		{"Their spend last period", money(e.PreviousRevenueMinor, cur)},
-		{"Their spend in the range", money(e.RetainedRevenueMinor, cur)},
-		{"Net revenue retention", nrr},
-	}
-	d.Expansion = components.Table{ID: "expansion-table", Caption: "Negative churn against " + rq.Range.Previous().Label(),
-		Head: []string{"Figure", "Value"}, Rows: expansionRows}
-	expansionCSV := reportTable{Header: []string{"figure", "value"}, Rows: [][]string{
-		{"active_last_period", fmt.Sprint(e.Previous)}, {"bought_again", fmt.Sprint(e.Returned)},
-		{"spent_more", fmt.Sprint(e.SpentMore)}, {"moved_up", fmt.Sprint(e.MovedUp)}, {"expanding", fmt.Sprint(e.Expanding)},
-		{"spend_last_period", models.FormatMoney(e.PreviousRevenueMinor, cur)},
-		{"spend_in_range", models.FormatMoney(e.RetainedRevenueMinor, cur)},
-		{"net_revenue_retention", nrrCSV},
-	}}
-	d.Figures = churnFigures(rep, nrr)
+	expansion := reportTable{Caption: "Negative churn against " + rq.Range.Previous().Label(), Head: []string{"Figure", "Value"},
+		Rows: [][]reportCell{
+			{textCell("Active last period"), countCell(e.Previous)},
+			{textCell("Of them, bought again in the range"), countCell(e.Returned)},
+			{textCell("Of them, spent more"), countCell(e.SpentMore)},
+			{textCell("Moved up a tier in the range"), countCell(e.MovedUp)},
+			{textCell("Spent more or moved up"), countCell(e.Expanding)},
+			{textCell("Their spend last period"), moneyCell(e.PreviousRevenueMinor, cur)},
+			{textCell("Their spend in the range"), moneyCell(e.RetainedRevenueMinor, cur)},
+			{textCell("Net revenue retention"), nrr},
+		}}
+	d.Expansion = expansion.view("expansion-table")
+	d.Figures = churnFigures(rep, nrr.Text)
 	d.Overdue = overdueList(rq, rep.Overdue, programs, after)
 	return reportPage{Body: pages.ChurnReportBody(d), Tables: map[string]reportTable{
-		"months": monthsCSV, "buckets": bucketsCSV, "expansion": expansionCSV,
+		"months": months, "buckets": buckets, "expansion": expansion,
 	}}
 }
 
@@ -125,7 +119,7 @@ func churnFigures(rep *models.ChurnReport, nrr string) []pages.Figure {
 		if m := rep.Months[i]; !m.Partial {
 			lastLabel = "Churn in " + monthLabel(m.Month)
 			if r, ok := m.Rate(); ok {
-				last = percent(r)
+				last = shareText(r)
 			}
 			break
 		}
@@ -144,23 +138,21 @@ func churnFigures(rep *models.ChurnReport, nrr string) []pages.Figure {
 	}
 }
 
-// churnMonths is the monthly table as shown and as CSV (rates unrounded).
-func churnMonths(months []models.ChurnMonth) (components.Table, reportTable) {
-	t := components.Table{ID: "months-table", Caption: "Monthly churn",
-		Head: []string{"Month", "Active at start", "Churned", "Churn rate"}}
-	csv := reportTable{Header: []string{"month", "through", "active_at_start", "churned", "churn_rate"}}
+// churnMonths is the monthly table; the CSV has the months as YYYY-MM
+// and the rates unrounded.
+func churnMonths(months []models.ChurnMonth) reportTable {
+	t := reportTable{Caption: "Monthly churn", Head: []string{"Month", "Active at start", "Churned", "Churn rate"}}
 	for _, m := range months {
-		label, rate, exact := monthLabel(m.Month), "–", ""
+		label, rate := monthLabel(m.Month), reportCell{"–", ""}
 		if m.Partial {
 			label += " (so far)"
 		}
 		if r, ok := m.Rate(); ok {
-			rate, exact = percent(r), strconv.FormatFloat(r, 'f', 6, 64)
+			rate = reportCell{shareText(r), strconv.FormatFloat(r, 'f', 6, 64)}
 		}
-		t.Rows = append(t.Rows, []string{label, components.FormatCount(m.ActiveAtStart), components.FormatCount(m.Churned), rate})
-		csv.Rows = append(csv.Rows, []string{m.Month, m.Through, fmt.Sprint(m.ActiveAtStart), fmt.Sprint(m.Churned), exact})
+		t.Rows = append(t.Rows, []reportCell{{label, m.Month}, countCell(m.ActiveAtStart), countCell(m.Churned), rate})
 	}
-	return t, csv
+	return t
 }
 
 func overdueList(rq *reportRequest, page models.OverduePage, programs []models.Program, after int64) pages.OverdueList {
@@ -273,7 +265,7 @@ func basisPoints(n, d int64) (int64, bool) {
 	return (n*10000 + d/2) / d, true
 }
 
-// percent words a share with one decimal: 0.6667 → "66.7%".
-func percent(r float64) string {
+// shareText words a share with one decimal: 0.6667 → "66.7%".
+func shareText(r float64) string {
 	return strconv.FormatFloat(r*100, 'f', 1, 64) + "%"
 }

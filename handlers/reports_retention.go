@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -26,12 +25,12 @@ func (a *App) retentionReport(c echo.Context) error {
 
 func retentionPage(rq *reportRequest, rep *models.RetentionReport) reportPage {
 	d := pages.RetentionReport{Frame: *rq.Frame}
-	grid, cohortsCSV := cohortGrid(rep.Cohorts)
-	d.Cohorts, d.CohortTable = grid, grid.Table("Cohort")
+	grid, cohorts := cohortGrid(rep.Cohorts)
+	d.Cohorts, d.CohortTable = grid, cohorts.view("cohorts-table")
 	r := rep.Repeat
 	repeat := "–"
 	if rate, ok := r.RepeatRate(); ok {
-		repeat = percent(rate)
+		repeat = shareText(rate)
 	}
 	d.Figures = []pages.Figure{
 		{Label: "Joined in the range", Value: components.FormatCount(r.Members()), TestID: "joined",
@@ -44,61 +43,57 @@ func retentionPage(rq *reportRequest, rep *models.RetentionReport) reportPage {
 	d.DropOff = components.Chart{ID: "repeat-drop-off", Title: "Repeat drop-off",
 		Desc:   "Of the members who made n purchases, the share who never made the next one, for n from 1 to 5.",
 		Format: components.FormatBasisPoints, Series: []components.Series{{Name: "Drop-off"}}}
-	d.RepeatTable = components.Table{ID: "repeat-table", Caption: "Repeat drop-off",
-		Head: []string{"Purchases made", "Members", "Stopped there", "Drop-off"}}
-	repeatCSV := reportTable{Header: []string{"purchases", "members_with_at_least", "members_with_exactly", "drop_off"}}
+	repeatTable := reportTable{Caption: "Repeat drop-off", Head: []string{"Purchases made", "Members", "Stopped there", "Drop-off"}}
 	for n := 1; n <= models.RepeatDepth; n++ {
-		label := fmt.Sprintf("%d → %d", n, n+1)
 		bp, _ := basisPoints(r.ByCount[n], r.AtLeast(n))
-		d.DropOff.Labels = append(d.DropOff.Labels, label)
+		d.DropOff.Labels = append(d.DropOff.Labels, fmt.Sprintf("%d → %d", n, n+1))
 		d.DropOff.Series[0].Values = append(d.DropOff.Series[0].Values, bp)
-		shown, exact := "–", ""
+		drop := reportCell{"–", ""}
 		if share, ok := r.DropOff(n); ok {
-			shown, exact = percent(share), strconv.FormatFloat(share, 'f', 6, 64)
+			drop = reportCell{shareText(share), strconv.FormatFloat(share, 'f', 6, 64)}
 		}
-		d.RepeatTable.Rows = append(d.RepeatTable.Rows, []string{
-			strconv.Itoa(n), components.FormatCount(r.AtLeast(n)), components.FormatCount(r.ByCount[n]), shown})
-		repeatCSV.Rows = append(repeatCSV.Rows, []string{
-			strconv.Itoa(n), fmt.Sprint(r.AtLeast(n)), fmt.Sprint(r.ByCount[n]), exact})
+		repeatTable.Rows = append(repeatTable.Rows, []reportCell{
+			textCell(strconv.Itoa(n)), countCell(r.AtLeast(n)), countCell(r.ByCount[n]), drop})
 	}
+	d.RepeatTable = repeatTable.view("repeat-table")
 	return reportPage{Body: pages.RetentionReportBody(d), Tables: map[string]reportTable{
-		"cohorts": cohortsCSV, "repeat": repeatCSV,
+		"cohorts": cohorts, "repeat": repeatTable,
 	}}
 }
 
 // cohortGrid is the heat map of the cohorts (a cohort nobody joined has no
-// data) and its CSV, one row per cohort and month since joining.
+// data) and its table: the cohort's size, then the share who bought in
+// each month since joining (unrounded in the CSV).
 func cohortGrid(cohorts []models.Cohort) (components.HeatGrid, reportTable) {
 	g := components.HeatGrid{ID: "cohorts", Title: "Monthly cohorts",
 		Desc: "Share of each month's new members who bought in each month since joining; month 0 is the joining month."}
-	csv := reportTable{Header: []string{"cohort", "members", "months_since_joining", "month", "buyers", "share"}}
 	width := 0
 	for _, c := range cohorts {
 		width = max(width, len(c.Active))
-		g.Rows = append(g.Rows, fmt.Sprintf("%s · %s", monthLabel(c.Month), components.FormatCount(c.Size)))
-		row := make([]*int64, len(c.Active))
-		for k, n := range c.Active {
-			share := ""
-			if bp, ok := basisPoints(n, c.Size); ok {
-				row[k] = &bp
-				s, _ := c.Share(k)
-				share = strconv.FormatFloat(s, 'f', 6, 64)
-			}
-			csv.Rows = append(csv.Rows, []string{c.Month, fmt.Sprint(c.Size), strconv.Itoa(k), monthAfter(c.Month, k), fmt.Sprint(n), share})
-		}
-		g.Cells = append(g.Cells, row)
 	}
+	t := reportTable{Caption: "Monthly cohorts", Head: []string{"Cohort", "Members"}}
 	for k := range width {
 		g.Cols = append(g.Cols, "M"+strconv.Itoa(k))
+		t.Head = append(t.Head, "M"+strconv.Itoa(k))
 	}
-	return g, csv
-}
-
-// monthAfter is the YYYY-MM month k months after month.
-func monthAfter(month string, k int) string {
-	t, err := time.Parse("2006-01", month)
-	if err != nil {
-		return month
+	for _, c := range cohorts {
+		g.Rows = append(g.Rows, fmt.Sprintf("%s · %s", monthLabel(c.Month), components.FormatCount(c.Size)))
+		cells := make([]*int64, len(c.Active))
+		row := []reportCell{{monthLabel(c.Month), c.Month}, countCell(c.Size)}
+		for k := range width {
+			cell := reportCell{}
+			if k < len(c.Active) {
+				cell = reportCell{"–", ""}
+				if bp, ok := basisPoints(c.Active[k], c.Size); ok {
+					cells[k] = &bp
+					share, _ := c.Share(k)
+					cell = reportCell{components.FormatBasisPoints(bp), strconv.FormatFloat(share, 'f', 6, 64)}
+				}
+			}
+			row = append(row, cell)
+		}
+		g.Cells = append(g.Cells, cells)
+		t.Rows = append(t.Rows, row)
 	}
-	return t.AddDate(0, k, 0).Format("2006-01")
+	return g, t
 }

@@ -10,6 +10,7 @@ func Models() []any {
 		&Member{}, &MemberTag{}, &MemberSearchTerm{}, &Account{}, &Purchase{}, &Refund{}, &Voucher{}, &LedgerEntry{}, &TierChange{},
 		&ImportJob{}, &ImportUpload{}, &ImportIssue{},
 		&RollupMark{}, &RollupState{}, &DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{},
-		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{}, &MemberGap{}, &GapCount{},
+		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
+		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{},
 	}
 }

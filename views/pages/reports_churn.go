@@ -10,6 +10,7 @@ import (
 type ChurnReport struct {
 	Frame        ReportFrame
 	Window       int
+	WindowForm   ChurnWindowForm
 	Figures      []Figure
 	Rate         components.Chart // monthly churn rate, in basis points
 	Months       components.Table
@@ -17,6 +18,12 @@ type ChurnReport struct {
 	BucketsTable components.Table
 	Expansion    components.Table
 	Overdue      OverdueList
+}
+
+// ChurnWindowForm asks for the inactivity window, keeping the range.
+type ChurnWindowForm struct {
+	Path, Window string
+	Keep         []components.Option
 }
 
 // OverdueList is a page of the overdue members.
