@@ -55,8 +55,8 @@ var (
 	}
 )
 
-// history is the shop above, its members by letter.
-type history struct {
+// knownHistory is the shop above, its members by letter.
+type knownHistory struct {
 	loyal
 	members map[string]*models.Member
 	byID    map[int64]string
@@ -70,11 +70,11 @@ func at2026(monthDay string, hour, minute int) time.Time {
 	return t.Add(time.Duration(hour)*time.Hour + time.Duration(minute)*time.Minute)
 }
 
-// newHistory writes the history in time order, catching the rollups up
+// newKnownHistory writes the history in time order, catching the rollups up
 // at the end of every month, so the counts are built incrementally.
-func newHistory(t *testing.T, db *gorm.DB) history {
+func newKnownHistory(t *testing.T, db *gorm.DB) knownHistory {
 	t.Helper()
-	h := history{loyal: newLoyal(t, db, "history@example.com", pointsInput("Coffee")),
+	h := knownHistory{loyal: newLoyal(t, db, "knownHistory@example.com", pointsInput("Coffee")),
 		members: map[string]*models.Member{}, byID: map[int64]string{}}
 	ladder(t, h.db, h.p.ID, []string{"Bronze", "Silver", "Gold"}, []int{0, 50, 200})
 	type event struct {
@@ -135,7 +135,7 @@ func paris(from, to string) (time.Time, time.Time) {
 	return f, e.AddDate(0, 0, 1)
 }
 
-func churnOf(t *testing.T, h history, window int, from, to, prevFrom time.Time) *models.ChurnReport {
+func churnOf(t *testing.T, h knownHistory, window int, from, to, prevFrom time.Time) *models.ChurnReport {
 	t.Helper()
 	rep, err := models.Churn(h.db, models.ChurnQuery{Window: window, From: from, To: to, PrevFrom: prevFrom}, historyNow)
 	if err != nil {
@@ -146,7 +146,7 @@ func churnOf(t *testing.T, h history, window int, from, to, prevFrom time.Time) 
 
 func TestChurnKnownAnswers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
-		h := newHistory(t, db)
+		h := newKnownHistory(t, db)
 		from, to := paris("01-01", "06-15")
 		// Window 30: active at a month's start = a visit in the 30 days
 		// before its first day; inactive at its end = none in the 30 days

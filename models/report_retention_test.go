@@ -10,10 +10,10 @@ import (
 	"github.com/regularshq/regulars/models/dbtest"
 )
 
-// The retention of the known-answer history (see report_churn_test.go).
+// The retention of the known-answer knownHistory (see report_churn_test.go).
 func TestRetentionKnownAnswers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
-		h := newHistory(t, db)
+		h := newKnownHistory(t, db)
 		from, to := paris("01-01", "06-15")
 		rep, err := models.Retention(h.db, from, to, historyNow)
 		if err != nil {
