@@ -111,6 +111,9 @@ func (a *App) routes() []Route {
 		// Reports: managers and owners. Each page answers its tables as
 		// CSV too (?format=csv&table=…); see serveReport.
 		{"GET", "/reports", models.RoleManager, a.dashboardReport},
+		{"GET", "/reports/churn", models.RoleManager, a.churnReport},
+		{"GET", "/reports/churn/overdue.csv", models.RoleManager, a.exportOverdue},
+		{"GET", "/reports/retention", models.RoleManager, a.retentionReport},
 		{"GET", "/reports/engagement", models.RoleManager, a.engagementReport},
 
 		{"GET", "/till", models.RoleStaff, a.tillPage},

@@ -354,7 +354,7 @@ func sortedKeys(set map[string]bool) []string {
 // rebuild recomputes everything from the merchant's first row to today.
 func (r rollup) rebuild(now time.Time) error {
 	for _, t := range []any{&DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{}, &MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
-		&DailyRuleEarn{}, &DailyAdjustment{}} {
+		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{}} {
 		if err := r.tx.Where("1 = 1").Delete(t).Error; err != nil {
 			return fmt.Errorf("rollup: clear: %w", err)
 		}
@@ -623,6 +623,9 @@ func (r rollup) members(ids []int64) error {
 		}
 	}
 	if err := r.saveVisits(visits); err != nil {
+		return err
+	}
+	if err := r.gaps(ids, times); err != nil {
 		return err
 	}
 	// A purchase is never deleted, so a member month, once there, stays.

@@ -1,0 +1,134 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Churn is asked for over an inactivity window the manager chooses, so no
+// count per window can be kept. What a member contributes to a month's
+// churn depends only on two days: their last visit before the month and
+// their last visit in it. Both are read off one row per month visited:
+// that month's last visit day and the next visited month's. The catch-up
+// keeps those rows per member and their counts per pair of days; a churn
+// figure then reads the counts, a few thousand rows whatever the number
+// of members.
+
+// MemberGap is a month a member visited in: LastDay is their last visit
+// day in it, NextDay the last visit day of the next month they visited
+// ("" for none yet). NextDay is exact only when LastDay is at most
+// gapExactDays before that month starts; otherwise it is the month's
+// first day, which answers every churn question the same (see gapsOf).
+type MemberGap struct {
+	MerchantID int64 `gorm:"primaryKey;autoIncrement:false"`
+	MemberID   int64
+	LastDay    string
+	NextDay    string
+}
+
+// GapCount is how many member gaps share a pair of days.
+type GapCount struct {
+	MerchantID int64 `gorm:"primaryKey;autoIncrement:false"`
+	LastDay    string
+	NextDay    string
+	Members    int64
+}
+
+// gapExactDays: a member whose last visit before a month is more than
+// this many days before it is active at its start only for a window
+// longer than any month, so they are active at its end whatever day of
+// the month they came back on.
+const gapExactDays = 30
+
+// gapsOf turns a member's purchase times (in order) into their gaps.
+func gapsOf(memberID int64, times []time.Time, loc *time.Location) []MemberGap {
+	var lasts []string // the last visit day of each month visited, in order
+	for _, t := range times {
+		day := t.In(loc).Format(dayLayout)
+		if n := len(lasts); n > 0 && lasts[n-1][:7] == day[:7] {
+			lasts[n-1] = day
+		} else {
+			lasts = append(lasts, day)
+		}
+	}
+	gaps := make([]MemberGap, len(lasts))
+	for i, last := range lasts {
+		gaps[i] = MemberGap{MemberID: memberID, LastDay: last}
+		if i+1 < len(lasts) {
+			next := lasts[i+1]
+			first := next[:7] + "-01"
+			if dayNumber(first)-dayNumber(last) > gapExactDays {
+				next = first
+			}
+			gaps[i].NextDay = next
+		}
+	}
+	return gaps
+}
+
+// dayNumber counts days since 1970-01-01 for a 'YYYY-MM-DD' date, so day
+// differences are plain subtraction.
+func dayNumber(day string) int {
+	t, err := time.Parse(dayLayout, day)
+	if err != nil {
+		panic(fmt.Sprintf("churn: bad day %q", day))
+	}
+	return int(t.Unix() / 86400)
+}
+
+// gaps replaces a batch of members' gaps from their purchase times and
+// moves the counts by the difference, so the counts stay the sum of the
+// member rows without recounting them.
+func (r rollup) gaps(ids []int64, times map[int64][]time.Time) error {
+	var old []MemberGap
+	if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
+		return fmt.Errorf("rollup: gaps: %w", err)
+	}
+	type pair struct{ last, next string }
+	change := map[pair]int64{}
+	for _, g := range old {
+		change[pair{g.LastDay, g.NextDay}]--
+	}
+	var fresh []MemberGap
+	for _, id := range ids {
+		for _, g := range gapsOf(id, times[id], r.loc) {
+			fresh = append(fresh, g)
+			change[pair{g.LastDay, g.NextDay}]++
+		}
+	}
+	if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberGap{}).Error; err != nil {
+		return fmt.Errorf("rollup: clear gaps: %w", err)
+	}
+	if err := r.tx.CreateInBatches(fresh, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
+		return fmt.Errorf("rollup: save gaps: %w", err)
+	}
+	var moved []GapCount
+	var lasts []string
+	for p, n := range change {
+		if n != 0 {
+			moved = append(moved, GapCount{LastDay: p.last, NextDay: p.next, Members: n})
+			lasts = append(lasts, p.last)
+		}
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	err := r.tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "merchant_id"}, {Name: "last_day"}, {Name: "next_day"}},
+		DoUpdates: clause.Assignments(map[string]any{"members": gorm.Expr("gap_counts.members + excluded.members")}),
+	}).CreateInBatches(moved, memberBatch).Error
+	if err != nil {
+		return fmt.Errorf("rollup: count gaps: %w", err)
+	}
+	for batch := range slices.Chunk(lasts, memberBatch) {
+		if err := r.tx.Where("last_day IN ? AND members = 0", batch).Delete(&GapCount{}).Error; err != nil {
+			return fmt.Errorf("rollup: drop empty gaps: %w", err)
+		}
+	}
+	return nil
+}
