@@ -31,7 +31,7 @@ func BenchmarkDashboard(b *testing.B) {
 }
 
 // scaleReportPages are the report pages BenchmarkScaleReports times.
-var scaleReportPages = []string{"/dashboard"}
+var scaleReportPages = []string{"/dashboard", "/reports/churn", "/reports/retention", "/reports/engagement", "/reports/economics"}
 
 // scaleReportRanges are the ranges each page is timed for: its default
 // and all time.
