@@ -330,7 +330,7 @@ func sortedKeys(set map[string]bool) []string {
 
 // rebuild recomputes everything from the merchant's first row to today.
 func (r rollup) rebuild(now time.Time) error {
-	for _, t := range []any{&DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{}, &MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{}} {
+	for _, t := range append([]any{&DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{}, &MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{}}, economicsTables...) {
 		if err := r.tx.Where("1 = 1").Delete(t).Error; err != nil {
 			return fmt.Errorf("rollup: clear: %w", err)
 		}
@@ -588,7 +588,7 @@ func (r rollup) members(ids []int64) error {
 		!errors.Is(err, gorm.ErrEmptySlice) {
 		return fmt.Errorf("rollup: member months: %w", err)
 	}
-	return nil
+	return r.economics(ids)
 }
 
 // saveVisits writes a batch of members' visit fields in one statement.
