@@ -11,9 +11,9 @@ import (
 // MemberLot is what is left of a member's earnings in a program from one
 // local month, after spending oldest first (the expiry replay, rule 5).
 type MemberLot struct {
-	MerchantID  int64 `gorm:"primaryKey;autoIncrement:false"`
-	MemberID    int64 `gorm:"primaryKey;autoIncrement:false"`
-	ProgramID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	MerchantID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	MemberID    int64  `gorm:"primaryKey;autoIncrement:false"`
+	ProgramID   int64  `gorm:"primaryKey;autoIncrement:false"`
 	EarnedMonth string `gorm:"primaryKey"`
 	Remaining   int64
 }
@@ -21,8 +21,8 @@ type MemberLot struct {
 // LotMonth sums MemberLot over a program's members: the outstanding
 // points by the month they were earned.
 type LotMonth struct {
-	MerchantID  int64 `gorm:"primaryKey;autoIncrement:false"`
-	ProgramID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	MerchantID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	ProgramID   int64  `gorm:"primaryKey;autoIncrement:false"`
 	EarnedMonth string `gorm:"primaryKey"`
 	Remaining   int64
 }
