@@ -108,6 +108,10 @@ func (a *App) routes() []Route {
 		{"POST", "/vouchers/:voucherID/cancel", models.RoleManager, a.cancelVoucher},
 		{"POST", "/purchases/:purchaseID/refund", models.RoleManager, a.refundPurchase},
 
+		// Reports: managers and owners. Each page answers its tables as
+		// CSV too (?format=csv&table=…); see serveReport.
+		{"GET", "/reports", models.RoleManager, a.dashboardReport},
+
 		{"GET", "/till", models.RoleStaff, a.tillPage},
 		{"GET", "/till/search", models.RoleStaff, a.tillSearch},
 		{"GET", "/till/preview", models.RoleStaff, a.tillPreview},

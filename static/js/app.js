@@ -9,6 +9,10 @@ document.addEventListener("DOMContentLoaded", () => {
       } catch (_) { /* leave it for the owner to type */ }
     }
   }
+  // Print buttons (the reports).
+  for (const button of document.querySelectorAll("button[data-print]")) {
+    button.addEventListener("click", () => window.print());
+  }
   // Copy buttons for set-password links.
   for (const button of document.querySelectorAll("button[data-copy]")) {
     button.addEventListener("click", async () => {

@@ -1,10 +1,6 @@
 package pages
 
-// DashboardData is the home screen after logging in.
+// DashboardData is the staff's home screen after logging in.
 type DashboardData struct {
 	BusinessName string
-	Currency     string
-	TimeZone     string
-	ActiveStaff  int
-	IsOwner      bool
 }

@@ -1,0 +1,138 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
+
+	"github.com/regularshq/regulars/models"
+	"github.com/regularshq/regulars/views/components"
+	"github.com/regularshq/regulars/views/pages"
+)
+
+// The Reports section. Every report page is served by serveReport, which
+// reads the range once, draws the shared frame, and answers
+// ?format=csv&table=<name> with one of the page's tables; a page only
+// loads its figures (see dashboardReport).
+
+// reportTable is one table of a report page as CSV: what the page shows,
+// unrounded where the page rounds.
+type reportTable struct {
+	Header []string
+	Rows   [][]string
+}
+
+// reportPage is what a report page's loader hands back: the body drawn
+// inside the frame, and its tables by the name their CSV links use.
+type reportPage struct {
+	Body   templ.Component
+	Tables map[string]reportTable
+}
+
+// reportRequest is what a report page's loader works from.
+type reportRequest struct {
+	DB       *gorm.DB // scoped to the merchant
+	Merchant *models.Merchant
+	Range    models.ReportRange
+	Now      time.Time
+	// CSV is the table asked for as CSV ("" for the page): a loader may
+	// skip drawing what the table does not need.
+	CSV string
+	// Frame is the page's frame: a loader adds its own parameters to
+	// Frame.Query and its inputs as Frame.Controls.
+	Frame *pages.ReportFrame
+}
+
+// reportLoader computes one report page. Bad input of the page's own
+// (an EINVALID error) is shown in the frame like a bad range.
+type reportLoader func(rq *reportRequest) (reportPage, error)
+
+// serveReport serves the report page tab (a ReportTabs TestID) at the
+// request's path, as HTML or as one table's CSV.
+func (a *App) serveReport(c echo.Context, tab, title string, load reportLoader) error {
+	m := currentMerchant(c)
+	format, table := c.QueryParam("format"), c.QueryParam("table")
+	if format != "" && format != "csv" {
+		return echo.ErrNotFound
+	}
+	if format == "" {
+		table = ""
+	}
+	q := models.RangeQuery{Range: c.QueryParam("range"), From: c.QueryParam("from"), To: c.QueryParam("to")}
+	frame := &pages.ReportFrame{
+		Title: title, Tab: tab, Path: c.Request().URL.Path, BusinessName: m.Name, TimeZone: m.TimeZone,
+		Range: pages.RangeForm{Preset: q.Range, From: q.From, To: q.To, Presets: rangePresets()},
+		Query: url.Values{},
+	}
+	now := a.now()
+	rng, err := models.ParseReportRange(a.tenant(c), q, now, m.Location())
+	if err != nil {
+		return a.reportRefusal(c, frame, err)
+	}
+	frame.Range = rangeForm(rng)
+	frame.Query = rangeQuery(rng)
+	rq := &reportRequest{DB: a.tenant(c), Merchant: m, Range: rng, Now: now, CSV: table, Frame: frame}
+	page, err := load(rq)
+	if err != nil {
+		return a.reportRefusal(c, frame, err)
+	}
+	if format == "csv" {
+		t, ok := page.Tables[table]
+		if !ok {
+			return echo.ErrNotFound
+		}
+		return sendReportCSV(c, fmt.Sprintf("%s-%s-%s-to-%s.csv", tab, table, rng.FromDay, rng.ToDay), t)
+	}
+	return ok(c, pages.Report(a.shell(c, title), *frame, page.Body))
+}
+
+// reportRefusal shows bad input in the frame with 422; other errors go to
+// the error handler (an unknown program is a 404).
+func (a *App) reportRefusal(c echo.Context, frame *pages.ReportFrame, err error) error {
+	status, refused := refusal(err)
+	if !refused {
+		return err
+	}
+	frame.Error = models.ErrorMessage(err)
+	return render(c, status, pages.Report(a.shell(c, frame.Title), *frame, nil))
+}
+
+func rangePresets() []components.Option {
+	opts := make([]components.Option, len(models.RangePresets))
+	for i, p := range models.RangePresets {
+		opts[i] = components.Option{Value: p.Value, Label: p.Label}
+	}
+	return opts
+}
+
+func rangeForm(r models.ReportRange) pages.RangeForm {
+	return pages.RangeForm{Preset: r.Preset, From: r.FromDay, To: r.ToDay, Label: r.Label(), Presets: rangePresets()}
+}
+
+// rangeQuery is the address that asks for r again: its preset, which
+// moves with the calendar, or its dates.
+func rangeQuery(r models.ReportRange) url.Values {
+	if r.Preset != "" {
+		return url.Values{"range": {r.Preset}}
+	}
+	return url.Values{"from": {r.FromDay}, "to": {r.ToDay}}
+}
+
+func sendReportCSV(c echo.Context, filename string, t reportTable) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, filename))
+	c.Response().WriteHeader(http.StatusOK)
+	w := newCSVWriter(c.Response(), ',')
+	for _, row := range append([][]string{t.Header}, t.Rows...) {
+		if err := w.Write(row); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
+}
