@@ -14,27 +14,21 @@ import (
 // the business, read from the rollups (daily_points, daily_rewards,
 // daily_sales, lot_months, member_spend), never the ledger.
 
-// EconomicsQuery picks a program and local days From..To, both included
-// ('YYYY-MM-DD'); AllTime counts every day instead.
-type EconomicsQuery struct {
-	ProgramID int64
-	From, To  string
-	AllTime   bool
-}
-
 // Economics is the program economics page's figures.
 type Economics struct {
 	Program  Program
 	Currency string
 	Today    string // the local day the figures are as of
-	Query    EconomicsQuery
+	Range    ReportRange
+	// AllTime is the "all time" range: it reads the lifetime rollups.
+	AllTime bool
 	// Aging is the outstanding points now, by how long ago they were
 	// earned; Outstanding is their sum.
 	Aging       []AgeBucket
 	Outstanding int64
-	// Range and Lifetime are the points issued and expired in the range
+	// InRange and Lifetime are the points issued and expired in the range
 	// and over all time.
-	Range, Lifetime PointsFlow
+	InRange, Lifetime PointsFlow
 	Rewards         []RewardCost
 	Segments        []Segment
 	Statement       []StatementMonth
@@ -88,12 +82,12 @@ var ageBuckets = []AgeBucket{
 
 // GetEconomics catches the rollups up and reads the scoped merchant's
 // program economics. Another merchant's program is not found.
-func GetEconomics(db *gorm.DB, q EconomicsQuery, now time.Time) (*Economics, error) {
+func GetEconomics(db *gorm.DB, programID int64, r ReportRange, now time.Time) (*Economics, error) {
 	m, err := GetMerchant(db)
 	if err != nil {
 		return nil, err
 	}
-	p, err := GetProgram(db, q.ProgramID)
+	p, err := GetProgram(db, programID)
 	if err != nil {
 		return nil, err
 	}
@@ -101,10 +95,7 @@ func GetEconomics(db *gorm.DB, q EconomicsQuery, now time.Time) (*Economics, err
 		return nil, err
 	}
 	loc := m.Location()
-	e := &Economics{Program: *p, Currency: m.Currency, Today: now.In(loc).Format(dayLayout), Query: q}
-	if q.AllTime {
-		e.Query.From, e.Query.To = "", ""
-	}
+	e := &Economics{Program: *p, Currency: m.Currency, Today: now.In(loc).Format(dayLayout), Range: r, AllTime: r.Preset == rangeAll}
 	if err := e.readAging(db, now.In(loc)); err != nil {
 		return nil, err
 	}
@@ -114,7 +105,7 @@ func GetEconomics(db *gorm.DB, q EconomicsQuery, now time.Time) (*Economics, err
 	if err := e.readRewards(db); err != nil {
 		return nil, err
 	}
-	if err := e.readSegments(db, m.ID, loc); err != nil {
+	if err := e.readSegments(db, m.ID); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -122,10 +113,10 @@ func GetEconomics(db *gorm.DB, q EconomicsQuery, now time.Time) (*Economics, err
 
 // inRange limits a query on a day column to the range's days.
 func (e *Economics) inRange(q *gorm.DB) *gorm.DB {
-	if e.Query.AllTime {
+	if e.AllTime {
 		return q
 	}
-	return q.Where("day >= ? AND day <= ?", e.Query.From, e.Query.To)
+	return q.Where("day >= ? AND day <= ?", e.Range.FromDay, e.Range.ToDay)
 }
 
 func (e *Economics) readAging(db *gorm.DB, now time.Time) error {
@@ -189,8 +180,8 @@ func (e *Economics) readPoints(db *gorm.DB) error {
 	if err != nil {
 		return fmt.Errorf("report: economics: points in range: %w", err)
 	}
-	e.Range = flowOf(inRange)
-	e.Statement = statement(byMonth, e.Query, e.Today[:7])
+	e.InRange = flowOf(inRange)
+	e.Statement = statement(byMonth, e.Range, e.AllTime, e.Today[:7])
 	return nil
 }
 
@@ -199,13 +190,13 @@ func (e *Economics) readPoints(db *gorm.DB) error {
 // kind of entry lands on exactly one line, so it ties out: cancelled
 // redemptions are netted in Redeemed; clawbacks and manual debits are
 // Reversed.
-func statement(byMonth []kindTotal, q EconomicsQuery, thisMonth string) []StatementMonth {
+func statement(byMonth []kindTotal, r ReportRange, allTime bool, thisMonth string) []StatementMonth {
 	if len(byMonth) == 0 {
 		return nil
 	}
 	first, last := byMonth[0].Month, thisMonth
-	if !q.AllTime {
-		first, last = max(first, q.From[:7]), min(last, q.To[:7])
+	if !allTime {
+		first, last = max(first, r.FromDay[:7]), min(last, r.ToDay[:7])
 	}
 	var out []StatementMonth
 	var balance int64
@@ -285,7 +276,7 @@ type segmentRow struct {
 // they ever redeemed in it. A bounded range reads its own purchases
 // (covered by the (merchant, time, member) index); all time reads one
 // member_spend row per customer.
-func (e *Economics) readSegments(db *gorm.DB, merchantID int64, loc *time.Location) error {
+func (e *Economics) readSegments(db *gorm.DB, merchantID int64) error {
 	var sales struct{ Purchases, MemberPurchases, RevenueMinor, MemberRevenueMinor int64 }
 	err := e.inRange(db.Model(&DailySales{}).Select(`coalesce(sum(purchases), 0) AS purchases,
 		coalesce(sum(member_purchases), 0) AS member_purchases, coalesce(sum(revenue_minor), 0) AS revenue_minor,
@@ -294,12 +285,10 @@ func (e *Economics) readSegments(db *gorm.DB, merchantID int64, loc *time.Locati
 		return fmt.Errorf("report: economics: sales: %w", err)
 	}
 	source, args := "SELECT member_id, purchases, revenue_minor FROM member_spend WHERE merchant_id = ?", []any{merchantID}
-	if !e.Query.AllTime {
-		from, _ := time.ParseInLocation(dayLayout, e.Query.From, loc)
-		to, _ := time.ParseInLocation(dayLayout, e.Query.To, loc)
+	if !e.AllTime {
 		source = `SELECT member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor FROM purchases
 			WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND member_id IS NOT NULL GROUP BY member_id`
-		args = append(args, from.UTC(), time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, loc).UTC())
+		args = append(args, e.Range.From.UTC(), e.Range.To.UTC())
 	}
 	var rows []segmentRow
 	err = db.Raw(`SELECT coalesce(a.tier_id, 0) AS tier_id, CASE WHEN r.member_id IS NULL THEN 0 ELSE 1 END AS redeemed,

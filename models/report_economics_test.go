@@ -116,10 +116,13 @@ func econHistory(t *testing.T, db *gorm.DB) (loyal, map[string]*models.Member) {
 	return l, ms
 }
 
-func economics(t *testing.T, l loyal, q models.EconomicsQuery) *models.Economics {
+func economics(t *testing.T, l loyal, q models.RangeQuery) *models.Economics {
 	t.Helper()
-	q.ProgramID = l.p.ID
-	e, err := models.GetEconomics(l.db, q, econNow)
+	r, err := models.ParseReportRange(l.db, q, econNow, l.m.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := models.GetEconomics(l.db, l.p.ID, r, econNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +132,8 @@ func economics(t *testing.T, l loyal, q models.EconomicsQuery) *models.Economics
 func TestEconomicsKnownAnswers(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
 		l, _ := econHistory(t, db)
-		spring := economics(t, l, models.EconomicsQuery{From: "2026-04-01", To: "2026-05-31"})
-		all := economics(t, l, models.EconomicsQuery{AllTime: true})
+		spring := economics(t, l, models.RangeQuery{From: "2026-04-01", To: "2026-05-31"})
+		all := economics(t, l, models.RangeQuery{Range: "all"})
 
 		t.Run("liability aged by the month earned", func(t *testing.T) {
 			// Left of each earning, oldest spent first:
@@ -164,18 +167,18 @@ func TestEconomicsKnownAnswers(t *testing.T) {
 			// Issued over all time: goodwill 90 + purchases 130 + 205 + 75 +
 			// 85 + 100 + 55 = 740, less the clawback 15 = 725. Expired 80 +
 			// 105 = 185: 185 / 725 = 25.517…% → 25.52 %.
-			if all.Lifetime != (models.PointsFlow{Issued: 725, Expired: 185}) || all.Range != all.Lifetime {
-				t.Fatalf("lifetime = %+v, all-time range = %+v", all.Lifetime, all.Range)
+			if all.Lifetime != (models.PointsFlow{Issued: 725, Expired: 185}) || all.InRange != all.Lifetime {
+				t.Fatalf("lifetime = %+v, all-time range = %+v", all.Lifetime, all.InRange)
 			}
 			if b, ok := all.Lifetime.Breakage(); !ok || b != 2552 {
 				t.Fatalf("lifetime breakage = %d", b)
 			}
 			// April–May: issued 85 + 100 - 15 = 170; expired 185 (points
 			// issued before the range lapsed in it): 108.82 %.
-			if spring.Range != (models.PointsFlow{Issued: 170, Expired: 185}) || spring.Lifetime != all.Lifetime {
-				t.Fatalf("range = %+v, lifetime = %+v", spring.Range, spring.Lifetime)
+			if spring.InRange != (models.PointsFlow{Issued: 170, Expired: 185}) || spring.Lifetime != all.Lifetime {
+				t.Fatalf("range = %+v, lifetime = %+v", spring.InRange, spring.Lifetime)
 			}
-			if b, _ := spring.Range.Breakage(); b != 10882 {
+			if b, _ := spring.InRange.Breakage(); b != 10882 {
 				t.Fatalf("range breakage = %d", b)
 			}
 			// Forecast: 330 × (1 - 185/725) × 0.005 = 1.22897… → 1.23 EUR.
@@ -263,7 +266,7 @@ func TestEconomicsKnownAnswers(t *testing.T) {
 			}
 			// A range covering everything reads the purchases themselves and
 			// agrees with the rollup.
-			wide := economics(t, l, models.EconomicsQuery{From: "2025-01-01", To: "2026-06-20"})
+			wide := economics(t, l, models.RangeQuery{From: "2025-01-01", To: "2026-06-20"})
 			if !slices.Equal(wide.Segments, all.Segments) {
 				t.Fatalf("wide range = %+v", wide.Segments)
 			}
@@ -278,10 +281,14 @@ func TestEconomicsTenantIsolation(t *testing.T) {
 		b := newLoyal(t, db, "econ-b@example.com", pointsInput("B"))
 		m := enrolNamed(t, b.db, "Zed")
 		buy(t, b.db, b.p.ID, m.ID, "10.00", "z1", day0)
-		if _, err := models.GetEconomics(a.db, models.EconomicsQuery{ProgramID: b.p.ID, AllTime: true}, day0); models.ErrorCode(err) != models.ENOTFOUND {
+		all, err := models.ParseReportRange(a.db, models.RangeQuery{Range: "all"}, day0, a.m.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.GetEconomics(a.db, b.p.ID, all, day0); models.ErrorCode(err) != models.ENOTFOUND {
 			t.Fatalf("other merchant's program: %v", err)
 		}
-		e, err := models.GetEconomics(a.db, models.EconomicsQuery{ProgramID: a.p.ID, AllTime: true}, day0)
+		e, err := models.GetEconomics(a.db, a.p.ID, all, day0)
 		if err != nil {
 			t.Fatal(err)
 		}
