@@ -12,7 +12,7 @@ import (
 
 // Program economics: what the points a program has issued are worth to
 // the business, read from the rollups (daily_points, daily_rewards,
-// daily_sales, lot_months, member_spend), never the ledger.
+// daily_sales, lot_months, segment_totals, member_spend), never the ledger.
 
 // Economics is the program economics page's figures.
 type Economics struct {
@@ -29,9 +29,9 @@ type Economics struct {
 	// InRange and Lifetime are the points issued and expired in the range
 	// and over all time.
 	InRange, Lifetime PointsFlow
-	Rewards         []RewardCost
-	Segments        []Segment
-	Statement       []StatementMonth
+	Rewards           []RewardCost
+	Segments          []Segment
+	Statement         []StatementMonth
 }
 
 // AgeBucket is the outstanding points earned MinMonths to MaxMonths
@@ -263,19 +263,11 @@ func (e *Economics) readRewards(db *gorm.DB) error {
 	return nil
 }
 
-// segmentRow is the purchases of members of one tier who did or did not
-// ever redeem in the program.
-type segmentRow struct {
-	TierID                             int64
-	Redeemed                           bool
-	Customers, Purchases, RevenueMinor int64
-}
-
 // readSegments splits the range's purchases by customer. A member's
 // segment is where they are now: their tier in the program and whether
-// they ever redeemed in it. A bounded range reads its own purchases
-// (covered by the (merchant, time, member) index); all time reads one
-// member_spend row per customer.
+// they ever redeemed in it, kept on member_spend. All time reads the
+// segment sums; a bounded range groups its own purchases by member
+// (covered by the (merchant, time, member) index) and joins member_spend.
 func (e *Economics) readSegments(db *gorm.DB, merchantID int64) error {
 	var sales struct{ Purchases, MemberPurchases, RevenueMinor, MemberRevenueMinor int64 }
 	err := e.inRange(db.Model(&DailySales{}).Select(`coalesce(sum(purchases), 0) AS purchases,
@@ -284,21 +276,16 @@ func (e *Economics) readSegments(db *gorm.DB, merchantID int64) error {
 	if err != nil {
 		return fmt.Errorf("report: economics: sales: %w", err)
 	}
-	source, args := "SELECT member_id, purchases, revenue_minor FROM member_spend WHERE merchant_id = ?", []any{merchantID}
-	if !e.AllTime {
-		source = `SELECT member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor FROM purchases
-			WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND member_id IS NOT NULL GROUP BY member_id`
-		args = append(args, e.Range.From.UTC(), e.Range.To.UTC())
+	var rows []SegmentTotal
+	if e.AllTime {
+		err = db.Where("program_id = ? AND customers <> 0", e.Program.ID).Find(&rows).Error
+	} else {
+		err = db.Raw(`SELECT ms.tier_id, ms.redeemed, count(*) AS customers, sum(s.purchases) AS purchases, sum(s.revenue_minor) AS revenue_minor
+			FROM (SELECT member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor FROM purchases
+				WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND member_id IS NOT NULL GROUP BY member_id) s
+			JOIN member_spend ms ON ms.merchant_id = ? AND ms.program_id = ? AND ms.member_id = s.member_id
+			GROUP BY ms.tier_id, ms.redeemed`, merchantID, e.Range.From.UTC(), e.Range.To.UTC(), merchantID, e.Program.ID).Scan(&rows).Error
 	}
-	var rows []segmentRow
-	err = db.Raw(`SELECT coalesce(a.tier_id, 0) AS tier_id, CASE WHEN r.member_id IS NULL THEN 0 ELSE 1 END AS redeemed,
-			count(*) AS customers, sum(s.purchases) AS purchases, sum(s.revenue_minor) AS revenue_minor
-		FROM (`+source+`) s
-		LEFT JOIN accounts a ON a.merchant_id = ? AND a.program_id = ? AND a.member_id = s.member_id
-		LEFT JOIN member_redeemers r ON r.merchant_id = ? AND r.program_id = ? AND r.member_id = s.member_id
-		WHERE s.purchases > 0
-		GROUP BY coalesce(a.tier_id, 0), CASE WHEN r.member_id IS NULL THEN 0 ELSE 1 END`,
-		append(args, merchantID, e.Program.ID, merchantID, e.Program.ID)...).Scan(&rows).Error
 	if err != nil {
 		return fmt.Errorf("report: economics: segments: %w", err)
 	}
@@ -313,7 +300,7 @@ func (e *Economics) readSegments(db *gorm.DB, merchantID int64) error {
 // segments groups the per tier and redemption rows: non-members, members
 // who never redeemed, members who did, then each tier in ladder order
 // (members without a tier last, when there are any).
-func segments(anonPurchases, anonRevenue int64, rows []segmentRow, tiers []Tier) []Segment {
+func segments(anonPurchases, anonRevenue int64, rows []SegmentTotal, tiers []Tier) []Segment {
 	out := []Segment{
 		{Name: "Non-members", Customers: -1, Purchases: anonPurchases, RevenueMinor: anonRevenue},
 		{Name: "Members who never redeemed"},
@@ -327,7 +314,7 @@ func segments(anonPurchases, anonRevenue int64, rows []segmentRow, tiers []Tier)
 		byTier[t.ID] = &out[3+i]
 	}
 	var untiered, formerly Segment
-	add := func(s *Segment, r segmentRow) {
+	add := func(s *Segment, r SegmentTotal) {
 		s.Customers += r.Customers
 		s.Purchases += r.Purchases
 		s.RevenueMinor += r.RevenueMinor

@@ -458,7 +458,7 @@ func (r rollup) refreshDay(day string) error {
 			return fmt.Errorf("rollup: save %s: %w", day, err)
 		}
 	}
-	return nil
+	return r.tierMoves(from, to)
 }
 
 // refreshWeek replaces one week's distinct active members and visits.

@@ -3,6 +3,8 @@ package models
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -27,56 +29,157 @@ type LotMonth struct {
 	Remaining   int64
 }
 
-// MemberSpend is a member's purchases over all time, revenue net of refunds.
+// MemberSpend is a customer's purchases over all time, revenue net of
+// refunds, with where they stand in a program now: their tier (0 for
+// none) and whether they ever redeemed in it (a voucher not cancelled).
 type MemberSpend struct {
 	MerchantID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	ProgramID    int64 `gorm:"primaryKey;autoIncrement:false"`
 	MemberID     int64 `gorm:"primaryKey;autoIncrement:false"`
+	TierID       int64
+	Redeemed     bool
 	Purchases    int64
 	RevenueMinor int64
 }
 
 func (MemberSpend) TableName() string { return "member_spend" }
 
-// MemberRedeemer says a member redeemed in a program: vouchers not cancelled.
-type MemberRedeemer struct {
-	MerchantID  int64 `gorm:"primaryKey;autoIncrement:false"`
-	MemberID    int64 `gorm:"primaryKey;autoIncrement:false"`
-	ProgramID   int64 `gorm:"primaryKey;autoIncrement:false"`
-	Redemptions int64
+// SegmentTotal sums MemberSpend over a program's customers of one tier
+// who did or did not redeem.
+type SegmentTotal struct {
+	MerchantID   int64 `gorm:"primaryKey;autoIncrement:false"`
+	ProgramID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	TierID       int64 `gorm:"primaryKey;autoIncrement:false"`
+	Redeemed     bool  `gorm:"primaryKey"`
+	Customers    int64
+	Purchases    int64
+	RevenueMinor int64
 }
 
 // economicsTables are cleared by a rebuild, which refreshes every member.
-var economicsTables = []any{&MemberLot{}, &LotMonth{}, &MemberSpend{}, &MemberRedeemer{}}
+var economicsTables = []any{&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{}}
 
-// economics recomputes a batch of members' lots, spend and redemptions
-// from their raw rows. Every ledger entry, purchase and refund marks its
-// member, so a refreshed member's rows are exact.
+// economics recomputes a batch of members' lots and spend from their raw
+// rows. Every ledger entry, purchase and refund marks its member, so a
+// refreshed member's rows are exact; a tier change is caught by the day
+// it happened (tierMoves).
 func (r rollup) economics(ids []int64) error {
 	if err := r.memberLots(ids); err != nil {
 		return err
 	}
-	var spend []MemberSpend
+	return r.memberSpend(ids)
+}
+
+// tierMoves refreshes the spend of members whose tier changed in [from,
+// to): a change of tier moves their spend to another segment.
+func (r rollup) tierMoves(from, to time.Time) error {
+	var ids []int64
+	err := r.tx.Raw(`SELECT DISTINCT a.member_id FROM tier_changes t
+		JOIN accounts a ON a.merchant_id = t.merchant_id AND a.id = t.account_id
+		WHERE t.merchant_id = ? AND t.created_at >= ? AND t.created_at < ? ORDER BY a.member_id`, r.m.ID, from, to).Scan(&ids).Error
+	if err != nil {
+		return fmt.Errorf("rollup: tier moves: %w", err)
+	}
+	for batch := range slices.Chunk(ids, memberBatch) {
+		if err := r.memberSpend(batch); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// memberSpend replaces the members' spend rows, one per program for each
+// member with a purchase, and moves the segment sums by the difference.
+func (r rollup) memberSpend(ids []int64) error {
+	var programs []int64
+	if err := r.tx.Model(&Program{}).Order("id").Pluck("id", &programs).Error; err != nil {
+		return fmt.Errorf("rollup: spend: programs: %w", err)
+	}
+	var bought []MemberSpend
 	err := r.tx.Model(&Purchase{}).Select("member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor").
-		Where("member_id IN ?", ids).Group("member_id").Scan(&spend).Error
+		Where("member_id IN ?", ids).Group("member_id").Scan(&bought).Error
 	if err != nil {
-		return fmt.Errorf("rollup: member spend: %w", err)
+		return fmt.Errorf("rollup: spend: %w", err)
 	}
-	var redeemers []MemberRedeemer
-	err = r.tx.Model(&Voucher{}).Select("member_id, program_id, count(*) AS redemptions").
-		Where("member_id IN ? AND status <> ?", ids, VoucherCancelled).Group("member_id, program_id").Scan(&redeemers).Error
+	type standing struct{ program, member int64 }
+	tiers, redeemed := map[standing]int64{}, map[standing]bool{}
+	var accounts []Account
+	if err := r.tx.Select("program_id, member_id, tier_id").Where("member_id IN ? AND tier_id IS NOT NULL", ids).Find(&accounts).Error; err != nil {
+		return fmt.Errorf("rollup: spend: tiers: %w", err)
+	}
+	for _, a := range accounts {
+		tiers[standing{a.ProgramID, a.MemberID}] = *a.TierID
+	}
+	var redeemers []Voucher
+	err = r.tx.Model(&Voucher{}).Distinct("program_id", "member_id").Where("member_id IN ? AND status <> ?", ids, VoucherCancelled).
+		Find(&redeemers).Error
 	if err != nil {
-		return fmt.Errorf("rollup: member redemptions: %w", err)
+		return fmt.Errorf("rollup: spend: redemptions: %w", err)
 	}
-	for _, rows := range []struct {
-		model any
-		rows  any
-	}{{&MemberSpend{}, spend}, {&MemberRedeemer{}, redeemers}} {
-		if err := r.tx.Where("member_id IN ?", ids).Delete(rows.model).Error; err != nil {
-			return fmt.Errorf("rollup: clear member economics: %w", err)
+	for _, v := range redeemers {
+		redeemed[standing{v.ProgramID, v.MemberID}] = true
+	}
+	var fresh []MemberSpend
+	for _, b := range bought {
+		for _, p := range programs {
+			k := standing{p, b.MemberID}
+			fresh = append(fresh, MemberSpend{ProgramID: p, MemberID: b.MemberID, TierID: tiers[k], Redeemed: redeemed[k],
+				Purchases: b.Purchases, RevenueMinor: b.RevenueMinor})
 		}
-		if err := r.tx.CreateInBatches(rows.rows, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
-			return fmt.Errorf("rollup: save member economics: %w", err)
+	}
+	var old []MemberSpend
+	if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
+		return fmt.Errorf("rollup: spend: old: %w", err)
+	}
+	type segment struct {
+		program, tier int64
+		redeemed      bool
+	}
+	delta := map[segment]SegmentTotal{}
+	move := func(s MemberSpend, sign int64) {
+		k := segment{s.ProgramID, s.TierID, s.Redeemed}
+		d := delta[k]
+		d.ProgramID, d.TierID, d.Redeemed = k.program, k.tier, k.redeemed
+		d.Customers += sign
+		d.Purchases += sign * s.Purchases
+		d.RevenueMinor += sign * s.RevenueMinor
+		delta[k] = d
+	}
+	for _, o := range old {
+		move(o, -1)
+	}
+	for _, f := range fresh {
+		move(f, 1)
+	}
+	if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberSpend{}).Error; err != nil {
+		return fmt.Errorf("rollup: spend: clear: %w", err)
+	}
+	if err := r.tx.CreateInBatches(fresh, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
+		return fmt.Errorf("rollup: spend: save: %w", err)
+	}
+	var moves []SegmentTotal
+	for _, d := range delta {
+		if d.Customers != 0 || d.Purchases != 0 || d.RevenueMinor != 0 {
+			moves = append(moves, d)
 		}
+	}
+	return r.addTo("segment_totals", moves, []string{"program_id", "tier_id", "redeemed"}, "customers", "purchases", "revenue_minor")
+}
+
+// addTo adds rows to the sums of table: an insert, or an update adding
+// each of sums to the row with the same key.
+func (r rollup) addTo(table string, rows any, key []string, sums ...string) error {
+	cols := []clause.Column{{Name: "merchant_id"}}
+	for _, k := range key {
+		cols = append(cols, clause.Column{Name: k})
+	}
+	set := map[string]any{}
+	for _, c := range sums {
+		set[c] = gorm.Expr(table + "." + c + " + excluded." + c)
+	}
+	err := r.tx.Clauses(clause.OnConflict{Columns: cols, DoUpdates: clause.Assignments(set)}).CreateInBatches(rows, memberBatch).Error
+	if err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
+		return fmt.Errorf("rollup: add to %s: %w", table, err)
 	}
 	return nil
 }
@@ -136,12 +239,5 @@ func (r rollup) memberLots(ids []int64) error {
 			moves = append(moves, LotMonth{ProgramID: k.program, EarnedMonth: k.month, Remaining: n})
 		}
 	}
-	err := r.tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "merchant_id"}, {Name: "program_id"}, {Name: "earned_month"}},
-		DoUpdates: clause.Assignments(map[string]any{"remaining": gorm.Expr("lot_months.remaining + excluded.remaining")}),
-	}).CreateInBatches(moves, memberBatch).Error
-	if err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
-		return fmt.Errorf("rollup: lots: sums: %w", err)
-	}
-	return nil
+	return r.addTo("lot_months", moves, []string{"program_id", "earned_month"}, "remaining")
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -14,10 +15,11 @@ import (
 )
 
 // After random writes (purchases, refunds, redemptions, cancels, manual
-// credits and debits, expiry; two programs, a zone west of UTC), the
+// credits and debits, expiry, promotions, a base tier added; two
+// programs, a zone west of UTC), the
 // catch-up's member_lots equal each account's FIFO replay by month earned,
-// lot_months their sums, member_spend and member_redeemers the raw rows;
-// and a rebuild gives the same.
+// lot_months their sums, member_spend the purchases, tiers and vouchers,
+// segment_totals its sums; and a rebuild gives the same.
 func TestEconomicsRollupsFollowRandomWrites(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
 		s := newShopIn(t, db, "lots@example.com", "USD", "America/New_York")
@@ -27,6 +29,9 @@ func TestEconomicsRollupsFollowRandomWrites(t *testing.T) {
 			in.ExpiryPolicy, in.ExpiryMonths = string(models.ExpireAfterEarning), "2"
 			programs = append(programs, createProgram(t, s.db, in))
 		}
+		// Beans members rise through tiers as they earn; Cups gets a base
+		// tier mid-way, which moves every account at once.
+		ladder(t, s.db, programs[0].ID, []string{"Bronze", "Silver"}, []int{0, 60})
 		var rewards []*models.Reward
 		for _, p := range programs {
 			r := rewardInput("Treat")
@@ -46,6 +51,9 @@ func TestEconomicsRollupsFollowRandomWrites(t *testing.T) {
 			m, pi := members[rng.IntN(len(members))], rng.IntN(len(programs))
 			p := programs[pi]
 			key := fmt.Sprint("lots-", step)
+			if step == 100 {
+				createTier(t, s.db, programs[1].ID, tierInput("Base", 1, 0))
+			}
 			switch rng.IntN(8) {
 			case 0, 1, 2:
 				res := buy(t, s.db, p.ID, m.ID, fmt.Sprintf("%d.00", 5+rng.IntN(40)), key, at)
@@ -130,27 +138,61 @@ func wantEconomicsRollups(t *testing.T, s shop, step int) {
 	if len(want) == 0 || !maps.Equal(got, want) || !maps.Equal(gotSums, sums) {
 		t.Fatalf("step %d: member lots %v, want %v; sums %v, want %v", step, got, want, gotSums, sums)
 	}
-	var spend, rawSpend []models.MemberSpend
-	if err := s.db.Order("member_id").Find(&spend).Error; err != nil {
+	// Spend: one row per program for each member with a purchase, with
+	// the member's tier and redemptions there now; the sums per segment.
+	var programs []models.Program
+	if err := s.db.Order("id").Find(&programs).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Model(&models.Purchase{}).Select("merchant_id, member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor").
-		Where("member_id IS NOT NULL").Group("merchant_id, member_id").Order("member_id").Scan(&rawSpend).Error; err != nil {
+	var bought []models.MemberSpend
+	if err := s.db.Model(&models.Purchase{}).Select("member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor").
+		Where("member_id IS NOT NULL").Group("member_id").Order("member_id").Scan(&bought).Error; err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(spend) != fmt.Sprint(rawSpend) {
-		t.Fatalf("step %d: spend %v, want %v", step, spend, rawSpend)
-	}
-	var redeemers, rawRedeemers []models.MemberRedeemer
-	if err := s.db.Order("member_id, program_id").Find(&redeemers).Error; err != nil {
+	var vouchers []models.Voucher
+	if err := s.db.Where("status <> ?", models.VoucherCancelled).Find(&vouchers).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := s.db.Model(&models.Voucher{}).Select("merchant_id, member_id, program_id, count(*) AS redemptions").
-		Where("status <> ?", models.VoucherCancelled).Group("merchant_id, member_id, program_id").Order("member_id, program_id").
-		Scan(&rawRedeemers).Error; err != nil {
+	type seg struct {
+		program, tier int64
+		redeemed      bool
+	}
+	wantSpend, wantSums := map[key]models.MemberSpend{}, map[seg]models.SegmentTotal{}
+	for _, b := range bought {
+		for _, p := range programs {
+			ms := models.MemberSpend{MerchantID: s.m.ID, ProgramID: p.ID, MemberID: b.MemberID, Purchases: b.Purchases, RevenueMinor: b.RevenueMinor}
+			for _, a := range accounts {
+				if a.ProgramID == p.ID && a.MemberID == b.MemberID && a.TierID != nil {
+					ms.TierID = *a.TierID
+				}
+			}
+			ms.Redeemed = slices.ContainsFunc(vouchers, func(v models.Voucher) bool { return v.ProgramID == p.ID && v.MemberID == b.MemberID })
+			wantSpend[key{p.ID, b.MemberID, ""}] = ms
+			k := seg{p.ID, ms.TierID, ms.Redeemed}
+			sum := wantSums[k]
+			sum.MerchantID, sum.ProgramID, sum.TierID, sum.Redeemed = s.m.ID, k.program, k.tier, k.redeemed
+			sum.Customers++
+			sum.Purchases += ms.Purchases
+			sum.RevenueMinor += ms.RevenueMinor
+			wantSums[k] = sum
+		}
+	}
+	var spend []models.MemberSpend
+	var totals []models.SegmentTotal
+	if err := s.db.Find(&spend).Error; err != nil {
 		t.Fatal(err)
 	}
-	if fmt.Sprint(redeemers) != fmt.Sprint(rawRedeemers) {
-		t.Fatalf("step %d: redeemers %v, want %v", step, redeemers, rawRedeemers)
+	if err := s.db.Where("customers <> 0 OR purchases <> 0 OR revenue_minor <> 0").Find(&totals).Error; err != nil {
+		t.Fatal(err)
+	}
+	gotSpend, gotTotals := map[key]models.MemberSpend{}, map[seg]models.SegmentTotal{}
+	for _, ms := range spend {
+		gotSpend[key{ms.ProgramID, ms.MemberID, ""}] = ms
+	}
+	for _, st := range totals {
+		gotTotals[seg{st.ProgramID, st.TierID, st.Redeemed}] = st
+	}
+	if !maps.Equal(gotSpend, wantSpend) || !maps.Equal(gotTotals, wantSums) {
+		t.Fatalf("step %d: spend %v, want %v; segments %v, want %v", step, gotSpend, wantSpend, gotTotals, wantSums)
 	}
 }

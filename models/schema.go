@@ -11,6 +11,6 @@ func Models() []any {
 		&ImportJob{}, &ImportUpload{}, &ImportIssue{},
 		&RollupMark{}, &RollupState{}, &DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{},
 		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
-		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &MemberRedeemer{},
+		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
 	}
 }

@@ -22,27 +22,36 @@ CREATE TABLE lot_months (
     PRIMARY KEY (merchant_id, program_id, earned_month)
 );
 
--- A member's purchases over all time (revenue net of refunds), and the
--- programs they redeemed in (vouchers not cancelled): "all time" spend by
--- segment reads one row per customer, not every purchase.
+-- A customer's purchases over all time (revenue net of refunds), with
+-- where they stand in each program (tier, 0 for none; whether they ever
+-- redeemed: vouchers not cancelled); segment_totals sums it per program
+-- and segment, kept by adding each member's change, so "all time" spend
+-- by segment is a few rows. A bounded range joins its purchases to it.
 CREATE TABLE member_spend (
-    merchant_id    BIGINT NOT NULL REFERENCES merchants (id),
-    member_id      BIGINT NOT NULL,
-    purchases      BIGINT NOT NULL,
-    revenue_minor  BIGINT NOT NULL,
-    PRIMARY KEY (merchant_id, member_id)
+    merchant_id    BIGINT   NOT NULL REFERENCES merchants (id),
+    program_id     BIGINT   NOT NULL,
+    member_id      BIGINT   NOT NULL,
+    tier_id        BIGINT   NOT NULL,
+    redeemed       BOOLEAN  NOT NULL,
+    purchases      BIGINT   NOT NULL,
+    revenue_minor  BIGINT   NOT NULL,
+    PRIMARY KEY (merchant_id, program_id, member_id)
 );
+CREATE INDEX member_spend_member_idx ON member_spend (merchant_id, member_id);
 
-CREATE TABLE member_redeemers (
-    merchant_id  BIGINT NOT NULL REFERENCES merchants (id),
-    member_id    BIGINT NOT NULL,
-    program_id   BIGINT NOT NULL,
-    redemptions  BIGINT NOT NULL,
-    PRIMARY KEY (merchant_id, member_id, program_id)
+CREATE TABLE segment_totals (
+    merchant_id    BIGINT   NOT NULL REFERENCES merchants (id),
+    program_id     BIGINT   NOT NULL,
+    tier_id        BIGINT   NOT NULL,
+    redeemed       BOOLEAN  NOT NULL,
+    customers      BIGINT   NOT NULL DEFAULT 0,
+    purchases      BIGINT   NOT NULL DEFAULT 0,
+    revenue_minor  BIGINT   NOT NULL DEFAULT 0,
+    PRIMARY KEY (merchant_id, program_id, tier_id, redeemed)
 );
 
 -- +goose Down
-DROP TABLE member_redeemers;
+DROP TABLE segment_totals;
 DROP TABLE member_spend;
 DROP TABLE lot_months;
 DROP TABLE member_lots;
