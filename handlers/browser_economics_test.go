@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
 	"github.com/regularshq/regulars/models"
 	"github.com/regularshq/regulars/models/dbtest"
 )
@@ -52,6 +55,16 @@ func TestBrowserEconomics(t *testing.T) {
 				t.Errorf("all time: outstanding %q", got)
 			}
 			fits("all")
+			// Printed: the figures and tables, without the form or the links.
+			if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+				t.Fatal(err)
+			}
+			b.screenshot(fmt.Sprintf("economics-%d-print.png", width))
+			hidden := eval[bool](b, `['report-range-form', 'csv-statement', 'report-print'].every(id =>
+				getComputedStyle(document.querySelector('[data-testid="' + id + '"]')).display === 'none')`)
+			if !hidden || !eval[bool](b, `getComputedStyle(document.querySelector('[data-testid="economics-statement"]')).display !== 'none'`) {
+				t.Errorf("print layout: form and links hidden %v, or the statement is not printed", hidden)
+			}
 		})
 	}
 }

@@ -195,7 +195,7 @@ func economicsView(e *models.Economics) (pages.EconomicsView, map[string]reportT
 	}
 	v.Rewards = add("rewards", "Cost of rewards redeemed",
 		"Vouchers issued on days in the range and not cancelled, by reward: how many, the "+unit+" they cost the members, and the value set on the reward times the number redeemed (what they cost the business).",
-		[]string{"Reward", "Redemptions", unit, "Cost"}, rwRows)
+		[]string{"Reward", "Redemptions", "Spent (" + unit + ")", "Cost"}, rwRows)
 	tables["rewards"] = reportTable{Header: []string{"reward", "redemptions", unit, "cost_" + cur}, Rows: rwCSV}
 	return v, tables
 }
