@@ -266,8 +266,8 @@ func (e *Economics) readRewards(db *gorm.DB) error {
 // readSegments splits the range's purchases by customer. A member's
 // segment is where they are now: their tier in the program and whether
 // they ever redeemed in it, kept on member_spend. All time reads the
-// segment sums; a bounded range groups its own purchases by member
-// (covered by the (merchant, time, member) index) and joins member_spend.
+// segment sums; a bounded range groups its own purchases by member (on
+// the (merchant, time, member) index) and looks each up in member_spend.
 func (e *Economics) readSegments(db *gorm.DB, merchantID int64) error {
 	var sales struct{ Purchases, MemberPurchases, RevenueMinor, MemberRevenueMinor int64 }
 	err := e.inRange(db.Model(&DailySales{}).Select(`coalesce(sum(purchases), 0) AS purchases,
@@ -278,13 +278,15 @@ func (e *Economics) readSegments(db *gorm.DB, merchantID int64) error {
 	}
 	var rows []SegmentTotal
 	if e.AllTime {
-		err = db.Where("program_id = ? AND customers <> 0", e.Program.ID).Find(&rows).Error
+		err = db.Where("program_id IN ? AND customers <> 0", []int64{0, e.Program.ID}).Find(&rows).Error
+		rows = withRest(rows)
 	} else {
-		err = db.Raw(`SELECT ms.tier_id, ms.redeemed, count(*) AS customers, sum(s.purchases) AS purchases, sum(s.revenue_minor) AS revenue_minor
+		err = db.Raw(`SELECT coalesce(ms.tier_id, 0) AS tier_id, coalesce(ms.redeemed, ?) AS redeemed,
+				count(*) AS customers, sum(s.purchases) AS purchases, sum(s.revenue_minor) AS revenue_minor
 			FROM (SELECT member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor FROM purchases
 				WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND member_id IS NOT NULL GROUP BY member_id) s
-			JOIN member_spend ms ON ms.merchant_id = ? AND ms.program_id = ? AND ms.member_id = s.member_id
-			GROUP BY ms.tier_id, ms.redeemed`, merchantID, e.Range.From.UTC(), e.Range.To.UTC(), merchantID, e.Program.ID).Scan(&rows).Error
+			LEFT JOIN member_spend ms ON ms.merchant_id = ? AND ms.program_id = ? AND ms.member_id = s.member_id
+			GROUP BY 1, 2`, false, merchantID, e.Range.From.UTC(), e.Range.To.UTC(), merchantID, e.Program.ID).Scan(&rows).Error
 	}
 	if err != nil {
 		return fmt.Errorf("report: economics: segments: %w", err)
@@ -295,6 +297,29 @@ func (e *Economics) readSegments(db *gorm.DB, merchantID int64) error {
 	}
 	e.Segments = segments(sales.Purchases-sales.MemberPurchases, sales.RevenueMinor-sales.MemberRevenueMinor, rows, tiers)
 	return nil
+}
+
+// withRest turns every customer's sum (program 0) into the program's
+// customers without a tier or a redemption in it: every customer less
+// the program's own rows.
+func withRest(rows []SegmentTotal) []SegmentTotal {
+	var out []SegmentTotal
+	var rest SegmentTotal
+	for _, r := range rows {
+		if r.ProgramID == 0 {
+			rest.Customers += r.Customers
+			rest.Purchases += r.Purchases
+			rest.RevenueMinor += r.RevenueMinor
+			continue
+		}
+		out = append(out, r)
+		rest.Customers -= r.Customers
+		rest.Purchases -= r.Purchases
+		rest.RevenueMinor -= r.RevenueMinor
+	}
+	// The program's own untiered non-redeemers do not exist (no row), so
+	// rest lands on its own key.
+	return append(out, rest)
 }
 
 // segments groups the per tier and redemption rows: non-members, members

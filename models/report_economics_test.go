@@ -264,6 +264,17 @@ func TestEconomicsKnownAnswers(t *testing.T) {
 			if spc, _ := all.Segments[4].SpendPerCustomerMinor(); spc != 12500 {
 				t.Fatalf("spend per customer = %d", spc)
 			}
+			// A program created since has every customer without a tier or
+			// a redemption in it.
+			tea := loyal{shop: l.shop, p: createProgram(t, l.db, pointsInput("Tea"))}
+			fresh := economics(t, tea, models.RangeQuery{Range: "all"}).Segments
+			if len(fresh) != 3 || fresh[1] != (models.Segment{Name: "Members who never redeemed", Customers: 10, Purchases: 14, RevenueMinor: 63500}) ||
+				fresh[2].Customers != 0 {
+				t.Fatalf("a new program's segments = %+v", fresh)
+			}
+			if wide := economics(t, tea, models.RangeQuery{From: "2025-01-01", To: "2026-06-20"}).Segments; !slices.Equal(wide, fresh) {
+				t.Fatalf("a new program's wide range = %+v", wide)
+			}
 			// A range covering everything reads the purchases themselves and
 			// agrees with the rollup.
 			wide := economics(t, l, models.RangeQuery{From: "2025-01-01", To: "2026-06-20"})

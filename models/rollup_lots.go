@@ -32,6 +32,8 @@ type LotMonth struct {
 // MemberSpend is a customer's purchases over all time, revenue net of
 // refunds, with where they stand in a program now: their tier (0 for
 // none) and whether they ever redeemed in it (a voucher not cancelled).
+// ProgramID 0 is the customer whatever the programs; a program has a row
+// only for a customer with a tier or a redemption in it.
 type MemberSpend struct {
 	MerchantID   int64 `gorm:"primaryKey;autoIncrement:false"`
 	ProgramID    int64 `gorm:"primaryKey;autoIncrement:false"`
@@ -88,13 +90,9 @@ func (r rollup) tierMoves(from, to time.Time) error {
 	return nil
 }
 
-// memberSpend replaces the members' spend rows, one per program for each
-// member with a purchase, and moves the segment sums by the difference.
+// memberSpend replaces the members' spend rows and moves the segment
+// sums by the difference.
 func (r rollup) memberSpend(ids []int64) error {
-	var programs []int64
-	if err := r.tx.Model(&Program{}).Order("id").Pluck("id", &programs).Error; err != nil {
-		return fmt.Errorf("rollup: spend: programs: %w", err)
-	}
 	var bought []MemberSpend
 	err := r.tx.Model(&Purchase{}).Select("member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor").
 		Where("member_id IN ?", ids).Group("member_id").Scan(&bought).Error
@@ -119,9 +117,21 @@ func (r rollup) memberSpend(ids []int64) error {
 	for _, v := range redeemers {
 		redeemed[standing{v.ProgramID, v.MemberID}] = true
 	}
+	// Program 0 is every customer; a program's own rows are its customers
+	// with a tier or a redemption there, so one created after they bought
+	// finds them all in the rest (no tier, never redeemed).
+	programs := map[int64][]int64{}
+	for k := range tiers {
+		programs[k.member] = append(programs[k.member], k.program)
+	}
+	for k := range redeemed {
+		if _, tiered := tiers[k]; !tiered {
+			programs[k.member] = append(programs[k.member], k.program)
+		}
+	}
 	var fresh []MemberSpend
 	for _, b := range bought {
-		for _, p := range programs {
+		for _, p := range append([]int64{0}, programs[b.MemberID]...) {
 			k := standing{p, b.MemberID}
 			fresh = append(fresh, MemberSpend{ProgramID: p, MemberID: b.MemberID, TierID: tiers[k], Redeemed: redeemed[k],
 				Purchases: b.Purchases, RevenueMinor: b.RevenueMinor})

@@ -23,10 +23,12 @@ CREATE TABLE lot_months (
 );
 
 -- A customer's purchases over all time (revenue net of refunds), with
--- where they stand in each program (tier, 0 for none; whether they ever
--- redeemed: vouchers not cancelled); segment_totals sums it per program
--- and segment, kept by adding each member's change, so "all time" spend
--- by segment is a few rows. A bounded range joins its purchases to it.
+-- where they stand in a program (tier, 0 for none; whether they ever
+-- redeemed: vouchers not cancelled). Program 0 is every customer; a
+-- program has rows only for its customers with a tier or a redemption.
+-- segment_totals sums it per program and segment, kept by adding each
+-- member's change, so "all time" spend by segment is a few rows. A
+-- bounded range looks its purchases' members up in it.
 CREATE TABLE member_spend (
     merchant_id    INTEGER   NOT NULL REFERENCES merchants (id),
     program_id     INTEGER   NOT NULL,
