@@ -458,7 +458,7 @@ func (r rollup) refreshDay(day string) error {
 			return fmt.Errorf("rollup: save %s: %w", day, err)
 		}
 	}
-	return r.tierMoves(from, to)
+	return nil
 }
 
 // refreshWeek replaces one week's distinct active members and visits.

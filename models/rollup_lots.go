@@ -3,8 +3,6 @@ package models
 import (
 	"errors"
 	"fmt"
-	"slices"
-	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -62,32 +60,13 @@ type SegmentTotal struct {
 var economicsTables = []any{&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{}}
 
 // economics recomputes a batch of members' lots and spend from their raw
-// rows. Every ledger entry, purchase and refund marks its member, so a
-// refreshed member's rows are exact; a tier change is caught by the day
-// it happened (tierMoves).
+// rows. Every ledger entry, purchase, refund and tier change marks its
+// member, so a refreshed member's rows are exact.
 func (r rollup) economics(ids []int64) error {
 	if err := r.memberLots(ids); err != nil {
 		return err
 	}
 	return r.memberSpend(ids)
-}
-
-// tierMoves refreshes the spend of members whose tier changed in [from,
-// to): a change of tier moves their spend to another segment.
-func (r rollup) tierMoves(from, to time.Time) error {
-	var ids []int64
-	err := r.tx.Raw(`SELECT DISTINCT a.member_id FROM tier_changes t
-		JOIN accounts a ON a.merchant_id = t.merchant_id AND a.id = t.account_id
-		WHERE t.merchant_id = ? AND t.created_at >= ? AND t.created_at < ? ORDER BY a.member_id`, r.m.ID, from, to).Scan(&ids).Error
-	if err != nil {
-		return fmt.Errorf("rollup: tier moves: %w", err)
-	}
-	for batch := range slices.Chunk(ids, memberBatch) {
-		if err := r.memberSpend(batch); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // memberSpend replaces the members' spend rows and moves the segment
