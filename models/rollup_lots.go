@@ -34,8 +34,8 @@ type LotMonth struct {
 // only for a customer with a tier or a redemption in it.
 type MemberSpend struct {
 	MerchantID   int64 `gorm:"primaryKey;autoIncrement:false"`
-	ProgramID    int64 `gorm:"primaryKey;autoIncrement:false"`
 	MemberID     int64 `gorm:"primaryKey;autoIncrement:false"`
+	ProgramID    int64 `gorm:"primaryKey;autoIncrement:false"`
 	TierID       int64
 	Redeemed     bool
 	Purchases    int64

@@ -37,9 +37,9 @@ CREATE TABLE member_spend (
     redeemed       BOOLEAN  NOT NULL,
     purchases      INTEGER   NOT NULL,
     revenue_minor  INTEGER   NOT NULL,
-    PRIMARY KEY (merchant_id, program_id, member_id)
+    PRIMARY KEY (merchant_id, member_id, program_id)
 );
-CREATE INDEX member_spend_member_idx ON member_spend (merchant_id, member_id);
+CREATE INDEX member_spend_program_idx ON member_spend (merchant_id, program_id, member_id);
 
 CREATE TABLE segment_totals (
     merchant_id    INTEGER   NOT NULL REFERENCES merchants (id),
