@@ -36,10 +36,16 @@ func (a *App) renderImportPage(c echo.Context, status int, d pages.ImportData) e
 	d.Programs = []components.Option{{Value: "", Label: "No balances in this file"}}
 	for _, p := range programs {
 		if p.TakesActivity() {
-			d.Programs = append(d.Programs, components.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.UnitLabel + ")"})
+			opt := components.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name + " (" + p.UnitLabel + ")"}
+			d.Programs = append(d.Programs, opt)
+			d.History.Programs = append(d.History.Programs, opt)
 		}
 	}
+	if p := currentMerchant(c).PreferredProgram(programs); p != nil && d.History.Fields.ProgramID == "" {
+		d.History.Fields.ProgramID = strconv.FormatInt(p.ID, 10)
+	}
 	d.MaxRows, d.MaxMB, d.TemplateURL = models.MaxImportRows, models.MaxImportBytes>>20, importPath+"/template.csv"
+	d.History.TemplateURL = d.TemplateURL + "?kind=history"
 	jobs, err := models.ListImports(a.tenant(c), recentImportsShown)
 	if err != nil {
 		return err
@@ -47,45 +53,67 @@ func (a *App) renderImportPage(c echo.Context, status int, d pages.ImportData) e
 	for i := range jobs {
 		d.Recent = append(d.Recent, importSummary(c, &jobs[i]))
 	}
-	return render(c, status, pages.ImportMembers(a.shell(c, "Import members"), d))
+	return render(c, status, pages.ImportMembers(a.shell(c, "Import members and purchases"), d))
 }
 
 func importSummary(c echo.Context, j *models.ImportJob) pages.ImportSummary {
 	return pages.ImportSummary{
 		URL: importURL(j.ID), FileName: j.FileName, Status: string(j.Status), Percent: j.Percent(),
-		Who: j.ActorName, When: j.CreatedAt.In(currentMerchant(c).Location()).Format("2 Jan 2006 15:04"),
+		History: j.Kind == models.ImportHistory,
+		Who:     j.ActorName, When: j.CreatedAt.In(currentMerchant(c).Location()).Format("2 Jan 2006 15:04"),
 		Created: j.CreatedCount, Duplicates: j.DuplicateCount, Errors: j.ErrorCount,
 	}
 }
 
-// startImport takes the upload, queues it for the background worker and
-// shows its progress page at once.
+// startImport takes the upload of either form, queues it for the
+// background worker and shows its progress page at once.
 func (a *App) startImport(c echo.Context) error {
-	fields := pages.ImportFields{ProgramID: c.FormValue("program_id"), CountryCode: c.FormValue("country_code")}
-	in := models.ImportInput{CountryCode: fields.CountryCode}
-	if fields.ProgramID != "" {
-		id, err := strconv.ParseInt(fields.ProgramID, 10, 64)
-		if err != nil || id <= 0 {
-			return a.refuseImport(c, fields, models.Validation{"program_id": "Choose one of your programs."}.Err())
-		}
-		in.ProgramID = id
+	if c.FormValue("kind") == string(models.ImportHistory) {
+		return a.startHistoryImport(c)
 	}
-	if fh, err := c.FormFile("file"); err == nil {
-		f, err := fh.Open()
-		if err != nil {
-			return fmt.Errorf("import: open upload: %w", err)
-		}
-		defer f.Close()
-		if in.Content, err = io.ReadAll(io.LimitReader(f, models.MaxImportBytes+1)); err != nil {
-			return fmt.Errorf("import: read upload: %w", err)
-		}
-		in.FileName = fh.Filename
-	} else if !errors.Is(err, http.ErrMissingFile) {
-		return a.refuseImport(c, fields, models.Validation{"file": "The upload did not arrive whole; try again."}.Err())
+	fields := pages.ImportFields{ProgramID: c.FormValue("program_id"), CountryCode: c.FormValue("country_code")}
+	refuse := func(err error) error {
+		return a.answer(c, err, func(status int) error {
+			return a.renderImportPage(c, status, pages.ImportData{Fields: fields, Errors: models.FieldErrors(err), Message: models.ErrorMessage(err)})
+		}, nil, "")
+	}
+	in := models.ImportInput{CountryCode: fields.CountryCode}
+	var err error
+	if in.ProgramID, err = optionalProgramID(fields.ProgramID); err != nil {
+		return refuse(err)
+	}
+	if in.FileName, in.Content, err = importUpload(c); err != nil {
+		return refuse(err)
 	}
 	job, err := models.StartImport(a.tenant(c), actor(c), currentUser(c).Role, in, a.now())
+	return a.queued(c, job, refuse, err)
+}
+
+// startHistoryImport takes a file of past purchases.
+func (a *App) startHistoryImport(c echo.Context) error {
+	fields := pages.HistoryFields{ProgramID: c.FormValue("history_program_id"), Earn: c.FormValue("earn") != ""}
+	refuse := func(err error) error {
+		return a.answer(c, err, func(status int) error {
+			return a.renderImportPage(c, status, pages.ImportData{History: pages.HistoryForm{
+				Fields: fields, Errors: models.FieldErrors(err), Message: models.ErrorMessage(err)}})
+		}, nil, "")
+	}
+	in := models.HistoryInput{Earn: fields.Earn}
+	var err error
+	if in.ProgramID, err = optionalProgramID(fields.ProgramID); err != nil {
+		return refuse(err)
+	}
+	if in.FileName, in.Content, err = importUpload(c); err != nil {
+		return refuse(err)
+	}
+	job, err := models.StartHistoryImport(a.tenant(c), actor(c), currentUser(c).Role, in, a.now())
+	return a.queued(c, job, refuse, err)
+}
+
+// queued answers an upload: its progress page, or the form again.
+func (a *App) queued(c echo.Context, job *models.ImportJob, refuse func(error) error, err error) error {
 	if err != nil {
-		return a.refuseImport(c, fields, err)
+		return refuse(err)
 	}
 	a.imports.Wake()
 	return a.answer(c, nil, nil, func() string {
@@ -93,23 +121,57 @@ func (a *App) startImport(c echo.Context) error {
 	}, importURL(job.ID))
 }
 
-func (a *App) refuseImport(c echo.Context, fields pages.ImportFields, err error) error {
-	return a.answer(c, err, func(status int) error {
-		return a.renderImportPage(c, status, pages.ImportData{Fields: fields, Errors: models.FieldErrors(err), Message: models.ErrorMessage(err)})
-	}, nil, "")
+func optionalProgramID(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, models.Validation{"program_id": "Choose one of your programs."}.Err()
+	}
+	return id, nil
 }
 
-// importTemplate is an example file with every column the import reads.
+// importUpload reads the form's file, at most one byte over the limit so
+// the model can say it is too big; none is an empty file.
+func importUpload(c echo.Context) (name string, content []byte, err error) {
+	fh, err := c.FormFile("file")
+	if errors.Is(err, http.ErrMissingFile) {
+		return "", nil, nil
+	}
+	if err != nil {
+		return "", nil, models.Validation{"file": "The upload did not arrive whole; try again."}.Err()
+	}
+	f, err := fh.Open()
+	if err != nil {
+		return "", nil, fmt.Errorf("import: open upload: %w", err)
+	}
+	defer f.Close()
+	if content, err = io.ReadAll(io.LimitReader(f, models.MaxImportBytes+1)); err != nil {
+		return "", nil, fmt.Errorf("import: read upload: %w", err)
+	}
+	return fh.Filename, content, nil
+}
+
+// importTemplate is an example file with every column an import reads.
 func (a *App) importTemplate(c echo.Context) error {
-	h := c.Response().Header()
-	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set(echo.HeaderContentDisposition, `attachment; filename="members-import-example.csv"`)
-	w := newCSVWriter(c.Response(), ',')
-	for _, row := range [][]string{
+	name, rows := "members-import-example.csv", [][]string{
 		{"name", "email", "phone", "birthday", "marketing", "tags", "balance"},
 		{"Ada Lovelace", "ada@example.com", "+442079460001", "1985-12-10", "yes", "vip, mornings", "120"},
 		{"Bob Marley", "", "+33612345678", "", "no", "", "0"},
-	} {
+	}
+	if c.QueryParam("kind") == string(models.ImportHistory) {
+		name, rows = "purchase-history-example.csv", [][]string{
+			{"member", "date", "amount", "order reference", "channel"},
+			{"ada@example.com", "2024-11-03", "12.50", "T-1041", "in_store"},
+			{"+33612345678", "2024-11-04 18:30", "42.00", "", "online"},
+		}
+	}
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", name))
+	w := newCSVWriter(c.Response(), ',')
+	for _, row := range rows {
 		if err := w.Write(row); err != nil {
 			return err
 		}
@@ -140,7 +202,7 @@ func (a *App) importProgressPage(c echo.Context) error {
 		Processed: job.ProcessedRows, Total: job.TotalRows, OpeningTotal: job.OpeningTotal,
 		Failure: job.Failure, Ignored: job.Ignored(), ErrorsCSVURL: importURL(job.ID) + "/errors.csv",
 	}
-	if job.ProgramID != nil {
+	if job.ProgramID != nil && (job.Kind != models.ImportHistory || job.Earn) {
 		if p, err := models.GetProgram(a.tenant(c), *job.ProgramID); err == nil {
 			d.Unit = p.UnitLabel
 		}

@@ -203,3 +203,86 @@ func TestImportRefusesWhatItCannotRead(t *testing.T) {
 		}
 	})
 }
+
+// A shop brings its members' past purchases in on the same page: every
+// role that imports members can, a member nobody has is reported, and
+// another merchant cannot see the import.
+func TestImportPurchaseHistoryThroughThePage(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		db := models.ForMerchant(app.db, s.acct.merchantID)
+		if _, err := models.EnrolMember(db, models.Actor{Name: "fixture"}, models.MemberInput{Name: "Ada", Email: "ada@example.com"}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		page := s.staff.get("/members/import")
+		expectStatus(t, page, http.StatusOK)
+		if !page.has(`[data-testid="history-form"] input[name="kind"][value="history"]`) || page.has(`[data-testid="history-form"] input[name="earn"]:checked`) {
+			t.Error("the history form is missing, or earns points unless asked")
+		}
+		if got, _ := page.doc.Find(`select[name="history_program_id"] option[selected]`).Attr("value"); got != strconv.FormatInt(s.coffee.ID, 10) {
+			t.Errorf("history program preselected %q, want the default (Coffee Club)", got)
+		}
+		tmpl := s.staff.get("/members/import/template.csv?kind=history")
+		if !strings.HasPrefix(tmpl.body, "member,date,amount,order reference,channel\n") {
+			t.Errorf("history template starts %q", tmpl.body[:min(len(tmpl.body), 60)])
+		}
+
+		content := "member,date,amount,order\n" +
+			"ada@example.com,2025-05-01 10:00,12.50,R-1\n" +
+			"ghost@example.com,2025-05-01,3,\n" +
+			"ada@example.com,2025-05-02,0,\n"
+		for _, who := range []*client{s.staff, s.manager, s.acct.owner} {
+			res := who.upload("/members/import", url.Values{"kind": {"history"}, "history_program_id": {strconv.FormatInt(s.tea.ID, 10)}}, "till.csv", []byte(content))
+			expectRedirect(t, res, "/members/imports/")
+			done := waitForImport(t, who, res.location())
+			created := "0"
+			if who == s.staff {
+				created = "1" // the first upload; the others find it recorded
+			}
+			for sel, want := range map[string]string{"import-created": created, "import-errors": "2"} {
+				if got := done.text(`[data-testid="` + sel + `"]`); got != want {
+					t.Errorf("%s = %q, want %q", sel, got, want)
+				}
+			}
+			if !strings.Contains(done.text(`[data-testid="import-issues"]`), "no member has this email address") {
+				t.Errorf("issues = %q", done.text(`[data-testid="import-issues"]`))
+			}
+		}
+		var ps []models.Purchase
+		db.Find(&ps)
+		if len(ps) != 1 || ps[0].ProgramID != s.tea.ID || ps[0].AmountMinor != 1250 || ps[0].AccountID != nil {
+			t.Errorf("purchases = %+v, want Ada's 12.50 in Tea Club, earning nothing", ps)
+		}
+		list := s.staff.get("/members/import")
+		if got := rowTexts(list, `[data-testid="import-row"]`); len(got) != 3 || !strings.HasSuffix(got[0], "purchases") {
+			t.Errorf("latest imports = %q", got)
+		}
+
+		// With earning: points, shown on the progress page.
+		res := s.acct.owner.upload("/members/import", url.Values{"kind": {"history"}, "earn": {"on"}},
+			"earn.csv", []byte("member,date,amount\nada@example.com,2025-05-03,40\n"))
+		expectRedirect(t, res, "/members/imports/")
+		done := waitForImport(t, s.acct.owner, res.location())
+		if got := done.text(`[data-testid="import-opening"]`); got != "40" || !strings.Contains(done.body, "earned") {
+			t.Errorf("points earned = %q", got)
+		}
+		jobPath := res.location()
+
+		// A refused history upload says why on its own form.
+		refused := s.staff.upload("/members/import", url.Values{"kind": {"history"}}, "x.csv", []byte("name,email\nAda,a@example.com\n"))
+		expectStatus(t, refused, http.StatusUnprocessableEntity)
+		if got := refused.text(`[data-testid="error-history-file"]`); !strings.Contains(got, "No date or amount column") {
+			t.Errorf("history file error = %q", got)
+		}
+		if refused.has(`[data-testid="error-file"]`) {
+			t.Error("the member form shows the history form's error")
+		}
+
+		// Another merchant's import is not found; nobody logged out gets in.
+		other := app.signUp("Other Shop", "other@example.com")
+		for _, path := range []string{jobPath, jobPath + "/errors.csv"} {
+			expectStatus(t, other.owner.get(path), http.StatusNotFound)
+		}
+		expectRedirect(t, app.client().get("/members/import"), "/login")
+	})
+}

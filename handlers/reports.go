@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/a-h/templ"
@@ -20,11 +21,39 @@ import (
 // ?format=csv&table=<name> with one of the page's tables; a page only
 // loads its figures (see dashboardReport).
 
-// reportTable is one table of a report page as CSV: what the page shows,
-// unrounded where the page rounds.
+// reportTable is one table of a report page: drawn with
+// components.DataTable and sent as CSV from the same cells.
 type reportTable struct {
-	Header []string
-	Rows   [][]string
+	Caption string
+	Head    []string
+	Rows    [][]reportCell
+}
+
+// reportCell is one cell as the page shows it (grouped, with units) and
+// as the CSV has it (plain, for a spreadsheet to compute with).
+type reportCell struct{ Text, CSV string }
+
+func textCell(s string) reportCell { return reportCell{s, s} }
+
+func countCell(n int64) reportCell {
+	return reportCell{components.FormatCount(n), strconv.FormatInt(n, 10)}
+}
+
+func moneyCell(minor int64, currency string) reportCell {
+	return reportCell{money(minor, currency), models.FormatMoney(minor, currency)}
+}
+
+// view is the table for components.DataTable; id names it on the page.
+func (t reportTable) view(id string) components.Table {
+	out := components.Table{ID: id, Caption: t.Caption, Head: t.Head}
+	for _, row := range t.Rows {
+		cells := make([]string, len(row))
+		for i, c := range row {
+			cells[i] = c.Text
+		}
+		out.Rows = append(out.Rows, cells)
+	}
+	return out
 }
 
 // reportPage is what a report page's loader hands back: the body drawn
@@ -44,7 +73,7 @@ type reportRequest struct {
 	// skip drawing what the table does not need.
 	CSV string
 	// Frame is the page's frame: a loader adds its own parameters to
-	// Frame.Query and its inputs as Frame.Controls.
+	// Frame.Query, which the range form and the CSV links then keep.
 	Frame *pages.ReportFrame
 }
 
@@ -129,8 +158,15 @@ func sendReportCSV(c echo.Context, filename string, t reportTable) error {
 	h.Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="%s"`, filename))
 	c.Response().WriteHeader(http.StatusOK)
 	w := newCSVWriter(c.Response(), ',')
-	for _, row := range append([][]string{t.Header}, t.Rows...) {
-		if err := w.Write(row); err != nil {
+	if err := w.Write(t.Head); err != nil {
+		return err
+	}
+	for _, row := range t.Rows {
+		cells := make([]string, len(row))
+		for i, c := range row {
+			cells[i] = c.CSV
+		}
+		if err := w.Write(cells); err != nil {
 			return err
 		}
 	}

@@ -1,8 +1,15 @@
 package handlers
 
 import (
+	"fmt"
+	"strconv"
+	"unicode"
+	"unicode/utf8"
+
 	"github.com/labstack/echo/v4"
 
+	"github.com/regularshq/regulars/models"
+	"github.com/regularshq/regulars/views/components"
 	"github.com/regularshq/regulars/views/pages"
 )
 
@@ -10,6 +17,375 @@ import (
 // /reports.
 func (a *App) dashboardReport(c echo.Context) error {
 	return a.serveReport(c, "dashboard", currentMerchant(c).Name, func(rq *reportRequest) (reportPage, error) {
-		return reportPage{Body: pages.DashboardReport(*rq.Frame)}, nil
+		programs, err := models.ListPrograms(rq.DB)
+		if err != nil {
+			return reportPage{}, err
+		}
+		program, err := reportProgram(c.QueryParam("program"), rq.Merchant, programs)
+		if err != nil {
+			return reportPage{}, err
+		}
+		q := models.DashboardQuery{Range: rq.Range, Now: rq.Now}
+		if program != nil {
+			q.ProgramID = program.ID
+			rq.Frame.Query.Set("program", strconv.FormatInt(program.ID, 10))
+		}
+		d, err := models.ReportDashboard(rq.DB, q)
+		if err != nil {
+			return reportPage{}, err
+		}
+		v := dashboardView{d: d, currency: rq.Merchant.Currency}
+		tables := v.tables()
+		data := v.data(rq.Frame, programs, tables)
+		data.CanCreate = may(c, models.RoleOwner)
+		return reportPage{Body: pages.DashboardReport(*rq.Frame, data), Tables: tables}, nil
 	})
+}
+
+// reportProgram is the program a report's points figures are in: the one
+// asked for (another merchant's, or none, is a 404), else the merchant's
+// preferred one, else its first; nil when it has none.
+func reportProgram(asked string, m *models.Merchant, programs []models.Program) (*models.Program, error) {
+	if asked != "" {
+		id, err := strconv.ParseInt(asked, 10, 64)
+		for i := range programs {
+			if err == nil && programs[i].ID == id {
+				return &programs[i], nil
+			}
+		}
+		return nil, models.Errorf(models.ENOTFOUND, "There is no such program.")
+	}
+	if p := m.PreferredProgram(programs); p != nil {
+		return p, nil
+	}
+	if len(programs) > 0 {
+		return &programs[0], nil
+	}
+	return nil, nil
+}
+
+// dashboardView words a dashboard for the page and its CSV.
+type dashboardView struct {
+	d        *models.Dashboard
+	currency string
+}
+
+func (v dashboardView) data(f *pages.ReportFrame, programs []models.Program, tables map[string]reportTable) pages.DashboardReportData {
+	d := v.d
+	data := pages.DashboardReportData{
+		Compare: fmt.Sprintf("Changes compare with %s, the %d days before.", d.Previous.Label(), d.Previous.Days()),
+		Groups:  []pages.FigureGroup{v.people(), v.sales()},
+		Tiers:   tables["tiers"].view("tiers"), Rewards: tables["rewards"].view("rewards"),
+		Figures: tables["figures"].view("figures"), Trend: tables["trend"].view("trend"),
+		RevenueChart: components.Chart{
+			ID: "revenue-split", Title: "Revenue, members and non-members",
+			Desc:   "Revenue net of refunds in each part of the range, split between purchases by members and anonymous ones.",
+			Labels: v.bucketLabels(),
+			Series: []components.Series{
+				{Name: "Members", Values: d.MemberRevenue.Trend},
+				{Name: "Non-members", Values: d.NonMemberRevenue.Trend},
+			},
+			Format: func(n int64) string { return money(n, v.currency) },
+		},
+		Notes: pages.DashboardNotes{
+			Tiers: "Members in each tier at the end of the range and of the previous period, from the tier changes. " +
+				"A member enters the first tier with their first earning.",
+			Rewards: "Vouchers issued in the range and not cancelled since, by reward: how many, the points they cost " +
+				"and the reward's value. The ten most redeemed.",
+			Trend: "Each row sums its days; members and outstanding points are as they stand at the row's last day.",
+		},
+	}
+	if d.Program != nil {
+		data.Program = d.Program.Name
+		data.Groups = append(data.Groups, v.points())
+		for _, p := range programs {
+			data.Programs = append(data.Programs, pages.ProgramChoice{
+				Name: p.Name, URL: f.With("program", strconv.FormatInt(p.ID, 10)), Active: p.ID == d.Program.ID,
+			})
+		}
+	}
+	return data
+}
+
+func (v dashboardView) people() pages.FigureGroup {
+	d := v.d
+	return pages.FigureGroup{Title: "Members", TestID: "people", Figures: []pages.Figure{
+		v.count("members", "Members", d.Members,
+			"Members who had joined by the range's last day; the change is against the previous period's last day."),
+		v.count("new-members", "New members", d.NewMembers, "Members whose joining day is in the range."),
+		v.count("active-30", "Active in the last 30 days", d.Active30,
+			"Members with a purchase in the 30 days up to the range's last day."),
+		v.count("active-90", "Active in the last 90 days", d.Active90,
+			"Members with a purchase in the 90 days up to the range's last day."),
+	}}
+}
+
+func (v dashboardView) sales() pages.FigureGroup {
+	d := v.d
+	revenueNote := "Amounts less what has been refunded of them so far, on the day of the purchase"
+	return pages.FigureGroup{Title: "Sales", TestID: "sales", Figures: []pages.Figure{
+		v.money("revenue", "Revenue", d.Revenue, revenueNote+": all purchases."),
+		v.money("member-revenue", "Revenue from members", d.MemberRevenue, revenueNote+": purchases by a member."),
+		v.money("non-member-revenue", "Revenue from non-members", d.NonMemberRevenue, revenueNote+": anonymous purchases."),
+		v.count("purchases", "Purchases", d.Purchases,
+			"By the day they happened; a refunded purchase still counts once."),
+		v.count("member-purchases", "Purchases by members", d.MemberPurchases, "Purchases in the range with a member attached."),
+		v.count("non-member-purchases", "Purchases by non-members", d.NonMemberPurchases, "Purchases in the range without a member."),
+		v.ratio("membership-rate", "Membership rate", d.MembershipRate, fmt.Sprintf(
+			"Purchases by members ÷ all purchases in the range. By revenue, members made %s.", percent(d.MemberRevenueShare))),
+	}}
+}
+
+func (v dashboardView) points() pages.FigureGroup {
+	d := v.d
+	p := d.Program
+	liability := v.money("liability", "Liability", d.LiabilityMinor, fmt.Sprintf(
+		"Outstanding %s × the value of one (%s %s), rounded to the minor unit.", p.UnitLabel, models.FormatRate(p.PointValueMilli, v.digits()+3), v.currency))
+	if p.PointValueMilli == 0 {
+		liability = pages.Figure{Label: "Liability", Value: "—", TestID: "liability",
+			Note: "The program gives its " + p.UnitLabel + " no money value: set the value of one on the program's page."}
+	}
+	return pages.FigureGroup{Title: "Points", TestID: "points", Figures: []pages.Figure{
+		v.units("issued", "Issued", d.Issued, "Earned (purchases, earning rules, campaigns, recognition, manual "+
+			"credits, opening balances) less what refunds clawed back. Manual debits are not counted."),
+		v.units("redeemed", "Redeemed", d.Redeemed, "Spent on rewards and store credit, less what cancelled "+
+			"vouchers gave back on the day of the cancel: a cancelled redemption is not a redemption."),
+		v.units("expired", "Expired", d.Expired, "Expired in the range under the program's expiry rule."),
+		v.ratio("redemption-rate", "Redemption rate", d.RedemptionRate, "Redeemed ÷ issued, both in the range."),
+		v.units("outstanding", "Outstanding", d.Outstanding, "All balances at the range's last day: "+
+			"every ledger entry up to then, manual debits and clawbacks included."),
+		liability,
+	}}
+}
+
+func (v dashboardView) digits() int {
+	c, _ := models.LookupCurrency(v.currency)
+	return c.MinorDigits
+}
+
+// count is a figure counting things, with its change and trend.
+func (v dashboardView) count(id, label string, c models.Compared, note string) pages.Figure {
+	return v.figure(id, label, c, countCell, note)
+}
+
+func (v dashboardView) money(id, label string, c models.Compared, note string) pages.Figure {
+	return v.figure(id, label, c, v.moneyCell, note)
+}
+
+// units is a figure in the program's units.
+func (v dashboardView) units(id, label string, c models.Compared, note string) pages.Figure {
+	return v.figure(id, label, c, v.unitCell, note)
+}
+
+func (v dashboardView) moneyCell(minor int64) reportCell { return moneyCell(minor, v.currency) }
+
+// unitCell writes an amount of the program's units: a cashback program's
+// are minor units of money, the others' a count.
+func (v dashboardView) unitCell(n int64) reportCell {
+	if v.d.Program.Type == models.ProgramCashback {
+		return v.moneyCell(n)
+	}
+	return countCell(n)
+}
+
+func (v dashboardView) figure(id, label string, c models.Compared, cell func(int64) reportCell, note string) pages.Figure {
+	format := func(n int64) string { return cell(n).Text }
+	fig := pages.Figure{Label: label, Value: format(c.Current), TestID: id, Note: note}
+	fig.Change, fig.Trend = change(c.Current, c.Previous, format)
+	if c.Trend != nil {
+		fig.Chart = components.Sparkline(components.Trend{ID: "trend-" + id, Title: label + " over the range",
+			Desc: "One point per row of the trend table.", Values: c.Trend})
+	}
+	return fig
+}
+
+func (v dashboardView) ratio(id, label string, r models.ComparedRatio, note string) pages.Figure {
+	fig := pages.Figure{Label: label, Value: percent(r.Current), TestID: id, Note: note}
+	if r.Current.Valid() && r.Previous.Valid() {
+		diff := (r.Current.Float() - r.Previous.Float()) * 100
+		fig.Change, fig.Trend = fmt.Sprintf("%s %.1f points", arrow(diff), abs(diff)), direction(diff)
+		if fmt.Sprintf("%.1f", abs(diff)) == "0.0" {
+			fig.Change, fig.Trend = "No change", "flat"
+		}
+	}
+	values := make([]int64, len(r.Trend))
+	for i, t := range r.Trend {
+		values[i] = int64(t.Float() * 10000)
+	}
+	fig.Chart = components.Sparkline(components.Trend{ID: "trend-" + id, Title: label + " over the range",
+		Desc: "In hundredths of a percent, one point per row of the trend table.", Values: values})
+	return fig
+}
+
+// change words current against previous: "▲ 2 (+100%)".
+func change(current, previous int64, format func(int64) string) (string, string) {
+	diff := current - previous
+	switch {
+	case diff == 0:
+		return "No change", "flat"
+	case previous == 0:
+		return fmt.Sprintf("%s %s (none before)", arrow(float64(diff)), format(absInt(diff))), direction(float64(diff))
+	}
+	pct := float64(diff) / float64(absInt(previous)) * 100
+	return fmt.Sprintf("%s %s (%+.0f%%)", arrow(float64(diff)), format(absInt(diff)), pct), direction(float64(diff))
+}
+
+func arrow(d float64) string {
+	if d < 0 {
+		return "▼"
+	}
+	return "▲"
+}
+
+func direction(d float64) string {
+	if d < 0 {
+		return "down"
+	}
+	return "up"
+}
+
+func abs(f float64) float64 {
+	if f < 0 {
+		return -f
+	}
+	return f
+}
+
+func absInt(n int64) int64 {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// percent is a ratio as shown: "42.1%", or "—" without a denominator.
+func percent(r models.Ratio) string {
+	if !r.Valid() {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", r.Float()*100)
+}
+
+// percentCSV is a ratio for a spreadsheet: a percentage to 2 decimals,
+// empty without a denominator.
+func percentCSV(r models.Ratio) string {
+	if !r.Valid() {
+		return ""
+	}
+	return strconv.FormatFloat(r.Float()*100, 'f', 2, 64)
+}
+
+func ratioCell(r models.Ratio) reportCell { return reportCell{percent(r), percentCSV(r)} }
+
+func (v dashboardView) bucketLabels() []string {
+	labels := make([]string, len(v.d.Buckets))
+	for i, b := range v.d.Buckets {
+		labels[i] = bucketLabel(b)
+	}
+	return labels
+}
+
+// bucketLabel names a run of days: "3 Nov", or "3–9 Nov".
+func bucketLabel(b models.Bucket) string {
+	from, to := models.ParseDay(b.FromDay), models.ParseDay(b.ToDay)
+	switch {
+	case b.FromDay == b.ToDay:
+		return from.Format("2 Jan")
+	case from.Month() == to.Month():
+		return from.Format("2") + "–" + to.Format("2 Jan")
+	}
+	return from.Format("2 Jan") + " – " + to.Format("2 Jan")
+}
+
+// tables are the dashboard's tables by their CSV names.
+func (v dashboardView) tables() map[string]reportTable {
+	d, cur := v.d, v.currency
+	tables := map[string]reportTable{}
+
+	figures := reportTable{Caption: "Figures", Head: []string{"Figure", "Range", "Previous period"}}
+	add := func(name string, c models.Compared, cell func(int64) reportCell) {
+		figures.Rows = append(figures.Rows, []reportCell{textCell(name), cell(c.Current), cell(c.Previous)})
+	}
+	addCount := func(name string, c models.Compared) { add(name, c, countCell) }
+	addMoney := func(name string, c models.Compared) { add(name+" ("+cur+")", c, v.moneyCell) }
+	addRatio := func(name string, r models.ComparedRatio) {
+		figures.Rows = append(figures.Rows, []reportCell{textCell(name + " (%)"), ratioCell(r.Current), ratioCell(r.Previous)})
+	}
+	addCount("Members", d.Members)
+	addCount("New members", d.NewMembers)
+	addCount("Active in the last 30 days", d.Active30)
+	addCount("Active in the last 90 days", d.Active90)
+	addMoney("Revenue", d.Revenue)
+	addMoney("Revenue from members", d.MemberRevenue)
+	addMoney("Revenue from non-members", d.NonMemberRevenue)
+	addCount("Purchases", d.Purchases)
+	addCount("Purchases by members", d.MemberPurchases)
+	addCount("Purchases by non-members", d.NonMemberPurchases)
+	addRatio("Membership rate", d.MembershipRate)
+
+	trend := reportTable{Caption: "Trend", Head: []string{"Days", "New members", "Members", "Purchases",
+		"By members", "Revenue (" + cur + ")", "From members (" + cur + ")"}}
+	if p := d.Program; p != nil {
+		addUnits := func(name string, c models.Compared) { add(name+" ("+p.UnitLabel+")", c, v.unitCell) }
+		addUnits("Issued", d.Issued)
+		addUnits("Redeemed", d.Redeemed)
+		addUnits("Expired", d.Expired)
+		addRatio("Redemption rate", d.RedemptionRate)
+		addUnits("Outstanding", d.Outstanding)
+		addMoney("Liability", d.LiabilityMinor)
+		trend.Head = append(trend.Head, "Issued", "Redeemed", "Expired", "Outstanding")
+		tables["tiers"] = v.tierTable()
+		tables["rewards"] = v.rewardTable()
+	}
+	for i, b := range d.Buckets {
+		days := b.FromDay
+		if b.ToDay != b.FromDay {
+			days += " to " + b.ToDay
+		}
+		row := []reportCell{textCell(days), countCell(d.NewMembers.Trend[i]), countCell(d.Members.Trend[i]),
+			countCell(d.Purchases.Trend[i]), countCell(d.MemberPurchases.Trend[i]),
+			moneyCell(d.Revenue.Trend[i], cur), moneyCell(d.MemberRevenue.Trend[i], cur)}
+		if d.Program != nil {
+			row = append(row, v.unitCell(d.Issued.Trend[i]), v.unitCell(d.Redeemed.Trend[i]),
+				v.unitCell(d.Expired.Trend[i]), v.unitCell(d.Outstanding.Trend[i]))
+		}
+		trend.Rows = append(trend.Rows, row)
+	}
+	tables["figures"], tables["trend"] = figures, trend
+	return tables
+}
+
+func (v dashboardView) tierTable() reportTable {
+	t := reportTable{Caption: "Members per tier", Head: []string{"Tier", "Members", "Previous period", "Change"}}
+	for _, tc := range v.d.Tiers {
+		t.Rows = append(t.Rows, []reportCell{textCell(tc.Name), countCell(tc.Current), countCell(tc.Previous), signedCell(tc.Current - tc.Previous)})
+	}
+	return t
+}
+
+func (v dashboardView) rewardTable() reportTable {
+	cur := v.currency
+	t := reportTable{Caption: "Top rewards", Head: []string{"Reward", "Redemptions", "Previous period", capitalise(v.d.Program.UnitLabel) + " spent", "Value (" + cur + ")"}}
+	for _, r := range v.d.TopRewards {
+		t.Rows = append(t.Rows, []reportCell{textCell(r.Name), countCell(r.Redemptions), countCell(r.Previous), v.unitCell(r.Points), moneyCell(r.ValueMinor, cur)})
+	}
+	return t
+}
+
+// signedCell is a change with its sign: "+2", "-1", "0".
+func signedCell(n int64) reportCell {
+	s := components.FormatCount(n)
+	if n > 0 {
+		s = "+" + s
+	}
+	return reportCell{s, strconv.FormatInt(n, 10)}
+}
+
+// capitalise starts s with a capital, for a unit label heading a column.
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	r, size := utf8.DecodeRuneInString(s)
+	return string(unicode.ToUpper(r)) + s[size:]
 }

@@ -111,6 +111,7 @@ func (a *App) routes() []Route {
 		// Reports: managers and owners. Each page answers its tables as
 		// CSV too (?format=csv&table=…); see serveReport.
 		{"GET", "/reports", models.RoleManager, a.dashboardReport},
+		{"GET", "/reports/engagement", models.RoleManager, a.engagementReport},
 		{"GET", "/reports/economics", models.RoleManager, a.economicsReport},
 
 		{"GET", "/till", models.RoleStaff, a.tillPage},

@@ -49,9 +49,9 @@ type ReportRange struct {
 	Preset         string // "" for a custom range
 }
 
-// civilDay is a calendar date as a UTC midnight, for day arithmetic that
-// no daylight-saving change can bend.
-func civilDay(day string) time.Time {
+// ParseDay reads a day 'YYYY-MM-DD' as a UTC midnight, for day arithmetic
+// that no daylight-saving change can bend; the zero time if it is not one.
+func ParseDay(day string) time.Time {
 	t, _ := time.Parse(dateLayout, day)
 	return t
 }
@@ -82,13 +82,13 @@ func StartOfDay(day time.Time, loc *time.Location) time.Time {
 
 // Days is how many days the range covers.
 func (r ReportRange) Days() int {
-	return int(civilDay(r.ToDay).Sub(civilDay(r.FromDay))/(24*time.Hour)) + 1
+	return int(ParseDay(r.ToDay).Sub(ParseDay(r.FromDay))/(24*time.Hour)) + 1
 }
 
 // Previous is the period of the same number of days just before r, which
 // figures are compared with.
 func (r ReportRange) Previous() ReportRange {
-	from := civilDay(r.FromDay)
+	from := ParseDay(r.FromDay)
 	return newReportRange(from.AddDate(0, 0, -r.Days()), from.AddDate(0, 0, -1), r.From.Location(), "")
 }
 
@@ -96,9 +96,9 @@ func (r ReportRange) Previous() ReportRange {
 func (r ReportRange) Label() string {
 	const layout = "2 Jan 2006"
 	if r.FromDay == r.ToDay {
-		return civilDay(r.FromDay).Format(layout)
+		return ParseDay(r.FromDay).Format(layout)
 	}
-	return civilDay(r.FromDay).Format(layout) + " – " + civilDay(r.ToDay).Format(layout)
+	return ParseDay(r.FromDay).Format(layout) + " – " + ParseDay(r.ToDay).Format(layout)
 }
 
 // lastOfMonth is the date of the last day of the month of t.
@@ -130,7 +130,7 @@ func presetStart(preset string, today time.Time, firstDay string) (time.Time, bo
 		}
 		return ago.AddDate(0, 0, 1), true
 	case rangeAll:
-		if first := civilDay(firstDay); firstDay != "" && first.Before(today) {
+		if first := ParseDay(firstDay); firstDay != "" && first.Before(today) {
 			return first, true
 		}
 		return today, true
@@ -174,11 +174,11 @@ func customRange(q RangeQuery, today time.Time, loc *time.Location) (ReportRange
 			return ReportRange{}, Errorf(EINVALID, "The %s date: %s", end.name, problem)
 		}
 	}
-	from, to := civilDay(q.From), civilDay(q.To)
+	from, to := ParseDay(q.From), ParseDay(q.To)
 	switch {
 	case to.Before(from):
 		return ReportRange{}, Errorf(EINVALID, "The start date %s is after the end date %s: swap them.", q.From, q.To)
-	case from.Before(civilDay(earliestReportDay)):
+	case from.Before(ParseDay(earliestReportDay)):
 		return ReportRange{}, Errorf(EINVALID, "Reports start at %s at the earliest: choose a later start date than %s.", earliestReportDay, q.From)
 	case to.After(today):
 		return ReportRange{}, Errorf(EINVALID, "The end date %s is in the future: choose %s (today) or earlier.", q.To, today.Format(dateLayout))
@@ -200,8 +200,8 @@ func ParseReportRange(db *gorm.DB, q RangeQuery, now time.Time, loc *time.Locati
 }
 
 // FirstDataDay is the local day of the scoped merchant's earliest member,
-// purchase or ledger entry; "" when it has none. Each is one index step
-// (or a scan of members alone, whose joined dates may be imported).
+// purchase or ledger entry; "" when it has none. Each is one step of an
+// index on (merchant_id, time).
 func FirstDataDay(db *gorm.DB, loc *time.Location) (string, error) {
 	var first *time.Time
 	for _, src := range []struct {

@@ -151,7 +151,7 @@ func TestParseReportRangeAllTime(t *testing.T) {
 		paris := mustZone(t, "Europe/Paris")
 		now := time.Date(2026, 12, 1, 9, 0, 0, 0, paris)
 		other := newShop(t, db, "older@example.com").db
-		enrolOn(t, other, "Early Bird", now.AddDate(-3, 0, 0))
+		enrol(t, other, models.MemberInput{Name: "Early Bird"}, now.AddDate(-3, 0, 0))
 		shop := newShop(t, db, "new@example.com").db
 		all := models.RangeQuery{Range: "all"}
 		r, err := models.ParseReportRange(shop, all, now, paris)
@@ -160,24 +160,10 @@ func TestParseReportRangeAllTime(t *testing.T) {
 		}
 		// 23:30 UTC on 31 December is already 1 January in Paris.
 		joined := time.Date(2025, 12, 31, 23, 30, 0, 0, time.UTC)
-		enrolOn(t, shop, "Ada", joined)
+		enrol(t, shop, models.MemberInput{Name: "Ada"}, joined)
 		r, err = models.ParseReportRange(shop, all, now, paris)
 		if err != nil || r.FromDay != "2026-01-01" || r.ToDay != "2026-12-01" {
 			t.Fatalf("all time %+v, %v; want 2026-01-01..2026-12-01", r, err)
 		}
 	})
-}
-
-// enrolOn enrols a member who joined at joined: members take their
-// joined time from the clock, so the test sets it as an import would.
-func enrolOn(t *testing.T, db *gorm.DB, name string, joined time.Time) *models.Member {
-	t.Helper()
-	m, err := models.EnrolMember(db, testActor, models.MemberInput{Name: name}, joined)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Model(m).Update("created_at", joined.UTC()).Error; err != nil {
-		t.Fatal(err)
-	}
-	return m
 }

@@ -177,7 +177,13 @@ func GetReward(db *gorm.DB, programID, id int64) (*Reward, error) {
 // SaveReward creates (rewardID 0) or updates a reward of a program.
 func SaveReward(db *gorm.DB, actor Actor, programID, rewardID int64, in RewardInput) (*Reward, error) {
 	return saveItem(db, actor, programID, rewardID, rewardKind,
-		func(tx *gorm.DB, m *Merchant, p *Program, r *Reward) error { return in.apply(tx, r, p.ID, m.Currency) })
+		func(tx *gorm.DB, m *Merchant, p *Program, r *Reward) error {
+			before := r.ValueMinor
+			if err := in.apply(tx, r, p.ID, m.Currency); err != nil {
+				return err
+			}
+			return markRewardValue(tx, m, r, before)
+		})
 }
 
 var rewardKind = itemKind[Reward]{

@@ -146,6 +146,29 @@ func markRollups(tx *gorm.DB, marks []RollupMark) error {
 	return nil
 }
 
+// markRewardValue marks the local days of a reward's vouchers when its
+// value changes: redeemed rewards are counted at the reward's value, so
+// those days change as a rebuild would see them.
+func markRewardValue(tx *gorm.DB, m *Merchant, r *Reward, before int64) error {
+	if r.ID == 0 || r.ValueMinor == before {
+		return nil
+	}
+	var issued []time.Time
+	if err := tx.Model(&Voucher{}).Where("reward_id = ? AND status <> ?", r.ID, VoucherCancelled).
+		Order("created_at").Pluck("created_at", &issued).Error; err != nil {
+		return fmt.Errorf("rollup: vouchers of reward %d: %w", r.ID, err)
+	}
+	loc, seen := m.Location(), map[string]bool{}
+	var days []time.Time
+	for _, at := range issued {
+		if d := at.In(loc).Format(dayLayout); !seen[d] {
+			seen[d] = true
+			days = append(days, at)
+		}
+	}
+	return markRollup(tx, 0, days...)
+}
+
 // CatchUpRollups brings the scoped merchant's aggregates up to date with
 // every write committed before it: report pages call it first, so what
 // they show is exact. With nothing to do it costs two indexed reads.
@@ -330,7 +353,8 @@ func sortedKeys(set map[string]bool) []string {
 
 // rebuild recomputes everything from the merchant's first row to today.
 func (r rollup) rebuild(now time.Time) error {
-	for _, t := range append([]any{&DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{}, &MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{}}, economicsTables...) {
+	for _, t := range append([]any{&DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{}, &MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
+		&DailyRuleEarn{}, &DailyAdjustment{}}, economicsTables...) {
 		if err := r.tx.Where("1 = 1").Delete(t).Error; err != nil {
 			return fmt.Errorf("rollup: clear: %w", err)
 		}
@@ -349,12 +373,12 @@ func (r rollup) rebuild(now time.Time) error {
 		}
 		after = ids[len(ids)-1]
 	}
-	first, ok, err := r.firstActivity()
+	first, latest, ok, err := r.activity()
 	if err != nil || !ok {
 		return err
 	}
 	days, weeks, months := map[string]bool{}, map[string]bool{}, map[string]bool{}
-	last := r.day(now)
+	last := max(r.day(now), r.day(latest))
 	for d := first.In(r.loc); ; d = time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, r.loc) {
 		day := d.Format(dayLayout)
 		if day > last {
@@ -365,26 +389,32 @@ func (r rollup) rebuild(now time.Time) error {
 	return r.periods(days, weeks, months)
 }
 
-// firstActivity is the earliest instant any aggregate counts.
-func (r rollup) firstActivity() (time.Time, bool, error) {
-	var first *time.Time
+// activity is the span of instants any aggregate counts. It may end after
+// now (a purchase from a till a few minutes ahead, a member stamped by the
+// database's clock): a mark would refresh those days, so a rebuild must.
+func (r rollup) activity() (first, last time.Time, ok bool, err error) {
 	for _, q := range []struct{ table, column string }{
 		{"members", "created_at"}, {"purchases", "occurred_at"}, {"ledger_entries", "created_at"},
 		{"vouchers", "created_at"}, {"tier_changes", "created_at"},
 	} {
-		var ts []time.Time
-		err := r.tx.Table(q.table).Where("merchant_id = ?", r.m.ID).Order(q.column).Limit(1).Pluck(q.column, &ts).Error
-		if err != nil {
-			return time.Time{}, false, fmt.Errorf("rollup: first %s: %w", q.table, err)
-		}
-		if len(ts) == 1 && (first == nil || ts[0].Before(*first)) {
-			first = &ts[0]
+		for _, order := range []string{q.column, q.column + " DESC"} {
+			var ts []time.Time
+			err := r.tx.Table(q.table).Where("merchant_id = ?", r.m.ID).Order(order).Limit(1).Pluck(q.column, &ts).Error
+			if err != nil {
+				return first, last, false, fmt.Errorf("rollup: span of %s: %w", q.table, err)
+			}
+			if len(ts) == 1 {
+				if !ok || ts[0].Before(first) {
+					first = ts[0]
+				}
+				if !ok || ts[0].After(last) {
+					last = ts[0]
+				}
+				ok = true
+			}
 		}
 	}
-	if first == nil {
-		return time.Time{}, false, nil
-	}
-	return *first, true, nil
+	return first, last, ok, nil
 }
 
 // refreshDay replaces one local day's sales, points, rewards and tiers.
@@ -458,7 +488,7 @@ func (r rollup) refreshDay(day string) error {
 			return fmt.Errorf("rollup: save %s: %w", day, err)
 		}
 	}
-	return nil
+	return r.refreshEngagementDay(day)
 }
 
 // refreshWeek replaces one week's distinct active members and visits.
@@ -549,17 +579,23 @@ func visitsOf(id int64, times []time.Time, loc *time.Location) memberVisits {
 // members from their purchases.
 func (r rollup) members(ids []int64) error {
 	var joined []struct {
-		ID        int64
-		CreatedAt time.Time
+		ID            int64
+		CreatedAt     time.Time
+		LastVisitAt   *time.Time
+		VisitCount    int64
+		MedianGapDays int64
+		OverdueAt     *time.Time
 	}
-	if err := r.tx.Model(&Member{}).Select("id, created_at").Where("id IN ?", ids).Scan(&joined).Error; err != nil {
+	err := r.tx.Model(&Member{}).Select("id, created_at, last_visit_at, visit_count, median_gap_days, overdue_at").
+		Where("id IN ?", ids).Scan(&joined).Error
+	if err != nil {
 		return fmt.Errorf("rollup: members: %w", err)
 	}
 	var bought []struct {
 		MemberID   int64
 		OccurredAt time.Time
 	}
-	err := r.tx.Model(&Purchase{}).Select("member_id, occurred_at").Where("member_id IN ?", ids).
+	err = r.tx.Model(&Purchase{}).Select("member_id, occurred_at").Where("member_id IN ?", ids).
 		Order("member_id, occurred_at").Scan(&bought).Error
 	if err != nil {
 		return fmt.Errorf("rollup: visits: %w", err)
@@ -571,7 +607,13 @@ func (r rollup) members(ids []int64) error {
 	visits := make([]memberVisits, 0, len(joined))
 	var months []MemberMonth
 	for _, j := range joined {
-		visits = append(visits, visitsOf(j.ID, times[j.ID], r.loc))
+		// Only what changed is written: each member row rewritten costs
+		// every index of members.
+		v := visitsOf(j.ID, times[j.ID], r.loc)
+		if !sameTime(v.last, j.LastVisitAt) || v.count != j.VisitCount || v.medianGapDays != j.MedianGapDays ||
+			!sameTime(v.overdueAt, j.OverdueAt) {
+			visits = append(visits, v)
+		}
 		cohort := r.month(j.CreatedAt)
 		for _, t := range times[j.ID] {
 			mo := r.month(t)
@@ -591,6 +633,10 @@ func (r rollup) members(ids []int64) error {
 	return r.economics(ids)
 }
 
+func sameTime(a, b *time.Time) bool {
+	return a == nil && b == nil || a != nil && b != nil && a.Equal(*b)
+}
+
 // saveVisits writes a batch of members' visit fields in one statement.
 func (r rollup) saveVisits(visits []memberVisits) error {
 	if len(visits) == 0 {
@@ -601,16 +647,20 @@ func (r rollup) saveVisits(visits []memberVisits) error {
 		row = "(?::bigint, ?::timestamptz, ?::bigint, ?::bigint, ?::timestamptz)"
 	}
 	values := make([]string, len(visits))
-	args := make([]any, 0, 5*len(visits)+1)
+	args := make([]any, 0, 5*len(visits)+2)
+	ids := make([]int64, len(visits))
 	for i, v := range visits {
 		values[i] = row
 		args = append(args, v.id, v.last, v.count, v.medianGapDays, v.overdueAt)
+		ids[i] = v.id
 	}
-	args = append(args, r.m.ID)
+	// The id list lets the planner read the rows by key rather than
+	// scanning every member to join them.
+	args = append(args, r.m.ID, ids)
 	err := r.tx.Exec(`WITH v (id, last_visit_at, visit_count, median_gap_days, overdue_at) AS (VALUES `+strings.Join(values, ", ")+`)
 		UPDATE members SET last_visit_at = v.last_visit_at, visit_count = v.visit_count,
 			median_gap_days = v.median_gap_days, overdue_at = v.overdue_at
-		FROM v WHERE members.id = v.id AND members.merchant_id = ?`, args...).Error
+		FROM v WHERE members.id = v.id AND members.merchant_id = ? AND members.id IN ?`, args...).Error
 	if err != nil {
 		return fmt.Errorf("rollup: save visits: %w", err)
 	}

@@ -11,6 +11,7 @@ func Models() []any {
 		&ImportJob{}, &ImportUpload{}, &ImportIssue{},
 		&RollupMark{}, &RollupState{}, &DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{},
 		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
+		&DailyRuleEarn{}, &DailyAdjustment{},
 		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
 	}
 }

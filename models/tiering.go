@@ -26,11 +26,17 @@ func (p *Program) tiersOnEarning() bool {
 	return p.TierMetric != MetricSpend && p.TierMetric != MetricVisits
 }
 
+// tierValueStored reports whether the qualifying value is the account's
+// own lifetime_earned: units earned over the lifetime.
+func (p *Program) tierValueStored() bool {
+	return p.tiersOnEarning() && p.TierWindow == WindowLifetime
+}
+
 // QualifyingValue is what an account has done towards tiers in the
 // program's window: units earned, spend in minor units (net of refunds),
 // or visits.
 func QualifyingValue(db *gorm.DB, a *Account, p *Program, now time.Time, loc *time.Location) (int64, error) {
-	if p.tiersOnEarning() && p.TierWindow == WindowLifetime {
+	if p.tierValueStored() {
 		return a.LifetimeEarned, nil
 	}
 	return qualifyingBetween(db, a, p, windowStart(p.TierWindow, now, loc), time.Time{})

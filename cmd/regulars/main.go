@@ -253,7 +253,7 @@ func seed(ctx context.Context, db *gorm.DB, args []string, stdout, stderr io.Wri
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	members := fs.Int("members", 1000, "how many members")
-	entries := fs.Int("entries", 10, "ledger entries per member")
+	entries := fs.Int("entries", 10, "ledger entries per member, on average")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -263,7 +263,9 @@ func seed(ctx context.Context, db *gorm.DB, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "regulars: seed: %v\n", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "seeded merchant %d with %d members and %d ledger entries in %s\nlog in as %s with password %s\n",
-		rep.MerchantID, rep.Members, rep.Entries, time.Since(start).Round(time.Millisecond), rep.OwnerEmail, models.SeedPassword)
+	fmt.Fprintf(stdout, "seeded merchant %d with %d members, %d purchases and %d ledger entries over two years in %s\n"+
+		"log in as %s (owner) or %s (manager) with password %s\n",
+		rep.MerchantID, rep.Members, rep.Purchases, rep.Entries, time.Since(start).Round(time.Millisecond),
+		rep.OwnerEmail, rep.ManagerEmail, models.SeedPassword)
 	return 0
 }

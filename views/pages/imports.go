@@ -8,8 +8,23 @@ type ImportFields struct {
 	CountryCode string
 }
 
-// ImportData is the import page: the upload form, what the file may hold,
-// and the latest imports.
+// HistoryFields is the purchase history form as chosen.
+type HistoryFields struct {
+	ProgramID string
+	Earn      bool
+}
+
+// HistoryForm is the upload of past purchases, beside the member import.
+type HistoryForm struct {
+	Fields      HistoryFields
+	Errors      components.Errors
+	Message     string
+	Programs    []components.Option // the merchant's active programs, the default chosen
+	TemplateURL string
+}
+
+// ImportData is the import page: the upload forms (members, then their
+// purchase history), what a file may hold, and the latest imports.
 type ImportData struct {
 	Fields      ImportFields
 	Errors      components.Errors
@@ -18,6 +33,7 @@ type ImportData struct {
 	MaxRows     int
 	MaxMB       int
 	TemplateURL string
+	History     HistoryForm
 	Recent      []ImportSummary
 }
 
@@ -26,6 +42,7 @@ type ImportSummary struct {
 	URL        string
 	FileName   string
 	Status     string // queued, running, done, failed
+	History    bool   // a file of past purchases, not of members
 	Who        string
 	When       string
 	Percent    int
@@ -42,7 +59,7 @@ type ImportProgressData struct {
 	Processed    int64
 	Total        int64
 	OpeningTotal int64
-	Unit         string // of the opening balances; empty when the file had none
+	Unit         string // of the opening balances or the points history earned; empty when none
 	Failure      string
 	Ignored      []string // columns nothing read
 	Issues       []ImportIssueRow

@@ -2,6 +2,8 @@ package pages
 
 import (
 	"net/url"
+	"slices"
+	"strings"
 
 	"github.com/a-h/templ"
 
@@ -18,11 +20,9 @@ type ReportFrame struct {
 	TimeZone     string
 	Range        RangeForm
 	// Query is the page's address parameters: the range and the page's
-	// own (program=…), kept by the tabs (range only) and the CSV links.
+	// own (program=…). The tabs keep the range; the range form (as hidden
+	// fields), With and the CSV links keep them all.
 	Query url.Values
-	// Controls are the page's own inputs (a program choice), drawn inside
-	// the range form so one submit keeps them all; nil for none.
-	Controls templ.Component
 	// Error says what is wrong with the address (a bad date); it is shown
 	// instead of the report.
 	Error string
@@ -58,11 +58,13 @@ func ReportTabs(active string, rangeQuery url.Values) []components.Tab {
 	return tabs
 }
 
-// rangeOnly is the part of q that says the range, which the other report
-// pages share.
+// rangeKeys are the parameters that say the range, which every report
+// page shares.
+var rangeKeys = []string{"range", "from", "to"}
+
 func rangeOnly(q url.Values) url.Values {
 	out := url.Values{}
-	for _, k := range []string{"range", "from", "to"} {
+	for _, k := range rangeKeys {
 		if v := q.Get(k); v != "" {
 			out.Set(k, v)
 		}
@@ -70,17 +72,39 @@ func rangeOnly(q url.Values) url.Values {
 	return out
 }
 
-// CSVURL is the address of a table of the page as CSV: the same range and
-// parameters, with format=csv&table=name.
-func (f ReportFrame) CSVURL(table string) string {
+// pageParams are the page's own parameters, which the range form keeps as
+// hidden fields.
+func (f ReportFrame) pageParams() []components.Option {
+	var out []components.Option
+	for k := range f.Query {
+		if !slices.Contains(rangeKeys, k) {
+			out = append(out, components.Option{Value: f.Query.Get(k), Label: k})
+		}
+	}
+	slices.SortFunc(out, func(a, b components.Option) int { return strings.Compare(a.Label, b.Label) })
+	return out
+}
+
+// With is the address of the page with the same range and parameters but
+// key set to value ("" removes it): a program choice, a window.
+func (f ReportFrame) With(pairs ...string) string {
 	q := url.Values{}
 	for k, v := range f.Query {
 		q[k] = v
 	}
-	q.Set("format", "csv")
-	q.Set("table", table)
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if pairs[i+1] == "" {
+			q.Del(pairs[i])
+		} else {
+			q.Set(pairs[i], pairs[i+1])
+		}
+	}
 	return f.Path + "?" + q.Encode()
 }
+
+// CSVURL is the address of a table of the page as CSV: the same range and
+// parameters, with format=csv&table=name.
+func (f ReportFrame) CSVURL(table string) string { return f.With("format", "csv", "table", table) }
 
 // Figure is one number of a report: its value, its change against the
 // previous period and how it is computed.
@@ -88,7 +112,7 @@ type Figure struct {
 	Label  string
 	Value  string
 	Change string // "+12% vs previous 30 days"; empty when there is nothing to compare
-	Trend  string // up, down or flat: the change's direction, for its colour
+	Trend  string // up, down or flat: the change's direction, for its arrow
 	Note   string // how this is computed, as computed
 	TestID string
 	Chart  templ.Component // a small trend chart; nil for none
