@@ -62,7 +62,7 @@ func TestBrowserEconomics(t *testing.T) {
 			b.screenshot(fmt.Sprintf("economics-%d-print.png", width))
 			hidden := eval[bool](b, `['report-range-form', 'csv-statement', 'report-print'].every(id =>
 				getComputedStyle(document.querySelector('[data-testid="' + id + '"]')).display === 'none')`)
-			if !hidden || !eval[bool](b, `getComputedStyle(document.querySelector('[data-testid="economics-statement"]')).display !== 'none'`) {
+			if !hidden || !eval[bool](b, `getComputedStyle(document.querySelector('[data-testid="report-table-statement"]')).display !== 'none'`) {
 				t.Errorf("print layout: form and links hidden %v, or the statement is not printed", hidden)
 			}
 		})

@@ -86,15 +86,22 @@ func TestEconomicsReportTenantIsolation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := models.CreateProgram(db, cafeFixture, models.ProgramInput{Name: "Tea", Type: "points", EarnRate: "1", Status: "draft"}); err != nil {
+			t.Fatal(err)
+		}
 		r := a.owner.get("/reports/economics")
 		expectStatus(t, r, http.StatusOK)
 		if got := r.text(`[data-testid="value-outstanding"]`); got != "0 points" {
 			t.Errorf("A sees %q outstanding", got)
 		}
-		if v, _ := r.doc.Find(`select[name="program"] option[selected]`).Attr("value"); v != fmt.Sprint(pa.ID) {
-			t.Errorf("selected program %q, want %d", v, pa.ID)
+		// A's two programs are offered, the active one chosen; B's is not.
+		if got := r.text(`[data-testid="program-choice"][aria-current]`); got != pa.Name {
+			t.Errorf("chosen program %q, want %q", got, pa.Name)
 		}
-		if r.has(fmt.Sprintf(`option[value="%d"]`, pb.ID)) {
+		if n := r.doc.Find(`[data-testid="program-choice"]`).Length(); n != 2 {
+			t.Errorf("%d programs offered, want 2", n)
+		}
+		if r.has(fmt.Sprintf(`[data-testid="program-choice"][href*="program=%d"]`, pb.ID)) {
 			t.Errorf("B's program is offered to A")
 		}
 	})
@@ -112,9 +119,6 @@ func TestEconomicsReportBadInput(t *testing.T) {
 		}
 		econShop(t, app, acct)
 		for _, tc := range []struct{ query, want string }{
-			{"program=abc", `Choose a program from the list: "abc" is not one.`},
-			{"program=99999999999999999999", "Choose a program from the list"},
-			{"program=-3", "Choose a program from the list"},
 			{"range=forever", `There is no range called "forever"`},
 			{"from=2026-03-01&to=2026-02-01", "is after the end date"},
 		} {
@@ -127,7 +131,11 @@ func TestEconomicsReportBadInput(t *testing.T) {
 				t.Errorf("%s: figures shown or form missing", tc.query)
 			}
 		}
-		expectStatus(t, acct.owner.get("/reports/economics?format=csv&table=nothing"), http.StatusNotFound)
+		// A program that is not one of the merchant's is not found, as on
+		// the other report pages.
+		for _, q := range []string{"program=abc", "program=99999999999999999999", "program=-3", "format=csv&table=nothing"} {
+			expectStatus(t, acct.owner.get("/reports/economics?"+q), http.StatusNotFound)
+		}
 	})
 }
 
@@ -142,13 +150,14 @@ func TestEconomicsReportCSV(t *testing.T) {
 			head  []string
 			row   []string // one of its rows
 		}{
-			{"aging", []string{"earned", "points", "value_EUR"}, []string{"0–3 months", "10", "0.10"}},
-			{"statement", []string{"month", "opening_points", "issued_points", "reversed_points", "redeemed_points", "expired_points", "closing_points",
-				"opening_EUR", "issued_EUR", "reversed_EUR", "redeemed_EUR", "expired_EUR", "closing_EUR"},
-				[]string{month, "0", "20", "0", "10", "0", "10", "0.00", "0.20", "0.00", "0.10", "0.00", "0.10"}},
-			{"segments", []string{"segment", "customers", "purchases", "revenue_EUR", "average_order_EUR", "purchases_per_customer", "spend_per_customer_EUR"},
+			{"aging", []string{"Earned", "Outstanding points", "Value (EUR)"}, []string{"0–3 months", "10", "0.10"}},
+			{"statement", []string{"Month", "Opening", "Issued", "Reversed", "Redeemed", "Expired", "Closing"},
+				[]string{month, "0", "20", "0", "10", "0", "10"}},
+			{"statement-money", []string{"Month", "Opening (EUR)", "Issued (EUR)", "Reversed (EUR)", "Redeemed (EUR)", "Expired (EUR)", "Closing (EUR)"},
+				[]string{month, "0.00", "0.20", "0.00", "0.10", "0.00", "0.10"}},
+			{"segments", []string{"Segment", "Customers", "Purchases", "Revenue (EUR)", "Average order (EUR)", "Purchases per customer", "Spend per customer (EUR)"},
 				[]string{"Members who redeemed", "1", "1", "20.00", "20.00", "1", "20.00"}},
-			{"rewards", []string{"reward", "redemptions", "points", "cost_EUR"}, []string{"Free coffee", "1", "10", "2.50"}},
+			{"rewards", []string{"Reward", "Redemptions", "Spent (points)", "Cost (EUR)"}, []string{"Free coffee", "1", "10", "2.50"}},
 		} {
 			r := acct.owner.get(fmt.Sprintf("/reports/economics?range=all&program=%d&format=csv&table=%s", p.ID, tc.table))
 			expectStatus(t, r, http.StatusOK)
