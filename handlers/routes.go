@@ -115,6 +115,7 @@ func (a *App) routes() []Route {
 		{"GET", "/reports/churn/overdue.csv", models.RoleManager, a.exportOverdue},
 		{"GET", "/reports/retention", models.RoleManager, a.retentionReport},
 		{"GET", "/reports/engagement", models.RoleManager, a.engagementReport},
+		{"GET", "/reports/economics", models.RoleManager, a.economicsReport},
 
 		{"GET", "/till", models.RoleStaff, a.tillPage},
 		{"GET", "/till/search", models.RoleStaff, a.tillSearch},

@@ -23,6 +23,7 @@ type lot struct {
 	Amount    int64
 	Left      int64
 	ExpiresAt *time.Time
+	EarnedAt  time.Time
 }
 
 // taken is part of a lot that an entry consumed.
@@ -37,6 +38,11 @@ func lots(db *gorm.DB, accountID int64) ([]lot, error) {
 	if err := db.Where("account_id = ?", accountID).Order("id").Find(&es).Error; err != nil {
 		return nil, fmt.Errorf("expiry: entries: %w", err)
 	}
+	return replayLots(es), nil
+}
+
+// replayLots is lots over one account's entries, in id order.
+func replayLots(es []LedgerEntry) []lot {
 	var ls []lot
 	var debt int64
 	took := map[int64][]taken{} // by entry, for the cancel that gives it back
@@ -61,7 +67,7 @@ func lots(db *gorm.DB, accountID int64) ([]lot, error) {
 	for _, e := range es {
 		switch {
 		case e.Amount > 0 && e.Kind.earns():
-			ls = append(ls, lot{Amount: e.Amount, Left: e.Amount, ExpiresAt: e.ExpiresAt})
+			ls = append(ls, lot{Amount: e.Amount, Left: e.Amount, ExpiresAt: e.ExpiresAt, EarnedAt: e.CreatedAt})
 		case e.Amount > 0: // a cancelled redemption gives back what it took
 			back := e.Amount
 			if e.CorrectsID != nil {
@@ -90,7 +96,7 @@ func lots(db *gorm.DB, accountID int64) ([]lot, error) {
 			debt = take(0, debt, anyLot)
 		}
 	}
-	return ls, nil
+	return ls
 }
 
 // Expiring is units of an account that lapse on a date unless spent.

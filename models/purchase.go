@@ -482,8 +482,13 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 			}
 		}
 		pur.RefundedMinor, pur.ClawedBack = refunded, pur.ClawedBack+max(clawback, 0)
-		// Revenue is net of refunds on the purchase's own day.
-		if err := markRollup(tx, 0, pur.OccurredAt); err != nil {
+		// Revenue is net of refunds on the purchase's own day, and in
+		// the member's spend.
+		var buyer int64
+		if pur.MemberID != nil {
+			buyer = *pur.MemberID
+		}
+		if err := markRollup(tx, buyer, pur.OccurredAt); err != nil {
 			return err
 		}
 		return tx.Model(pur).Updates(map[string]any{"refunded_minor": pur.RefundedMinor, "clawed_back": pur.ClawedBack}).Error

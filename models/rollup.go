@@ -353,8 +353,8 @@ func sortedKeys(set map[string]bool) []string {
 
 // rebuild recomputes everything from the merchant's first row to today.
 func (r rollup) rebuild(now time.Time) error {
-	for _, t := range []any{&DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{}, &MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
-		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{}} {
+	for _, t := range append([]any{&DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{}, &MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
+		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{}}, economicsTables...) {
 		if err := r.tx.Where("1 = 1").Delete(t).Error; err != nil {
 			return fmt.Errorf("rollup: clear: %w", err)
 		}
@@ -633,7 +633,7 @@ func (r rollup) members(ids []int64) error {
 		!errors.Is(err, gorm.ErrEmptySlice) {
 		return fmt.Errorf("rollup: member months: %w", err)
 	}
-	return nil
+	return r.economics(ids)
 }
 
 func sameTime(a, b *time.Time) bool {

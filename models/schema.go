@@ -12,5 +12,6 @@ func Models() []any {
 		&RollupMark{}, &RollupState{}, &DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{},
 		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
 		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{},
+		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
 	}
 }

@@ -162,8 +162,11 @@ func placeInBaseTier(tx *gorm.DB, p *Program, now time.Time) error {
 		base.ID, "promoted", now, p.MerchantID, p.ID).Error; err != nil {
 		return fmt.Errorf("tier: place in base tier: history: %w", err)
 	}
-	if err := markRollup(tx, 0, now); err != nil {
-		return err
+	// Each member placed changes segment in the economics report.
+	if err := tx.Exec(`INSERT INTO rollup_marks (merchant_id, member_id, at)
+		SELECT merchant_id, member_id, ? FROM accounts WHERE merchant_id = ? AND program_id = ? AND tier_id IS NULL`,
+		now, p.MerchantID, p.ID).Error; err != nil {
+		return fmt.Errorf("tier: place in base tier: marks: %w", err)
 	}
 	if err := tx.Model(&Account{}).Where("program_id = ? AND tier_id IS NULL", p.ID).
 		Updates(map[string]any{"tier_id": base.ID, "tier_since": now}).Error; err != nil {
@@ -183,7 +186,7 @@ func moveTier(tx *gorm.DB, a *Account, to *Tier, reason string, now time.Time) e
 	if err := tx.Create(change).Error; err != nil {
 		return fmt.Errorf("tier: history: %w", err)
 	}
-	if err := markRollup(tx, 0, now); err != nil {
+	if err := markRollup(tx, a.MemberID, now); err != nil {
 		return err
 	}
 	a.TierID, a.TierSince = toID, &now
