@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/pressly/goose/v3"
+	"gorm.io/gorm"
 
 	"github.com/regularshq/regulars/models"
 	"github.com/regularshq/regulars/models/dbtest"
@@ -16,28 +17,8 @@ import (
 func TestUpgradeFromVersion5FillsNewColumns(t *testing.T) {
 	for _, d := range dbtest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
-			db, err := models.Open(dbtest.DSN(t, d), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sqlDB, _ := db.DB()
-			t.Cleanup(func() { _ = sqlDB.Close() })
-			fsys, err := models.MigrationFS(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dialect := goose.DialectSQLite3
-			if d == models.Postgres {
-				dialect = goose.DialectPostgres
-			}
-			p, err := goose.NewProvider(dialect, sqlDB, fsys, goose.WithDisableGlobalRegistry(true))
-			if err != nil {
-				t.Fatal(err)
-			}
+			db := migratedTo(t, d, 5)
 			ctx := context.Background()
-			if _, err := p.UpTo(ctx, 5); err != nil {
-				t.Fatal(err)
-			}
 			for _, stmt := range []string{
 				`INSERT INTO merchants (id, name, currency, time_zone, created_at, updated_at) VALUES
 					(1, 'Café', 'EUR', 'Europe/Paris', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP),
@@ -70,4 +51,32 @@ func TestUpgradeFromVersion5FillsNewColumns(t *testing.T) {
 			}
 		})
 	}
+}
+
+// migratedTo opens a fresh database of dialect d migrated up to version,
+// as an installation of that release left it.
+func migratedTo(t *testing.T, d models.Dialect, version int64) *gorm.DB {
+	t.Helper()
+	db, err := models.Open(dbtest.DSN(t, d), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sqlDB, _ := db.DB()
+	t.Cleanup(func() { _ = sqlDB.Close() })
+	fsys, err := models.MigrationFS(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dialect := goose.DialectSQLite3
+	if d == models.Postgres {
+		dialect = goose.DialectPostgres
+	}
+	p, err := goose.NewProvider(dialect, sqlDB, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(context.Background(), version); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

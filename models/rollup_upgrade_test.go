@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pressly/goose/v3"
-
 	"github.com/regularshq/regulars/models"
 	"github.com/regularshq/regulars/models/dbtest"
 )
@@ -19,28 +17,8 @@ func TestUpgradeToRollupsBuildsThemOnTheFirstCatchUp(t *testing.T) {
 	t.Parallel()
 	for _, d := range dbtest.Dialects() {
 		t.Run(string(d), func(t *testing.T) {
-			db, err := models.Open(dbtest.DSN(t, d), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sqlDB, _ := db.DB()
-			t.Cleanup(func() { _ = sqlDB.Close() })
-			fsys, err := models.MigrationFS(d)
-			if err != nil {
-				t.Fatal(err)
-			}
-			dialect := goose.DialectSQLite3
-			if d == models.Postgres {
-				dialect = goose.DialectPostgres
-			}
-			p, err := goose.NewProvider(dialect, sqlDB, fsys, goose.WithDisableGlobalRegistry(true))
-			if err != nil {
-				t.Fatal(err)
-			}
+			db := migratedTo(t, d, 8)
 			ctx := context.Background()
-			if _, err := p.UpTo(ctx, 8); err != nil {
-				t.Fatal(err)
-			}
 			// Rows as version 8 wrote them, inserted as they are stored:
 			// the functions that write them now also write rollup marks.
 			m := &models.Merchant{Name: "Café", Currency: "EUR", TimeZone: "Europe/Paris"}
