@@ -141,7 +141,7 @@ func (a *App) auditPage(c echo.Context) error {
 	shell := a.shell(c, "Audit log")
 	f, err := auditFilter(q, m.Location())
 	if err != nil {
-		status, refused := refusal(err)
+		status, refused := formRefusal(c, err)
 		if !refused {
 			return err
 		}

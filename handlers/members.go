@@ -37,13 +37,6 @@ func (a *App) member(c echo.Context) (*models.Member, error) {
 	return models.GetMember(a.tenant(c), id)
 }
 
-func localDate(t *time.Time, loc *time.Location) string {
-	if t == nil {
-		return "never"
-	}
-	return t.In(loc).Format("2 Jan 2006")
-}
-
 func memberRow(m *models.Member, loc *time.Location) pages.MemberRow {
 	return pages.MemberRow{
 		URL: memberURL(m.ID), Name: m.Name, CardCode: models.FormatCardCode(m.CardCode),
@@ -774,15 +767,6 @@ func memberLedger(c echo.Context, db *gorm.DB, m *models.Member, programs map[in
 		data.Entries = append(data.Entries, row)
 	}
 	return nil
-}
-
-// signed writes a change of balance with its sign: "+120 points", "−50
-// points".
-func signed(p *models.Program, n int64, currency string) string {
-	if n < 0 {
-		return "−" + units(p, -n, currency)
-	}
-	return "+" + units(p, n, currency)
 }
 
 // adjustChoices is the empty adjustment form: the programs that take

@@ -26,24 +26,6 @@ func (a *App) program(c echo.Context) (*models.Program, error) {
 	return models.GetProgram(a.tenant(c), id)
 }
 
-// refusal says how to answer a domain error on a form: show it again with
-// 422 for refused input or 409 for a conflict. Anything else goes to the
-// central error handler.
-func refusal(err error) (int, bool) {
-	switch models.ErrorCode(err) {
-	case models.EINVALID:
-		return http.StatusUnprocessableEntity, true
-	case models.ECONFLICT:
-		return http.StatusConflict, true
-	}
-	return 0, false
-}
-
-// money shows minor units with the currency, like "3.50 EUR".
-func money(minor int64, currency string) string {
-	return models.FormatMoney(minor, currency) + " " + currency
-}
-
 // choiceLabels words the stored values of the settings' selects.
 var choiceLabels = map[string]string{
 	"points": "Points", "stamps": "Stamps", "cashback": "Cashback",
@@ -94,16 +76,6 @@ func programChoices(db *gorm.DB, p *models.Program, currency string) (pages.Prog
 	return ch, nil
 }
 
-// quantity writes an amount of a unit, singular for exactly one of a
-// plural English label: "1 point", "2.5 points". Labels are the owner's
-// words, so this is a courtesy, not grammar.
-func quantity(n, label string) string {
-	if n == "1" && strings.HasSuffix(label, "s") && !strings.HasSuffix(label, "ss") {
-		label = strings.TrimSuffix(label, "s")
-	}
-	return n + " " + label
-}
-
 // earns says in words what a program gives for a purchase.
 func earns(p *models.Program, currency string) string {
 	var s string
@@ -119,15 +91,6 @@ func earns(p *models.Program, currency string) string {
 		s += ", from " + money(p.MinPurchaseMinor, currency)
 	}
 	return s
-}
-
-// units writes an amount of a program's unit; cashback is credit in minor
-// units of the currency, so it reads as money.
-func units(p *models.Program, n int64, currency string) string {
-	if p.Type == models.ProgramCashback {
-		return money(n, currency) + " " + p.UnitLabel
-	}
-	return quantity(fmt.Sprint(n), p.UnitLabel)
 }
 
 // tierRules says how members move between a program's tiers.
@@ -408,5 +371,3 @@ func (a *App) preview(c echo.Context, p *models.Program, amount, tier string) (*
 	}
 	return r, nil
 }
-
-func multiplierText(milli int64) string { return models.FormatRate(milli, 3) + "×" }

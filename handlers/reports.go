@@ -123,7 +123,7 @@ func (a *App) serveReport(c echo.Context, tab, title string, load reportLoader) 
 // reportRefusal shows bad input in the frame with 422; other errors go to
 // the error handler (an unknown program is a 404).
 func (a *App) reportRefusal(c echo.Context, frame *pages.ReportFrame, err error) error {
-	status, refused := refusal(err)
+	status, refused := formRefusal(c, err)
 	if !refused {
 		return err
 	}

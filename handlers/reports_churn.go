@@ -248,24 +248,10 @@ func (a *App) exportOverdue(c echo.Context) error {
 	})
 }
 
-// monthLabel words a YYYY-MM month: "Feb 2026".
-func monthLabel(month string) string {
-	t, err := time.Parse("2006-01", month)
-	if err != nil {
-		return month
-	}
-	return t.Format("Jan 2006")
-}
-
 // basisPoints is n over d in hundredths of a percent, rounded.
 func basisPoints(n, d int64) (int64, bool) {
 	if d == 0 {
 		return 0, false
 	}
 	return (n*10000 + d/2) / d, true
-}
-
-// shareText words a share with one decimal: 0.6667 → "66.7%".
-func shareText(r float64) string {
-	return strconv.FormatFloat(r*100, 'f', 1, 64) + "%"
 }

@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -96,15 +95,6 @@ func (a *App) engagementReport(c echo.Context) error {
 		slices.SortFunc(v.Goals.Keep, func(a, b components.Option) int { return strings.Compare(a.Label, b.Label) })
 		return reportPage{Body: pages.EngagementReport(v), Tables: tables}, nil
 	})
-}
-
-// weekLabel is a week's Monday for a chart axis: "2 Mar".
-func weekLabel(day string) string {
-	t, err := time.Parse("2006-01-02", day)
-	if err != nil {
-		return day
-	}
-	return t.Format("2 Jan")
 }
 
 func wholeWeek(complete bool) string {
@@ -313,11 +303,4 @@ func nearRewardNote(l *models.GoalList, p *models.Program) string {
 		"among the rewards in the catalog today, in stock and open to their tier (a per-member limit is not checked). Blocked members "+
 		"are not listed. As of now: the range does not apply. The CSV holds the nearest %s.",
 		p.Name, l.Within, p.UnitLabel, components.FormatCount(goalCSVRows))
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }

@@ -74,7 +74,7 @@ func tierOptions(tiers []models.Tier) []components.Option {
 // success flashes msg() and redirects to to; anything else goes to the
 // error handler (a 404 for an unknown id).
 func (a *App) answer(c echo.Context, err error, retry func(status int) error, msg func() string, to string) error {
-	if status, refused := refusal(err); refused {
+	if status, refused := formRefusal(c, err); refused {
 		return retry(status)
 	}
 	if err != nil {

@@ -311,7 +311,7 @@ func (a *App) tillPurchase(c echo.Context) error {
 		ConfirmedLarge: c.FormValue(models.FieldConfirmLarge) == "yes",
 	}
 	res, err := models.RecordPurchase(db, actor(c), in, a.now())
-	if status, refused := refusal(err); refused {
+	if status, refused := formRefusal(c, err); refused {
 		v := tillView{memberID: memberID, programID: programID, amount: in.Amount, key: in.IdempotencyKey, sale: memberID == 0}
 		fields := models.FieldErrors(err)
 		v.amountErr, v.confirm = fields["amount"], fields[models.FieldConfirmLarge]
@@ -370,7 +370,7 @@ func (a *App) tillCredit(c echo.Context) error {
 	e, replayed, err := models.SpendCredit(a.tenant(c), actor(c), models.SpendCreditInput{
 		MemberID: m.ID, ProgramID: p.ID, Amount: typed.Amount, IdempotencyKey: typed.Key,
 	}, a.now())
-	if status, refused := refusal(err); refused {
+	if status, refused := formRefusal(c, err); refused {
 		v := tillView{memberID: m.ID, programID: p.ID, credit: typed}
 		if typed.Error = models.FieldErrors(err)["amount"]; typed.Error == "" {
 			v.message, typed.Key = models.ErrorMessage(err), ""
@@ -398,7 +398,7 @@ func (a *App) tillRedeem(c echo.Context) error {
 		return err
 	}
 	v, replayed, err := a.redeem(c, m.ID, p.ID, rewardID)
-	if status, refused := refusal(err); refused {
+	if status, refused := formRefusal(c, err); refused {
 		return a.renderTill(c, status, tillView{memberID: m.ID, programID: p.ID, message: models.ErrorMessage(err)})
 	}
 	if err != nil {
@@ -424,7 +424,7 @@ func (a *App) tillUseVoucher(c echo.Context) error {
 		return err
 	}
 	v, err := models.MarkVoucherUsed(a.tenant(c), actor(c), stored.ID, a.now())
-	if status, refused := refusal(err); refused {
+	if status, refused := formRefusal(c, err); refused {
 		return a.renderTill(c, status, tillView{memberID: m.ID, programID: stored.ProgramID, message: models.ErrorMessage(err)})
 	}
 	if err != nil {

@@ -136,13 +136,10 @@ func (a *App) userChange(c echo.Context, change func(id int64) (*models.User, er
 		return err
 	}
 	u, err := change(id)
-	switch models.ErrorCode(err) {
-	case "":
-	case models.EINVALID:
-		return a.renderUser(c, http.StatusUnprocessableEntity, models.FieldErrors(err)["role"], models.ErrorMessage(err))
-	case models.ECONFLICT:
-		return a.renderUser(c, http.StatusConflict, "", models.ErrorMessage(err))
-	default:
+	if status, refused := formRefusal(c, err); refused {
+		return a.renderUser(c, status, models.FieldErrors(err)["role"], models.ErrorMessage(err))
+	}
+	if err != nil {
 		return err
 	}
 	// A change to yourself ends your own session too; keep you signed in
