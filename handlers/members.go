@@ -90,9 +90,9 @@ func membersURL(f memberFilter, after models.MemberCursor) string {
 
 // cursorOf reads a next-page link's place; a mangled one starts over.
 func cursorOf(c echo.Context) models.MemberCursor {
-	id, err := strconv.ParseInt(c.QueryParam("after_id"), 10, 64)
+	id, err := parseID(c.QueryParam("after_id"))
 	part, perr := strconv.Atoi(c.QueryParam("after_part"))
-	if err != nil || id <= 0 {
+	if err != nil || id == 0 {
 		return models.MemberCursor{}
 	}
 	if perr != nil || part < 0 || part > 2 {
@@ -128,11 +128,8 @@ func (f memberFilter) values() url.Values {
 func (f memberFilter) query(now time.Time) (models.MemberQuery, error) {
 	v := models.Validation{}
 	id := func(field, s string) int64 {
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		v.Check(err == nil && n > 0, field, "Choose from the list.")
+		n, err := parseID(s)
+		v.Check(err == nil, field, "Choose from the list.")
 		return n
 	}
 	q := models.MemberQuery{Text: f.Text, ProgramID: id("program", f.Program), TierID: id("tier", f.Tier), Tag: f.Tag, Now: now}

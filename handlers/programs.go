@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -36,22 +35,14 @@ var choiceLabels = map[string]string{
 	"end_of_window": "At the end of the window", "grace": "After a grace period",
 }
 
-func optionsOf[T ~string](values []T) []components.Option {
-	opts := make([]components.Option, 0, len(values))
-	for _, v := range values {
-		opts = append(opts, components.Option{Value: string(v), Label: choiceLabels[string(v)]})
-	}
-	return opts
-}
-
 // programChoices fills a program form's selects; the card reward select
 // lists the program's rewards, keeping the current one even if archived so
 // that saving cannot drop it unnoticed.
 func programChoices(db *gorm.DB, p *models.Program, currency string) (pages.ProgramChoices, error) {
 	ch := pages.ProgramChoices{
-		Types: optionsOf(models.ProgramTypes), Statuses: optionsOf(models.ProgramStatuses),
-		ExpiryPolicies: optionsOf(models.ExpiryPolicies), TierMetrics: optionsOf(models.TierMetrics),
-		TierWindows: optionsOf(models.TierWindows), DowngradePolicies: optionsOf(models.DowngradePolicies),
+		Types: choices(models.ProgramTypes, choiceLabels), Statuses: choices(models.ProgramStatuses, choiceLabels),
+		ExpiryPolicies: choices(models.ExpiryPolicies, choiceLabels), TierMetrics: choices(models.TierMetrics, choiceLabels),
+		TierWindows: choices(models.TierWindows, choiceLabels), DowngradePolicies: choices(models.DowngradePolicies, choiceLabels),
 		Currency: currency,
 	}
 	if p == nil || p.Type != models.ProgramStamps {
@@ -334,8 +325,8 @@ func (a *App) previewEarn(c echo.Context) error {
 func (a *App) preview(c echo.Context, p *models.Program, amount, tier string) (*pages.PreviewResult, error) {
 	var tierID int64
 	if tier != "" {
-		id, err := strconv.ParseInt(tier, 10, 64)
-		if err != nil || id < 0 {
+		id, err := parseID(tier)
+		if err != nil {
 			return &pages.PreviewResult{Error: "Choose one of this program's tiers."}, nil
 		}
 		tierID = id

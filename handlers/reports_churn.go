@@ -45,11 +45,8 @@ func (a *App) churnReport(c echo.Context) error {
 // afterParam is the overdue list's page: the member it continues after.
 func afterParam(c echo.Context) (int64, error) {
 	s := c.QueryParam("after")
-	if s == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
+	id, err := parseID(s)
+	if err != nil {
 		return 0, models.Errorf(models.EINVALID, "The overdue list's page %q is not one this page links to: start from the first page.", s)
 	}
 	return id, nil

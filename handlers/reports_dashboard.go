@@ -45,7 +45,7 @@ func (a *App) dashboardReport(c echo.Context) error {
 // preferred one, else its first; nil when it has none.
 func reportProgram(asked string, m *models.Merchant, programs []models.Program) (*models.Program, error) {
 	if asked != "" {
-		id, err := strconv.ParseInt(asked, 10, 64)
+		id, err := parseID(asked)
 		for i := range programs {
 			if err == nil && programs[i].ID == id {
 				return &programs[i], nil

@@ -46,7 +46,7 @@ func (a *App) engagementReport(c echo.Context) error {
 		}
 		var ruleID int64
 		if s := c.QueryParam("rule"); s != "" {
-			if ruleID, err = strconv.ParseInt(s, 10, 64); err != nil || ruleID <= 0 {
+			if ruleID, err = parseID(s); err != nil {
 				return reportPage{}, models.Errorf(models.EINVALID, "Choose a rule from the list of rules; %q is not one.", s)
 			}
 		}

@@ -84,11 +84,12 @@ func (a *App) answer(c echo.Context, err error, retry func(status int) error, ms
 	return redirect(c, to)
 }
 
-// choices lists a select's values worded by labels, in the given order.
-func choices[T ~string](values []T, labels map[T]string) []components.Option {
+// choices lists a select's values worded by labels, in the given order;
+// labels may be keyed by the values' type or by plain strings.
+func choices[T ~string, K ~string](values []T, labels map[K]string) []components.Option {
 	opts := make([]components.Option, 0, len(values))
 	for _, v := range values {
-		opts = append(opts, components.Option{Value: string(v), Label: labels[v]})
+		opts = append(opts, components.Option{Value: string(v), Label: labels[K(v)]})
 	}
 	return opts
 }

@@ -34,25 +34,12 @@ func tillURL(memberID, programID, receiptID int64) string {
 	return "/till?" + q.Encode()
 }
 
-// tillID reads an optional id from a query or form value: empty is 0;
-// anything but a positive integer names nothing here.
-func tillID(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, models.Errorf(models.ENOTFOUND, "There is nothing here.")
-	}
-	return id, nil
-}
-
-// tillIDs reads the named optional ids, stopping at the first bad one.
+// tillIDs reads the named optional ids (parseID), stopping at the first
+// bad one.
 func tillIDs(get func(string) string, names ...string) ([]int64, error) {
 	ids := make([]int64, len(names))
 	for i, n := range names {
-		id, err := tillID(get(n))
+		id, err := parseID(get(n))
 		if err != nil {
 			return nil, err
 		}
@@ -393,7 +380,7 @@ func (a *App) tillRedeem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rewardID, err := tillID(c.FormValue("reward_id"))
+	rewardID, err := parseID(c.FormValue("reward_id"))
 	if err != nil {
 		return err
 	}

@@ -14,16 +14,6 @@ import (
 	"github.com/regularshq/regulars/views/pages"
 )
 
-// idParam reads a numeric id from the path; anything else is a 404, the
-// same answer as an id that belongs to another merchant.
-func idParam(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, models.Errorf(models.ENOTFOUND, "There is nothing here.")
-	}
-	return id, nil
-}
-
 func roleOptions() []components.Option {
 	opts := make([]components.Option, 0, len(models.Roles))
 	for _, r := range models.Roles {
