@@ -186,10 +186,7 @@ func credit(tx *gorm.DB, a *Account, p *Program, e *LedgerEntry, now time.Time) 
 }
 
 func actorFields(e *LedgerEntry, actor Actor) {
-	e.ActorName = actor.Name
-	if e.ActorName == "" {
-		e.ActorName = "system"
-	}
+	e.ActorName = orSystem(actor.Name)
 	if actor.UserID != 0 {
 		id := actor.UserID
 		e.ActorUserID = &id
