@@ -653,12 +653,15 @@ func (a *App) tillOffers(c echo.Context, out *pages.TillMember, m *models.Member
 	if err != nil {
 		return err
 	}
+	standings, err := models.RewardStandings(db, &acc, rewards, ladder, a.localToday(c))
+	if err != nil {
+		return err
+	}
 	names := make(map[int64]string, len(rewards))
-	today := a.localToday(c)
-	for i := range rewards {
+	for i, s := range standings {
 		r := &rewards[i]
 		names[r.ID] = r.Name
-		if !r.Archived && affordable(r, acc.Balance, ladder, models.TierByID(ladder, acc.TierID), today) {
+		if s.Redeemable() {
 			out.Rewards = append(out.Rewards, pages.TillReward{
 				MemberID: strconv.FormatInt(m.ID, 10), ProgramID: strconv.FormatInt(p.ID, 10), RewardID: strconv.FormatInt(r.ID, 10),
 				Name: r.Name, Cost: units(p, r.Cost, merchant.Currency), Key: randomToken(),
