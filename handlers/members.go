@@ -538,11 +538,15 @@ func (a *App) programCard(c echo.Context, db *gorm.DB, mp memberProgram, now tim
 	if err != nil {
 		return card, nil, err
 	}
+	standings, err := models.RewardStandings(db, &acc, rewards, ladder, today)
+	if err != nil {
+		return card, nil, err
+	}
 	names := make(map[int64]string, len(rewards))
-	for i := range rewards {
+	for i, s := range standings {
 		r := &rewards[i]
 		names[r.ID] = r.Name
-		if affordable(r, acc.Balance, ladder, current, today) {
+		if s.Redeemable() {
 			card.Rewards = append(card.Rewards, pages.AffordableReward{
 				ID: r.ID, Name: r.Name, Cost: units(p, r.Cost, currency), Gives: rewardGives(r, currency), Key: randomToken(),
 			})
@@ -580,15 +584,7 @@ func tierProgress(db *gorm.DB, card *pages.MemberProgram, p *models.Program, acc
 			return err
 		}
 	}
-	var next *models.Tier
-	for i := range ladder { // by rank, paid tiers last
-		t := &ladder[i]
-		if !t.Paid && (current == nil || t.Position > current.Position) && t.Threshold > value {
-			next = t
-			break
-		}
-	}
-	switch {
+	switch next := models.NextTier(ladder, current, value); {
 	case next != nil:
 		left := next.Threshold - value
 		var amount string
@@ -627,8 +623,7 @@ func expiring(db *gorm.DB, p *models.Program, acc *models.Account, now time.Time
 			rows = append(rows, pages.ExpiringRow{Amount: units(p, e.Amount, currency), On: e.On.In(loc).Format("2 Jan 2006")})
 		}
 	case models.ExpireInactivity:
-		if acc.Balance > 0 && acc.LastActivityAt != nil {
-			on := acc.LastActivityAt.AddDate(0, int(p.ExpiryMonths), 0)
+		if on, ok := p.InactivityExpiry(acc); ok && acc.Balance > 0 {
 			if on.After(now) && on.Before(until) {
 				rows = append(rows, pages.ExpiringRow{
 					Amount: units(p, acc.Balance, currency), On: on.In(loc).Format("2 Jan 2006"),
@@ -638,17 +633,6 @@ func expiring(db *gorm.DB, p *models.Program, acc *models.Account, now time.Time
 		}
 	}
 	return rows, nil
-}
-
-// affordable reports whether a member can redeem a reward now: on offer
-// today, in stock, within their balance and tier. The per-member limit is
-// left to the redemption, which says so.
-func affordable(r *models.Reward, balance int64, ladder []models.Tier, current *models.Tier, today string) bool {
-	if !r.ActiveOn(today) || r.Cost > balance || (r.Stock != nil && *r.Stock <= 0) {
-		return false
-	}
-	need := models.TierByID(ladder, r.MinTierID)
-	return need == nil || (current != nil && (current.Paid || current.Position >= need.Position))
 }
 
 var voucherStatusWords = map[models.VoucherStatus]string{
