@@ -170,11 +170,12 @@ func goalTable(l *models.GoalList, goal, have, need string) reportTable {
 	return t
 }
 
-// linked is a table's cells as the page shows them, with a link per row.
-func linked(t reportTable, name, heading, note, empty string, numCols []int, links []string) pages.LinkedTable {
-	v := t.view(name)
-	return pages.LinkedTable{Name: name, Heading: heading, Note: note, Head: v.Head, Rows: v.Rows, Links: links,
-		NumCols: numCols, Empty: empty}
+// linked is a table as the page shows it, with a link per row; textCols
+// are its columns of words after the first.
+func linked(t reportTable, name, heading, note, empty string, textCols []int, links []string) pages.LinkedTable {
+	v := t.view(name + "-table")
+	v.Links, v.TextCols, v.Empty = links, textCols, empty
+	return pages.LinkedTable{Name: name, Heading: heading, Note: note, Table: v}
 }
 
 // engagementView lays the report out: figures, then each table with its
@@ -250,7 +251,7 @@ func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement
 	v.Rules = linked(tables["rules"], "rules", "Completions per earning rule",
 		"On the range's days. A rule earning carries its rule in its ledger key (rule, member, period), the one field "+
 			"every rule earning has and nothing rewrites; the reason is the rule's name at the time. Open a rule for its weeks.",
-		"This program has no earning rules.", []int{2, 3}, links)
+		"This program has no earning rules.", []int{1}, links)
 	links = make([]string, len(e.Referrers))
 	for i, r := range e.Referrers {
 		if r.ReferrerIsMember {
@@ -259,7 +260,7 @@ func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement
 	}
 	v.Referrals = linked(tables["referrers"], "referrers", "Referrals by referrer",
 		fmt.Sprintf("Up to %d members who referred the most members joining in the range; converted: those referred who have "+
-			"made a purchase since (to date).", models.MaxReferrers), "Nobody referred joined in this range.", []int{1, 2}, links)
+			"made a purchase since (to date).", models.MaxReferrers), "Nobody referred joined in this range.", []int{3, 4, 5}, links)
 	v.Adjustments = pages.EngagementSection{Name: "adjustments", Heading: "Manual adjustments per person (" + unit + ")",
 		Table: tables["adjustments"].view("adjustments-table"),
 		Note: "Credits and debits made by hand on the range's days, by the person who made them (named as the users list names them now; " +
@@ -288,7 +289,7 @@ func goalListView(f pages.ReportFrame, name, heading string, l *models.GoalList,
 		links[i] = "/members/" + strconv.FormatInt(m.MemberID, 10)
 	}
 	g := pages.GoalListView{LinkedTable: linked(t, name, heading, note, "Nobody is this near right now: try a larger distance.",
-		[]int{1, 3, 4}, links), Unavailable: l.Unavailable}
+		[]int{2, 5, 6, 7}, links), Unavailable: l.Unavailable}
 	g.Summary = fmt.Sprintf("%s members within %s %s, nearest first.", components.FormatCount(l.Total),
 		components.FormatCount(l.Within), p.UnitLabel)
 	g.Page = fmt.Sprintf("Page %d of %d", l.Page, l.Pages)

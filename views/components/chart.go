@@ -2,6 +2,7 @@ package components
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -55,12 +56,36 @@ type Trend struct {
 }
 
 // Table is the numbers of a chart as text: the first column names the
-// row, the others are numbers (right-aligned).
+// row, the others are numbers (right-aligned) but for TextCols.
 type Table struct {
 	ID      string
-	Caption string
+	Caption string // none when ""
 	Head    []string
 	Rows    [][]string
+	// Links, when set, makes each row's first cell a link to its address
+	// ("" for a row without one): a member's page, a rule's weeks.
+	Links []string
+	// TextCols are the columns after the first that hold words, like an
+	// email, left-aligned.
+	TextCols []int
+	Empty    string // what a table without rows says; "" for noData
+}
+
+func (t Table) isNum(col int) bool { return col > 0 && !slices.Contains(t.TextCols, col) }
+
+// link is the address row r's first cell opens, "" for none.
+func (t Table) link(r int) string {
+	if r < len(t.Links) {
+		return t.Links[r]
+	}
+	return ""
+}
+
+func (t Table) empty() string {
+	if t.Empty != "" {
+		return t.Empty
+	}
+	return noData
 }
 
 // Geometry of the viewBox, in user units. Width is small so that text

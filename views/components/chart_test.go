@@ -517,6 +517,21 @@ func TestDataTable(t *testing.T) {
 		t.Errorf("rows %q, want %q", got, want)
 	}
 
+	// Rows may link from their first cell; word columns are not numbers.
+	linked := Table{ID: "people", Head: []string{"Member", "Distance", "Email"}, Rows: [][]string{{"Ada", "5", "ada@example.com"}, {"Bo", "7", ""}},
+		Links: []string{"/members/1", ""}, TextCols: []int{2}}
+	_, root = render(t, DataTable(linked))
+	if a := root.all("a"); len(a) != 1 || a[0].attr("href") != "/members/1" || a[0].Text != "Ada" || len(root.all("caption")) != 0 {
+		t.Errorf("links %+v, captions %d", a, len(root.all("caption")))
+	}
+	if cells := root.all("tbody")[0].all("td"); !cells[0].hasClass("num") || cells[1].hasClass("num") {
+		t.Errorf("cell classes %+v", cells)
+	}
+	linked.Rows, linked.Empty = nil, "Nobody is near."
+	if _, root := render(t, DataTable(linked)); root.all("td")[0].Text != "Nobody is near." {
+		t.Errorf("empty text %+v", root.all("td"))
+	}
+
 	h := HeatGrid{ID: "c", Title: "Cohorts", Rows: []string{"2026-01", "2026-02"}, Cols: []string{"0", "1"},
 		Cells: [][]*int64{{bp(10000), nil}, {bp(2500)}}}
 	if tb := h.Table("Cohort"); fmt.Sprint(tb.Head, tb.Rows) != "[Cohort 0 1] [[2026-01 100% –] [2026-02 25% ]]" {
