@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,9 +21,10 @@ import (
 // the overdue members to win back.
 func (a *App) churnReport(c echo.Context) error {
 	return a.serveReport(c, "churn", "Churn", func(rq *reportRequest) (reportPage, error) {
-		window, err := models.ParseChurnWindow(c.QueryParam("window"))
+		typed := c.QueryParam("window")
+		window, err := models.ParseChurnWindow(typed)
 		if err != nil {
-			return reportPage{}, err
+			return reportPage{Body: pages.ChurnWindow(churnWindowForm(rq.Frame, typed, models.ErrorMessage(err)))}, err
 		}
 		rq.Frame.Query.Set("window", strconv.Itoa(window))
 		after, err := afterParam(c)
@@ -58,12 +61,7 @@ func afterParam(c echo.Context) (int64, error) {
 func churnPage(rq *reportRequest, rep *models.ChurnReport, programs []models.Program, after int64) reportPage {
 	cur := rq.Merchant.Currency
 	d := pages.ChurnReport{Frame: *rq.Frame, Window: rep.Window,
-		WindowForm: pages.ChurnWindowForm{Path: rq.Frame.Path, Window: strconv.Itoa(rep.Window)}}
-	for k := range rq.Frame.Query {
-		if k != "window" {
-			d.WindowForm.Keep = append(d.WindowForm.Keep, components.Option{Label: k, Value: rq.Frame.Query.Get(k)})
-		}
-	}
+		WindowForm: churnWindowForm(rq.Frame, strconv.Itoa(rep.Window), "")}
 	d.Rate = components.Chart{ID: "churn-rate", Title: "Monthly churn rate",
 		Desc:   fmt.Sprintf("Share of the members active at the start of each month who were inactive at its end, window %d days.", rep.Window),
 		Format: components.FormatBasisPoints}
@@ -109,6 +107,18 @@ func churnPage(rq *reportRequest, rep *models.ChurnReport, programs []models.Pro
 	return reportPage{Body: pages.ChurnReportBody(d), Tables: map[string]reportTable{
 		"months": months, "buckets": buckets, "expansion": expansion,
 	}}
+}
+
+// churnWindowForm asks for the window, showing window (as typed when it
+// was refused, with why) and keeping the page's other parameters.
+func churnWindowForm(f *pages.ReportFrame, window, refused string) pages.ChurnWindowForm {
+	form := pages.ChurnWindowForm{Path: f.Path, Window: window, Error: refused}
+	for _, k := range slices.Sorted(maps.Keys(f.Query)) {
+		if k != "window" {
+			form.Keep = append(form.Keep, components.Option{Label: k, Value: f.Query.Get(k)})
+		}
+	}
+	return form
 }
 
 // churnFigures are the page's headline numbers.
