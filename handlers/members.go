@@ -1,9 +1,11 @@
 package handlers
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -496,12 +498,36 @@ func programCard(c echo.Context, ps *models.ProgramSummary) pages.MemberProgram 
 			})
 		}
 	}
+	card.Saving = savingFor(ps, currency)
 	for _, r := range ps.Actions {
 		card.Actions = append(card.Actions, pages.ActionButton{
 			ID: r.ID, Name: r.Name, Points: units(p, r.Points, currency), Cap: ruleCapLabels[r.Cap], Key: randomToken(),
 		})
 	}
 	return card
+}
+
+// savingShown is how many rewards a card lists as saved for.
+const savingShown = 3
+
+// savingFor lists the rewards only points stand between the member and,
+// the nearest first, with how far each is.
+func savingFor(ps *models.ProgramSummary, currency string) []pages.SavingReward {
+	var near []models.RewardStanding
+	for _, s := range ps.Rewards {
+		if s.Saving() {
+			near = append(near, s)
+		}
+	}
+	slices.SortStableFunc(near, func(a, b models.RewardStanding) int { return cmp.Compare(a.Short, b.Short) })
+	var out []pages.SavingReward
+	for _, s := range near[:min(len(near), savingShown)] {
+		r := s.Reward
+		out = append(out, pages.SavingReward{
+			Name: r.Name, Cost: units(ps.Program, r.Cost, currency), Gives: rewardGives(r, currency), ToGo: units(ps.Program, s.Short, currency),
+		})
+	}
+	return out
 }
 
 // tierProgress names the member's tier and how far the next one is, in
