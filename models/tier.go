@@ -37,6 +37,9 @@ type Tier struct {
 	UpdatedAt           time.Time
 }
 
+// Base reports whether t is the ladder's first step, where everyone starts.
+func (t *Tier) Base() bool { return !t.Paid && t.Threshold == 0 }
+
 // TierInput is a tier form as typed.
 type TierInput struct {
 	Name, Color, Position, Threshold string
@@ -223,7 +226,7 @@ func DeleteTier(db *gorm.DB, actor Actor, programID, tierID int64) error {
 		if err != nil {
 			return err
 		}
-		if !t.Paid && t.Threshold == 0 {
+		if t.Base() {
 			for _, o := range ladder {
 				if !o.Paid && o.ID != t.ID {
 					return Errorf(ECONFLICT, "%s is the base tier everyone starts in. Delete the higher tiers first.", t.Name)
