@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,8 +17,6 @@ import (
 // The till: staff find the customer (a scanned card code goes straight to
 // them), record a purchase while a preview says what it earns, and read
 // its receipt, all without a mouse.
-
-const tillSearchLimit = 10
 
 // tillURL is the till for a member (0 for none), in a program (0 for the
 // default one), showing a receipt (0 for none).
@@ -81,13 +80,6 @@ type tillView struct {
 // keyTillProgram is the session's memory of the program the till last
 // worked in, so the next customer starts there.
 const keyTillProgram = "till_program"
-
-// tillDefault is the program the till starts in: the one last used in this
-// session, else the merchant's preferred one.
-func (a *App) tillDefault(c echo.Context, programs []models.Program) *models.Program {
-	last, _ := a.session(c).Values[keyTillProgram].(int64)
-	return currentMerchant(c).PreferredProgram(programs, last)
-}
 
 // rememberTillProgram makes p the program the till starts in for the rest
 // of the session.
@@ -185,29 +177,24 @@ func (a *App) tillSearch(c echo.Context) error {
 	if c.Request().Header.Get("HX-Request") != "true" {
 		return a.renderTill(c, http.StatusOK, tillView{query: q, programID: ids[0]})
 	}
-	r, err := a.tillResults(c, q, ids[0])
+	ms, err := models.TillSearch(a.tenant(c), q)
 	if err != nil {
 		return err
 	}
-	return ok(c, pages.TillResultsFragment(r))
+	return ok(c, pages.TillResultsFragment(tillResults(q, ms, ids[0])))
 }
 
-func (a *App) tillResults(c echo.Context, q string, programID int64) (pages.TillResults, error) {
+// tillResults lists the members a search found, each linking to the
+// till for them in the program shown.
+func tillResults(q string, ms []models.Member, programID int64) pages.TillResults {
 	r := pages.TillResults{Query: q, EnrolURL: "/members"}
-	if q == "" {
-		return r, nil
-	}
-	ms, err := models.SearchMembers(a.tenant(c), models.MemberQuery{Text: q, Limit: tillSearchLimit})
-	if err != nil {
-		return r, err
-	}
 	for _, m := range ms {
 		r.Members = append(r.Members, pages.TillResult{
 			URL: tillURL(m.ID, programID, 0), Name: m.Name, Card: models.FormatCardCode(m.CardCode),
 			Phone: models.FormatPhone(m.Phone), Email: m.Email, Blocked: m.Blocked,
 		})
 	}
-	return r, nil
+	return r
 }
 
 // tillPreview answers the amount as one types: what it will earn, the
@@ -312,19 +299,7 @@ func (a *App) tillPurchase(c echo.Context) error {
 	}
 	res, err := models.RecordPurchase(db, actor(c), in, a.now())
 	if status, refused := refusal(err); refused {
-		v := tillView{memberID: memberID, programID: programID, amount: in.Amount, key: in.IdempotencyKey, sale: memberID == 0}
-		fields := models.FieldErrors(err)
-		v.amountErr, v.confirm = fields["amount"], fields[models.FieldConfirmLarge]
-		if v.amountErr == "" && v.confirm == "" {
-			v.message = models.ErrorMessage(err)
-			if msg := fields["idempotency_key"]; msg != "" {
-				v.message = msg
-			}
-		}
-		if models.ErrorCode(err) == models.ECONFLICT || fields["idempotency_key"] != "" {
-			v.key = "" // this key cannot record a purchase: the form gets a fresh one
-		}
-		return a.renderTill(c, status, v)
+		return a.renderTill(c, status, purchaseRefused(in, err))
 	}
 	if err != nil {
 		return err
@@ -335,6 +310,24 @@ func (a *App) tillPurchase(c echo.Context) error {
 		a.flash(c, "info", "This purchase was already recorded at "+at+"; it was not credited again.")
 	}
 	return redirect(c, tillURL(memberID, 0, res.Purchase.ID))
+}
+
+// purchaseRefused is the till again after a refused purchase: the form as
+// typed, with why.
+func purchaseRefused(in models.PurchaseInput, err error) tillView {
+	v := tillView{memberID: in.MemberID, programID: in.ProgramID, amount: in.Amount, key: in.IdempotencyKey, sale: in.MemberID == 0}
+	fields := models.FieldErrors(err)
+	v.amountErr, v.confirm = fields["amount"], fields[models.FieldConfirmLarge]
+	if v.amountErr == "" && v.confirm == "" {
+		v.message = models.ErrorMessage(err)
+		if msg := fields["idempotency_key"]; msg != "" {
+			v.message = msg
+		}
+	}
+	if models.ErrorCode(err) == models.ECONFLICT || fields["idempotency_key"] != "" {
+		v.key = "" // this key cannot record a purchase: the form gets a fresh one
+	}
+	return v
 }
 
 // tillMemberProgram loads the member and program a till form names;
@@ -436,336 +429,246 @@ func (a *App) tillUseVoucher(c echo.Context) error {
 
 // tillData builds the till page for what was asked.
 func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
-	db, currency := a.tenant(c), currentMerchant(c).Currency
-	d := pages.TillData{Message: v.message}
-	programs, err := models.ListPrograms(db)
+	m := currentMerchant(c)
+	remembered, _ := a.session(c).Values[keyTillProgram].(int64)
+	o, err := models.ReadTill(a.tenant(c), m, models.TillQuery{
+		Text: v.query, MemberID: v.memberID, ProgramID: v.programID, Remembered: remembered,
+		ReceiptID: v.receiptID, PaidID: v.paidID,
+	}, a.now())
 	if err != nil {
-		return d, err
+		return pages.TillData{}, err
 	}
-	var active []*models.Program
-	for i := range programs {
-		if programs[i].TakesActivity() {
-			active = append(active, &programs[i])
-		}
-	}
-
-	var receipt *models.Receipt
-	if v.receiptID != 0 {
-		if receipt, err = models.GetReceipt(db, v.receiptID); err != nil {
-			return d, err
-		}
-		if pm := receipt.Purchase.MemberID; (pm == nil) != (v.memberID == 0) || pm != nil && *pm != v.memberID {
-			return d, models.Errorf(models.ENOTFOUND, "No such purchase.")
-		}
-		v.programID = receipt.Purchase.ProgramID
-	}
-	var paid *models.LedgerEntry
-	if v.paidID != 0 {
-		if paid, err = models.GetCreditPayment(db, v.paidID); err != nil {
-			return d, err
-		}
-		if paid.MemberID != v.memberID {
-			return d, models.Errorf(models.ENOTFOUND, "No such payment.")
-		}
-		v.programID = paid.ProgramID
-	}
-
-	// The program: the one asked for, or the one the till starts in.
-	def := a.tillDefault(c, programs)
-	p := def
-	if v.programID != 0 {
-		p = nil
-		for i := range programs {
-			if programs[i].ID == v.programID {
-				p = &programs[i]
-			}
-		}
-		if p == nil {
-			return d, models.Errorf(models.ENOTFOUND, "No such program.")
-		}
-	}
-	// Links carry the program only when it is not the default one.
-	programParam := func(id int64) int64 {
-		if def != nil && def.ID == id {
-			return 0
-		}
-		return id
-	}
-	var pid int64
-	if p != nil {
-		pid = programParam(p.ID)
-	}
-	if len(active) > 1 || p != nil && !p.TakesActivity() {
-		for _, ap := range active {
-			d.Programs = append(d.Programs, pages.TillProgram{
-				Name: ap.Name, URL: tillURL(v.memberID, programParam(ap.ID), 0), Current: p != nil && ap.ID == p.ID,
-			})
-		}
-		if p != nil && !p.TakesActivity() {
-			d.Programs = append(d.Programs, pages.TillProgram{
-				Name: p.Name + " (" + string(p.Status) + ")", URL: tillURL(v.memberID, p.ID, 0), Current: true,
-			})
-		}
-	}
-
-	d.Search = pages.TillSearch{Query: v.query, Autofocus: true}
-	if pid != 0 {
-		d.Search.ProgramID = strconv.FormatInt(pid, 10)
-	}
-	if v.query != "" && v.memberID == 0 {
-		r, err := a.tillResults(c, v.query, pid)
-		if err != nil {
-			return d, err
-		}
-		d.Search.Results = &r
-	}
-
-	noProgram := "No program takes purchases yet: an owner activates one on the Programs page."
-	form := func(memberID int64) *pages.TillPurchase {
-		f := &pages.TillPurchase{
-			ProgramID: strconv.FormatInt(p.ID, 10), Key: v.key, Currency: currency,
-			Amount: v.amount, Error: v.amountErr, Confirm: v.confirm,
-		}
-		if f.Key == "" {
-			f.Key = randomToken()
-		}
-		if memberID != 0 {
-			f.MemberID = strconv.FormatInt(memberID, 10)
-		}
-		return f
-	}
-
+	t := tillPage{o: o, v: v, currency: m.Currency, loc: m.Location()}
+	d := pages.TillData{Message: v.message, Programs: t.programs(), Search: t.search()}
 	switch {
-	case receipt != nil:
-		if d.Receipt, err = a.tillReceipt(c, receipt, p, pid); err != nil {
-			return d, err
-		}
-	case v.memberID != 0:
-		member, err := models.GetMember(db, v.memberID)
-		if err != nil {
-			return d, err
-		}
-		if d.Member, err = a.tillMember(c, member, p, programs, programParam); err != nil {
-			return d, err
-		}
-		if paid != nil {
-			m := currentMerchant(c)
-			d.Paid = &pages.TillPaid{
-				Amount: money(-paid.Amount, currency), Member: member.Name, Program: p.Name,
-				At: paid.CreatedAt.In(m.Location()).Format("15:04"), Credit: units(p, paid.BalanceAfter, currency),
-			}
-		}
-		switch {
-		case member.Blocked:
-			d.Notice = member.Name + " is blocked: they earn and redeem nothing until a manager unblocks them on their member page."
-		case p == nil:
-			d.Notice = noProgram
-		case !p.TakesActivity():
-			d.Notice = fmt.Sprintf("%s is %s: it takes no purchases.", p.Name, p.Status)
-		default:
-			d.Purchase = form(member.ID)
-			d.Purchase.Autofocus, d.Search.Autofocus = v.confirm == "" && v.credit == nil, false
-			d.Purchase.PreviewURL = "/till/preview?" + url.Values{
-				"program_id": {strconv.FormatInt(p.ID, 10)}, "member_id": {strconv.FormatInt(member.ID, 10)},
-			}.Encode()
-			d.Purchase.Preview = v.preview
-			if err := a.tillOffers(c, d.Member, member, p, v); err != nil {
-				return d, err
-			}
-		}
-	case p == nil:
-		d.Notice = noProgram
-	case !p.TakesActivity():
-		d.Notice = fmt.Sprintf("%s is %s: it takes no purchases.", p.Name, p.Status)
+	case o.Receipt != nil:
+		d.Receipt = t.receipt()
+	case o.Member != nil:
+		t.member(&d)
 	default:
-		d.Sale = form(0)
-		d.Sale.Sale, d.Sale.Open = true, v.sale
+		if d.Notice = t.closed(); d.Notice == "" {
+			d.Sale = t.form(0)
+			d.Sale.Sale, d.Sale.Open = true, v.sale
+		}
 	}
 	return d, nil
 }
 
-// tillMember is a member's card in a program (nil when there is none),
-// with their balance in each program they belong to.
-func (a *App) tillMember(c echo.Context, m *models.Member, p *models.Program, programs []models.Program, programParam func(int64) int64) (*pages.TillMember, error) {
+// tillPage maps the till's read-model to its view: words, amounts, links
+// and the forms, with what a refused form had typed.
+type tillPage struct {
+	o        *models.TillOverview
+	v        tillView
+	currency string
+	loc      *time.Location
+}
+
+// param is a program as links carry it: not at all when it is the
+// default one.
+func (t tillPage) param(id int64) int64 {
+	if t.o.Default != nil && t.o.Default.ID == id {
+		return 0
+	}
+	return id
+}
+
+// shown is the program shown, as links carry it.
+func (t tillPage) shown() int64 {
+	if t.o.Program == nil {
+		return 0
+	}
+	return t.param(t.o.Program.ID)
+}
+
+func (t tillPage) current(id int64) bool { return t.o.Program != nil && t.o.Program.ID == id }
+
+// programs is the switcher: the active programs when there are several,
+// and the one shown when it takes no activity.
+func (t tillPage) programs() []pages.TillProgram {
+	active, p := t.o.Active(), t.o.Program
+	inactive := p != nil && !p.TakesActivity()
+	if len(active) < 2 && !inactive {
+		return nil
+	}
+	var out []pages.TillProgram
+	for _, ap := range active {
+		out = append(out, pages.TillProgram{Name: ap.Name, URL: tillURL(t.v.memberID, t.param(ap.ID), 0), Current: t.current(ap.ID)})
+	}
+	if inactive {
+		out = append(out, pages.TillProgram{Name: p.Name + " (" + string(p.Status) + ")", URL: tillURL(t.v.memberID, p.ID, 0), Current: true})
+	}
+	return out
+}
+
+func (t tillPage) search() pages.TillSearch {
+	s := pages.TillSearch{Query: t.v.query, Autofocus: true}
+	if pid := t.shown(); pid != 0 {
+		s.ProgramID = strconv.FormatInt(pid, 10)
+	}
+	if t.v.query != "" && t.v.memberID == 0 {
+		r := tillResults(t.v.query, t.o.Matches, t.shown())
+		s.Results = &r
+	}
+	return s
+}
+
+// closed says why the till's program takes no purchase; "" when it does.
+func (t tillPage) closed() string {
+	switch p := t.o.Program; {
+	case p == nil:
+		return "No program takes purchases yet: an owner activates one on the Programs page."
+	case !p.TakesActivity():
+		return fmt.Sprintf("%s is %s: it takes no purchases.", p.Name, p.Status)
+	}
+	return ""
+}
+
+// form is a purchase form in the shown program, for a member or (0) a
+// sale without one, with what a refused one had typed.
+func (t tillPage) form(memberID int64) *pages.TillPurchase {
+	f := &pages.TillPurchase{
+		ProgramID: strconv.FormatInt(t.o.Program.ID, 10), Key: t.v.key, Currency: t.currency,
+		Amount: t.v.amount, Error: t.v.amountErr, Confirm: t.v.confirm,
+	}
+	if f.Key == "" {
+		f.Key = randomToken()
+	}
+	if memberID != 0 {
+		f.MemberID = strconv.FormatInt(memberID, 10)
+	}
+	return f
+}
+
+// member fills in the chosen member: their card, a payment just made,
+// and the purchase form with their offers when they can buy.
+func (t tillPage) member(d *pages.TillData) {
+	tm, p := t.o.Member, t.o.Program
+	d.Member = t.card()
+	if t.o.Paid != nil {
+		d.Paid = &pages.TillPaid{
+			Amount: money(-t.o.Paid.Amount, t.currency), Member: tm.Member.Name, Program: p.Name,
+			At: t.o.Paid.CreatedAt.In(t.loc).Format("15:04"), Credit: units(p, t.o.Paid.BalanceAfter, t.currency),
+		}
+	}
+	if tm.Member.Blocked {
+		d.Notice = tm.Member.Name + " is blocked: they earn and redeem nothing until a manager unblocks them on their member page."
+		return
+	}
+	if d.Notice = t.closed(); d.Notice != "" {
+		return
+	}
+	d.Purchase = t.form(tm.Member.ID)
+	d.Purchase.Autofocus, d.Search.Autofocus = t.v.confirm == "" && t.v.credit == nil, false
+	d.Purchase.PreviewURL = "/till/preview?" + url.Values{
+		"program_id": {strconv.FormatInt(p.ID, 10)}, "member_id": {strconv.FormatInt(tm.Member.ID, 10)},
+	}.Encode()
+	d.Purchase.Preview = t.v.preview
+	t.offers(d.Member)
+}
+
+// card is the member's card in the shown program, with their balance in
+// each program when they have several.
+func (t tillPage) card() *pages.TillMember {
+	tm, p := t.o.Member, t.o.Program
+	m := &tm.Member
 	out := &pages.TillMember{
 		Name: m.Name, Card: models.FormatCardCode(m.CardCode), Phone: models.FormatPhone(m.Phone), Blocked: m.Blocked,
 		MemberURL: fmt.Sprintf("/members/%d", m.ID), Balance: "—",
 	}
-	db, currency := a.tenant(c), currentMerchant(c).Currency
-	accounts, err := models.ListAccounts(db, m.ID)
-	if err != nil {
-		return nil, err
-	}
-	balances := make(map[int64]int64, len(accounts))
-	for _, acc := range accounts {
-		balances[acc.ProgramID] = acc.Balance
-	}
-	for i := range programs {
-		q := &programs[i]
-		if _, has := balances[q.ID]; !has && !q.TakesActivity() {
-			continue
-		}
-		out.Balances = append(out.Balances, pages.TillBalance{
-			Program: q.Name, Balance: units(q, balances[q.ID], currency), URL: tillURL(m.ID, programParam(q.ID), 0),
-			Current: p != nil && q.ID == p.ID,
-		})
-	}
-	if len(out.Balances) < 2 {
-		out.Balances = nil // the one balance is the card's own
-	}
-	if p == nil {
-		return out, nil
-	}
-	out.Program = p.Name
-	out.Balance = units(p, balances[p.ID], currency)
-	var tierID *int64
-	for _, acc := range accounts {
-		if acc.ProgramID == p.ID {
-			tierID = acc.TierID
-		}
-	}
-	if out.Tier, err = a.tillTier(c, p, tierID); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
-// tillOffers adds what the member can do in an active program besides
-// buying: redeem what they can afford, use their vouchers, pay with
-// store credit.
-func (a *App) tillOffers(c echo.Context, out *pages.TillMember, m *models.Member, p *models.Program, v tillView) error {
-	db, merchant := a.tenant(c), currentMerchant(c)
-	var acc models.Account
-	accounts, err := models.ListAccounts(db, m.ID)
-	if err != nil {
-		return err
-	}
-	for _, x := range accounts {
-		if x.ProgramID == p.ID {
-			acc = x
-		}
-	}
-	ladder, err := models.ListTiers(db, p.ID)
-	if err != nil {
-		return err
-	}
-	rewards, err := models.ListRewards(db, p.ID, true)
-	if err != nil {
-		return err
-	}
-	names := make(map[int64]string, len(rewards))
-	today := a.localToday(c)
-	for i := range rewards {
-		r := &rewards[i]
-		names[r.ID] = r.Name
-		if !r.Archived && affordable(r, acc.Balance, ladder, models.TierByID(ladder, acc.TierID), today) {
-			out.Rewards = append(out.Rewards, pages.TillReward{
-				MemberID: strconv.FormatInt(m.ID, 10), ProgramID: strconv.FormatInt(p.ID, 10), RewardID: strconv.FormatInt(r.ID, 10),
-				Name: r.Name, Cost: units(p, r.Cost, merchant.Currency), Key: randomToken(),
+	if len(tm.Balances) > 1 { // the one balance is the card's own
+		for _, b := range tm.Balances {
+			out.Balances = append(out.Balances, pages.TillBalance{
+				Program: b.Program.Name, Balance: units(b.Program, b.Balance, t.currency),
+				URL: tillURL(m.ID, t.param(b.Program.ID), 0), Current: t.current(b.Program.ID),
 			})
 		}
 	}
-	vouchers, err := models.ListVouchers(db, m.ID)
-	if err != nil {
-		return err
+	if p != nil {
+		out.Program, out.Balance = p.Name, units(p, tm.Account.Balance, t.currency)
+		out.Tier = tierLabel(tm.Tiered, tm.Tier)
 	}
-	now := a.now()
-	for i := range vouchers {
-		vo := &vouchers[i]
-		if vo.ProgramID != p.ID || vo.Status != models.VoucherIssued || vo.Expired(now) {
-			continue
-		}
+	return out
+}
+
+// offers adds what the member can do besides buying: redeem, use their
+// vouchers, pay with store credit.
+func (t tillPage) offers(out *pages.TillMember) {
+	tm, p := t.o.Member, t.o.Program
+	memberID, programID := strconv.FormatInt(tm.Member.ID, 10), strconv.FormatInt(p.ID, 10)
+	for _, r := range tm.Rewards {
+		out.Rewards = append(out.Rewards, pages.TillReward{
+			MemberID: memberID, ProgramID: programID, RewardID: strconv.FormatInt(r.ID, 10),
+			Name: r.Name, Cost: units(p, r.Cost, t.currency), Key: randomToken(),
+		})
+	}
+	for _, tv := range tm.Vouchers {
 		row := pages.TillVoucherUse{
-			Code: models.FormatCardCode(vo.Code), Reward: names[vo.RewardID], Program: p.Name,
-			UseURL: fmt.Sprintf("/till/vouchers/%d/use", vo.ID),
+			Code: models.FormatCardCode(tv.Voucher.Code), Reward: tv.Reward, Program: p.Name,
+			UseURL: fmt.Sprintf("/till/vouchers/%d/use", tv.Voucher.ID),
 		}
-		if vo.ExpiresAt != nil {
-			row.Expires = vo.ExpiresAt.In(merchant.Location()).Format("2 Jan 2006")
+		if tv.Voucher.ExpiresAt != nil {
+			row.Expires = localDate(tv.Voucher.ExpiresAt, t.loc)
 		}
 		out.Vouchers = append(out.Vouchers, row)
 	}
-	if p.Type == models.ProgramCashback {
+	if tm.Credit != nil {
 		f := &pages.TillCredit{}
-		if v.credit != nil {
-			*f = *v.credit
+		if t.v.credit != nil {
+			*f = *t.v.credit
 		}
-		f.ProgramID, f.MemberID = strconv.FormatInt(p.ID, 10), strconv.FormatInt(m.ID, 10)
-		f.Currency, f.Available = merchant.Currency, money(max(acc.Balance, 0), merchant.Currency)
+		f.ProgramID, f.MemberID, f.Currency, f.Available = programID, memberID, t.currency, money(*tm.Credit, t.currency)
 		if f.Key == "" {
 			f.Key = randomToken()
 		}
 		out.Credit = f
 	}
-	return nil
 }
 
-// tillTier names an account's tier: "none" before its first, "" when the
-// program has no tiers at all, so the page does not mention them.
-func (a *App) tillTier(c echo.Context, p *models.Program, tierID *int64) (string, error) {
-	ladder, err := models.ListTiers(a.tenant(c), p.ID)
-	if err != nil || len(ladder) == 0 {
-		return "", err
+// tierLabel names a tier: "none" before the first, "" when the program
+// has no tiers at all, so the page does not mention them.
+func tierLabel(tiered bool, t *models.Tier) string {
+	switch {
+	case !tiered:
+		return ""
+	case t == nil:
+		return "none"
 	}
-	if tierID != nil {
-		if name := tierNames(ladder)[*tierID]; name != "" {
-			return name, nil
-		}
-	}
-	return "none", nil
+	return t.Name
 }
 
-// tillReceipt words what a purchase did, read back from the ledger.
-func (a *App) tillReceipt(c echo.Context, r *models.Receipt, p *models.Program, pid int64) (*pages.TillReceipt, error) {
-	m := currentMerchant(c)
-	pur := r.Purchase
+// receipt words what a purchase did, read back from the ledger.
+func (t tillPage) receipt() *pages.TillReceipt {
+	r, p := t.o.Receipt, t.o.Program
 	out := &pages.TillReceipt{
-		Amount: money(pur.AmountMinor, m.Currency), Program: p.Name,
-		At: pur.OccurredAt.In(m.Location()).Format("15:04"),
+		Amount: money(r.Purchase.AmountMinor, t.currency), Program: p.Name,
+		At: r.Purchase.OccurredAt.In(t.loc).Format("15:04"),
 	}
-	if r.Account == nil {
-		out.Earned = "Sale recorded"
-		out.Note = "No member: nothing was earned."
-		return out, nil
+	if r.Member == nil {
+		out.Earned, out.Note = "Sale recorded", "No member: nothing was earned."
+		return out
 	}
-	member, err := models.GetMember(a.tenant(c), r.Account.MemberID)
-	if err != nil {
-		return nil, err
+	out.Member, out.Card = r.Member.Name, models.FormatCardCode(r.Member.CardCode)
+	out.AgainURL, out.MemberURL = tillURL(r.Member.ID, t.shown(), 0), fmt.Sprintf("/members/%d", r.Member.ID)
+	out.Earned, out.Balance = "+"+units(p, r.Purchase.Earned, t.currency), units(p, r.BalanceAfter, t.currency)
+	if r.BelowMinimum {
+		out.Note = fmt.Sprintf("Below the minimum purchase of %s: nothing was earned.", money(p.MinPurchaseMinor, t.currency))
 	}
-	out.Member, out.Card = member.Name, models.FormatCardCode(member.CardCode)
-	out.AgainURL, out.MemberURL = tillURL(member.ID, pid, 0), fmt.Sprintf("/members/%d", member.ID)
-	out.Earned = "+" + units(p, pur.Earned, m.Currency)
-	if pur.Earned == 0 && pur.AmountMinor < p.MinPurchaseMinor {
-		out.Note = fmt.Sprintf("Below the minimum purchase of %s: nothing was earned.", money(p.MinPurchaseMinor, m.Currency))
-	}
-	out.Balance = units(p, r.BalanceAfter, m.Currency)
-	if out.Tier, err = a.tillTier(c, p, r.Account.TierID); err != nil {
-		return nil, err
-	}
-	if r.PromotedTo != nil {
-		t, err := models.GetTier(a.tenant(c), p.ID, *r.PromotedTo)
-		if err != nil {
-			return nil, err
-		}
-		out.Promoted = "Promoted to " + t.Name + "!"
-		if t.Threshold == 0 && !t.Paid { // the ladder's first step: everyone starts there
-			out.Promoted = "Joined " + t.Name + "."
+	out.Tier = tierLabel(r.Tiered, r.Tier)
+	if r.Promoted != nil {
+		out.Promoted = "Promoted to " + r.Promoted.Name + "!"
+		if r.Promoted.Base() {
+			out.Promoted = "Joined " + r.Promoted.Name + "."
 		}
 	}
-	rewards := map[int64]string{}
-	for _, e := range r.Entries {
-		switch {
-		case e.VoucherID != nil:
-			rewards[*e.VoucherID] = e.Reason
-		case e.PurchaseID == nil && e.Amount > 0:
-			out.Extras = append(out.Extras, "+"+units(p, e.Amount, m.Currency)+": "+e.Reason)
-		}
+	for _, e := range r.Extras {
+		out.Extras = append(out.Extras, "+"+units(p, e.Amount, t.currency)+": "+e.Reason)
 	}
-	for _, v := range r.Vouchers {
-		tv := pages.TillVoucher{Code: models.FormatCardCode(v.Code), Reward: rewards[v.ID]}
-		if v.ExpiresAt != nil {
-			tv.Expires = v.ExpiresAt.In(m.Location()).Format("2 Jan 2006")
+	for _, cv := range r.Cards {
+		tv := pages.TillVoucher{Code: models.FormatCardCode(cv.Voucher.Code), Reward: cv.Reward}
+		if cv.Voucher.ExpiresAt != nil {
+			tv.Expires = localDate(cv.Voucher.ExpiresAt, t.loc)
 		}
 		out.Vouchers = append(out.Vouchers, tv)
 	}
-	return out, nil
+	return out
 }

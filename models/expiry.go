@@ -120,6 +120,16 @@ func ExpiringSoon(db *gorm.DB, accountID int64, now, until time.Time) ([]Expirin
 	return out, nil
 }
 
+// InactivityExpiry is when an account's whole balance expires under the
+// inactivity policy: ExpiryMonths after its last earning or redemption.
+// False under another policy or before any activity.
+func (p *Program) InactivityExpiry(a *Account) (time.Time, bool) {
+	if p.ExpiryPolicy != ExpireInactivity || a.LastActivityAt == nil {
+		return time.Time{}, false
+	}
+	return a.LastActivityAt.AddDate(0, int(p.ExpiryMonths), 0), true
+}
+
 // expireAccount posts the expiry a locked account owes at now, if any.
 func expireAccount(tx *gorm.DB, a *Account, p *Program, now time.Time) (int64, error) {
 	var due int64
@@ -135,7 +145,7 @@ func expireAccount(tx *gorm.DB, a *Account, p *Program, now time.Time) (int64, e
 			}
 		}
 	case ExpireInactivity:
-		if a.LastActivityAt != nil && !a.LastActivityAt.AddDate(0, int(p.ExpiryMonths), 0).After(now) {
+		if on, ok := p.InactivityExpiry(a); ok && !on.After(now) {
 			due = a.Balance
 		}
 	}

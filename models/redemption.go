@@ -109,38 +109,25 @@ func activeMemberProgram(tx *gorm.DB, memberID, programID int64) (*Member, *Prog
 	return member, p, nil
 }
 
-// redeemable says why a locked account cannot have a reward, if it cannot.
+// redeemable says why a locked account cannot have a reward, if it cannot
+// (StandingFor, with the ladder and count it needs read from tx).
 func redeemable(tx *gorm.DB, a *Account, r *Reward, today string) error {
-	if !r.ActiveOn(today) {
-		return Errorf(ECONFLICT, "%s is not available today.", r.Name)
-	}
-	if r.Stock != nil && *r.Stock <= 0 {
-		return Errorf(ECONFLICT, "%s is out of stock.", r.Name)
-	}
+	var ladder []Tier
 	if r.MinTierID != nil {
-		ladder, err := ListTiers(tx, r.ProgramID)
-		if err != nil {
+		var err error
+		if ladder, err = ListTiers(tx, r.ProgramID); err != nil {
 			return err
 		}
-		need, have := TierByID(ladder, r.MinTierID), TierByID(ladder, a.TierID)
-		if need != nil && (have == nil || (!have.Paid && have.Position < need.Position)) {
-			return Errorf(ECONFLICT, "%s needs the %s tier.", r.Name, need.Name)
-		}
 	}
+	var redeemed int64
 	if r.PerMemberLimit != nil {
-		var n int64
-		if err := tx.Model(&Voucher{}).Where("member_id = ? AND reward_id = ? AND status <> ?", a.MemberID, r.ID, VoucherCancelled).
-			Count(&n).Error; err != nil {
-			return fmt.Errorf("redeem: count: %w", err)
+		counts, err := RedeemedCounts(tx, a.MemberID, []int64{r.ID})
+		if err != nil {
+			return fmt.Errorf("redeem: %w", err)
 		}
-		if n >= *r.PerMemberLimit {
-			return Errorf(ECONFLICT, "%s can be redeemed %d time(s) per member; this member has reached that.", r.Name, *r.PerMemberLimit)
-		}
+		redeemed = counts[r.ID]
 	}
-	if a.Balance < r.Cost {
-		return Errorf(ECONFLICT, "The balance of %d is below the %d this reward costs.", a.Balance, r.Cost)
-	}
-	return nil
+	return StandingFor(r, a, ladder, redeemed, today).Refusal()
 }
 
 // issueVoucher debits a locked account for a reward, takes stock and

@@ -23,6 +23,7 @@ import (
 type scale struct {
 	db         *gorm.DB
 	scoped     *gorm.DB
+	merchant   *models.Merchant
 	merchantID int64
 	programID  int64
 	members    int64
@@ -46,7 +47,7 @@ func openScale(b *testing.B) *scale {
 	if err := models.CrossTenant(db).Where("name = ?", "Seed Coffee").Order("id").Take(&m).Error; err != nil {
 		b.Fatalf("no seeded merchant: %v", err)
 	}
-	s := &scale{db: db, scoped: models.ForMerchant(db, m.ID), merchantID: m.ID}
+	s := &scale{db: db, scoped: models.ForMerchant(db, m.ID), merchant: &m, merchantID: m.ID}
 	var p models.Program
 	if err := s.scoped.Where("name = ?", "Coffee Club").Take(&p).Error; err != nil {
 		b.Fatal(err)
@@ -72,6 +73,8 @@ func percentiles(b *testing.B, n int, fn func(i int)) {
 	b.ReportMetric(float64(d[n*95/100].Microseconds())/1000, "p95-ms")
 }
 
+// BenchmarkScaleMemberSearch times the till's search, as the search box
+// and the till page call it.
 func BenchmarkScaleMemberSearch(b *testing.B) {
 	s := openScale(b)
 	// In-order names, a later word alone, words out of order, email,
@@ -79,39 +82,57 @@ func BenchmarkScaleMemberSearch(b *testing.B) {
 	prefixes := []string{"ada smith 1", "Finn Dub", "dubois 12", "garcia ev", "member42@", "+33 000 12", "612 345 678", "S00042", "hana novak 9"}
 	for b.Loop() {
 		percentiles(b, 300, func(i int) {
-			if _, err := models.SearchMembers(s.scoped, models.MemberQuery{Text: prefixes[i%len(prefixes)]}); err != nil {
+			if _, err := models.TillSearch(s.scoped, prefixes[i%len(prefixes)]); err != nil {
 				b.Fatal(err)
 			}
 		})
 	}
 }
 
+// BenchmarkScaleMemberPage reads a member's page as the page does:
+// models.MemberOverview, every query of it.
 func BenchmarkScaleMemberPage(b *testing.B) {
 	s := openScale(b)
 	for b.Loop() {
 		percentiles(b, 300, func(i int) {
 			id := int64(i*7919)%s.members + 1
-			m, err := models.GetMember(s.scoped, id)
-			if err != nil {
+			if _, err := models.MemberOverview(s.scoped, id, time.Now()); err != nil {
 				b.Fatal(err)
-			}
-			accounts, err := models.ListAccounts(s.scoped, m.ID)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := models.ListEntries(s.scoped, m.ID, 0, 25); err != nil {
-				b.Fatal(err)
-			}
-			if _, _, err := models.MemberReferrals(s.scoped, m.ID, 50); err != nil {
-				b.Fatal(err)
-			}
-			for _, a := range accounts {
-				if _, err := models.ExpiringSoon(s.scoped, a.ID, time.Now(), time.Now().AddDate(0, 1, 0)); err != nil {
-					b.Fatal(err)
-				}
 			}
 		})
 	}
+}
+
+// BenchmarkScaleTill times the till page's read, models.ReadTill as the
+// page calls it: a member's card once found (balances, tier, the rewards
+// they can redeem, vouchers), and a purchase's receipt.
+func BenchmarkScaleTill(b *testing.B) {
+	s := openScale(b)
+	var recent []models.Purchase
+	if err := s.scoped.Where("member_id IS NOT NULL").Order("id DESC").Limit(300).Find(&recent).Error; err != nil {
+		b.Fatal(err)
+	}
+	if len(recent) == 0 {
+		b.Fatal("no purchases seeded")
+	}
+	till := func(b *testing.B, query func(i int) models.TillQuery) {
+		for b.Loop() {
+			percentiles(b, 300, func(i int) {
+				if _, err := models.ReadTill(s.scoped, s.merchant, query(i), time.Now()); err != nil {
+					b.Fatal(err)
+				}
+			})
+		}
+	}
+	b.Run("card", func(b *testing.B) {
+		till(b, func(i int) models.TillQuery { return models.TillQuery{MemberID: int64(i*7919)%s.members + 1} })
+	})
+	b.Run("receipt", func(b *testing.B) {
+		till(b, func(i int) models.TillQuery {
+			p := recent[i%len(recent)]
+			return models.TillQuery{MemberID: *p.MemberID, ReceiptID: p.ID}
+		})
+	})
 }
 
 var benchKey atomic.Int64

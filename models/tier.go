@@ -37,6 +37,9 @@ type Tier struct {
 	UpdatedAt           time.Time
 }
 
+// Base reports whether t is the ladder's first step, where everyone starts.
+func (t *Tier) Base() bool { return !t.Paid && t.Threshold == 0 }
+
 // TierInput is a tier form as typed.
 type TierInput struct {
 	Name, Color, Position, Threshold string
@@ -138,13 +141,22 @@ func checkPaidTier(ladder []Tier, t *Tier, v Validation) {
 	}
 }
 
+// tierOrder is a ladder's order: by rank, then paid tiers.
+const tierOrder = "paid, position, id"
+
 // ListTiers returns a program's tiers: the ladder by rank, then paid tiers.
 func ListTiers(db *gorm.DB, programID int64) ([]Tier, error) {
 	var ts []Tier
-	if err := db.Where("program_id = ?", programID).Order("paid, position, id").Find(&ts).Error; err != nil {
+	if err := db.Where("program_id = ?", programID).Order(tierOrder).Find(&ts).Error; err != nil {
 		return nil, fmt.Errorf("tier: list: %w", err)
 	}
 	return ts, nil
+}
+
+// TiersOf returns the ladders of several programs in one query, by
+// program id, each as ListTiers orders it.
+func TiersOf(db *gorm.DB, programIDs []int64) (map[int64][]Tier, error) {
+	return itemsOf(db, programIDs, tierOrder, "tier", func(t *Tier) int64 { return t.ProgramID })
 }
 
 // GetTier loads one tier of a program.
@@ -214,7 +226,7 @@ func DeleteTier(db *gorm.DB, actor Actor, programID, tierID int64) error {
 		if err != nil {
 			return err
 		}
-		if !t.Paid && t.Threshold == 0 {
+		if t.Base() {
 			for _, o := range ladder {
 				if !o.Paid && o.ID != t.ID {
 					return Errorf(ECONFLICT, "%s is the base tier everyone starts in. Delete the higher tiers first.", t.Name)

@@ -105,6 +105,23 @@ func earnedTierFor(ladder []Tier, value int64) *Tier {
 	return best
 }
 
+// NextTier is the tier an account at value, now in current, works
+// towards: the first earned tier above current that value has not reached
+// (ladder in rank order, paid tiers last). Nil at the top, and for a paid
+// tier, which no value moves.
+func NextTier(ladder []Tier, current *Tier, value int64) *Tier {
+	if current != nil && current.Paid {
+		return nil
+	}
+	for i := range ladder {
+		t := &ladder[i]
+		if !t.Paid && (current == nil || t.Position > current.Position) && t.Threshold > value {
+			return t
+		}
+	}
+	return nil
+}
+
 // TierByID finds a tier of a ladder by id; nil for none.
 func TierByID(ladder []Tier, id *int64) *Tier {
 	if id == nil {
