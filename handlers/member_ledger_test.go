@@ -210,6 +210,24 @@ func TestMemberPage(t *testing.T) {
 	})
 }
 
+// TestMemberPageSavingFor lists beside what a member can redeem the
+// rewards only points stand between them and, with how many more.
+func TestMemberPageSavingFor(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		cl := app.club()
+		coffee := cl.staff.get(memberPath(cl.mo)).doc.Find(`[data-testid="member-program"]`).First()
+		var saving []string
+		coffee.Find(`[data-testid="saving-reward"]`).Each(func(_ int, s *goquery.Selection) {
+			saving = append(saving, s.Find(`[data-testid="saving-name"]`).Text()+": "+s.Find(`[data-testid="saving-to-go"]`).Text())
+		})
+		// 120 points: the cake is 880 away; the brew needs Gold, which no
+		// points alone buy, and the coffee is affordable now.
+		if strings.Join(saving, ",") != "Big cake: 880 points to go" {
+			t.Errorf("saving for %v, want only the cake, 880 points to go", saving)
+		}
+	})
+}
+
 func TestRedeem(t *testing.T) {
 	eachApp(t, func(t *testing.T, app *testApp) {
 		cl := app.club()

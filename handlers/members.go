@@ -1,29 +1,23 @@
 package handlers
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"gorm.io/gorm"
 
 	"github.com/regularshq/regulars/models"
 	"github.com/regularshq/regulars/views/components"
 	"github.com/regularshq/regulars/views/pages"
 )
 
-const (
-	membersPageSize = 25
-	ledgerPageSize  = 25
-	recentPurchases = 10
-	// expiryHorizon is how far ahead "expiring soon" looks when the
-	// program sends no reminder of its own.
-	expiryHorizonDays = 30
-)
+const membersPageSize = 25
 
 func memberURL(id int64) string { return fmt.Sprintf("/members/%d", id) }
 
@@ -337,156 +331,119 @@ func (a *App) renderMember(c echo.Context, m *models.Member, v memberView) error
 	return render(c, v.status, pages.Member(a.shell(c, m.Name), data))
 }
 
-// memberProgram is a program a member's page shows: one they have an
-// account in, or an active one they have not used yet.
-type memberProgram struct {
-	program *models.Program
-	account models.Account // zero without one
+// memberData maps a member's overview to their page; a refusal in v goes
+// beside the form it is about, or on top when that form is not on the
+// page.
+func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.MemberData, error) {
+	before, _ := parseID(c.QueryParam("before")) // a mangled page starts at the newest
+	ov, err := models.MemberOverviewBefore(a.tenant(c), m.ID, before, a.now())
+	if err != nil {
+		return pages.MemberData{}, err
+	}
+	merchant := currentMerchant(c)
+	loc, currency := merchant.Location(), merchant.Currency
+	data := pages.MemberData{
+		Member: memberHeader(&ov.Member, loc), CanManage: may(c, models.RoleManager),
+		Tags: ov.Tags, TagsValue: strings.Join(ov.Tags, ", "), MultiProgram: len(ov.Programs) > 1,
+		Referrals: referralRows(ov, loc, currency), ReferralsMore: ov.ReferralsTotal - int64(len(ov.Referrals)),
+		Adjust: adjustChoices(c, ov.Programs), Edit: pages.MemberForm{Fields: storedMemberFields(&ov.Member)},
+	}
+	if r := ov.Referrer; r != nil {
+		data.Member.ReferredBy, data.Member.ReferredByURL = r.Name, memberURL(r.ID)
+	}
+	for i := range ov.Programs {
+		data.Programs = append(data.Programs, programCard(c, &ov.Programs[i]))
+	}
+	for i := range ov.Vouchers {
+		data.Vouchers = append(data.Vouchers, voucherRow(c, &ov.Vouchers[i], ov, loc, a.now()))
+	}
+	memberLedger(c, ov, before, &data)
+	for i := range ov.Purchases {
+		data.Purchases = append(data.Purchases, purchaseRow(&ov.Purchases[i], ov, currency, loc, data.CanManage))
+	}
+	placeRefusal(&data, v)
+	return data, nil
 }
 
-// memberData gathers a member's page; a refusal in v goes beside the form
-// it is about, or on top when that form is not on the page.
-func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.MemberData, error) {
-	db, merchant, now := a.tenant(c), currentMerchant(c), a.now()
-	loc, currency := merchant.Location(), merchant.Currency
-	message := ""
-	if v.err != nil {
-		message = models.ErrorMessage(v.err)
-	}
-	data := pages.MemberData{Member: memberHeader(m, loc), CanManage: may(c, models.RoleManager)}
-	tags, err := models.MemberTags(db, m.ID)
-	if err != nil {
-		return data, err
-	}
-	data.Tags, data.TagsValue = tags, strings.Join(tags, ", ")
-	if v.form == formTags {
-		data.TagsValue, data.TagsError = v.tags, models.FieldErrors(v.err)["tags"]
-		message = ""
-	}
-	if m.ReferredByID != nil {
-		ref, err := models.GetMember(db, *m.ReferredByID)
-		if err != nil {
-			return data, err
-		}
-		data.Member.ReferredBy, data.Member.ReferredByURL = ref.Name, memberURL(ref.ID)
-	}
-
-	programs, err := models.ListPrograms(db)
-	if err != nil {
-		return data, err
-	}
-	accounts, err := models.ListAccounts(db, m.ID)
-	if err != nil {
-		return data, err
-	}
-	byProgram := make(map[int64]*models.Program, len(programs))
-	for i := range programs {
-		byProgram[programs[i].ID] = &programs[i]
-	}
-
-	// The members this one referred, and what each referral paid them.
-	const referralsShown = 50
-	referrals, referralTotal, err := models.MemberReferrals(db, m.ID, referralsShown)
-	if err != nil {
-		return data, err
-	}
-	for _, r := range referrals {
+// referralRows lists the members this one referred, and what each
+// referral paid them, naming the program when the merchant runs several.
+func referralRows(ov *models.MemberSummary, loc *time.Location, currency string) []pages.ReferralRow {
+	var rows []pages.ReferralRow
+	for _, r := range ov.Referrals {
 		row := pages.ReferralRow{URL: memberURL(r.Member.ID), Name: r.Member.Name, Since: localDate(&r.Member.CreatedAt, loc), Paid: r.Paid}
 		for _, pay := range r.Payouts {
 			paid, in := fmt.Sprint(pay.ReferrerPoints), ""
-			if p := byProgram[pay.ProgramID]; p != nil {
+			if p := ov.Program(pay.ProgramID); p != nil {
 				paid, in = units(p, pay.ReferrerPoints, currency), " in "+p.Name
 			}
-			if len(programs) > 1 {
+			if len(ov.Catalog) > 1 {
 				paid += in
 			}
 			row.Payouts = append(row.Payouts, paid)
 		}
-		data.Referrals = append(data.Referrals, row)
+		rows = append(rows, row)
 	}
-	data.ReferralsMore = referralTotal - int64(len(referrals))
+	return rows
+}
 
-	accountOf := make(map[int64]models.Account, len(accounts))
-	accountIDs := make([]int64, 0, len(accounts))
-	for _, acc := range accounts {
-		accountOf[acc.ProgramID] = acc
-		accountIDs = append(accountIDs, acc.ID)
+// placeRefusal puts a refused form's message beside the form, with what
+// was typed. A refusal of a form not on the page (a block, a purchase too
+// old to list, a program no longer shown) goes on top, in full; so does a
+// refused tags field's, which also shows beside the field.
+func placeRefusal(data *pages.MemberData, v memberView) {
+	if v.err == nil {
+		return
 	}
-	var shown []memberProgram
-	for i := range programs {
-		p := &programs[i]
-		acc, has := accountOf[p.ID]
-		if has || p.TakesActivity() {
-			shown = append(shown, memberProgram{program: p, account: acc})
+	message := models.ErrorMessage(v.err)
+	if v.form == formTags {
+		data.TagsValue, data.TagsError = v.tags, models.FieldErrors(v.err)["tags"]
+		message = ""
+	} else if placeBeside(data, v, message) {
+		return
+	}
+	data.Message = message
+	for _, msg := range models.FieldErrors(v.err) {
+		data.Message += " " + msg
+	}
+}
+
+// placeBeside puts a refusal beside its form, and reports whether that
+// form is on the page.
+func placeBeside(data *pages.MemberData, v memberView, message string) bool {
+	switch v.form {
+	case formProgram:
+		for i := range data.Programs {
+			if data.Programs[i].ID == v.programID {
+				data.Programs[i].Message = message
+				return true
+			}
+		}
+	case formVoucher:
+		data.VoucherMessage = message
+		return true
+	case formRefund:
+		for i := range data.Purchases {
+			if row := &data.Purchases[i]; row.ID == v.purchaseID && row.RefundURL != "" {
+				row.Typed, row.Key = v.refund, orNewKey(v.refundKey)
+				row.Error, row.Message = models.FieldErrors(v.err)["amount"], message
+				return true
+			}
+		}
+	case formAdjust:
+		if v.adjust != nil && len(data.Adjust.Programs) > 0 {
+			typed := *v.adjust
+			typed.Programs, typed.Reasons, typed.Hint = data.Adjust.Programs, data.Adjust.Reasons, data.Adjust.Hint
+			typed.Errors, typed.Message = models.FieldErrors(v.err), message
+			data.Adjust = typed
+			return true
+		}
+	case formEdit:
+		if v.edit != nil {
+			data.Edit = refusedMemberForm(*v.edit, v.err)
+			return true
 		}
 	}
-	data.MultiProgram = len(shown) > 1
-
-	placed := false // whether the refusal found the form it is about
-	rewardNames := map[int64]string{}
-	for _, mp := range shown {
-		card, names, err := a.programCard(c, db, mp, now)
-		if err != nil {
-			return data, err
-		}
-		for id, name := range names {
-			rewardNames[id] = name
-		}
-		if v.form == formProgram && v.programID == mp.program.ID {
-			card.Message, placed = message, true
-		}
-		data.Programs = append(data.Programs, card)
-	}
-
-	vouchers, err := models.ListVouchers(db, m.ID)
-	if err != nil {
-		return data, err
-	}
-	for i := range vouchers {
-		data.Vouchers = append(data.Vouchers, voucherRow(c, &vouchers[i], byProgram, rewardNames, loc, now))
-	}
-	if v.form == formVoucher {
-		data.VoucherMessage, placed = message, true
-	}
-
-	if err := memberLedger(c, db, m, byProgram, &data); err != nil {
-		return data, err
-	}
-
-	purchases, err := models.ListAccountPurchases(db, accountIDs, recentPurchases)
-	if err != nil {
-		return data, err
-	}
-	for i := range purchases {
-		row := purchaseRow(&purchases[i], byProgram, currency, loc, data.CanManage)
-		if v.form == formRefund && v.purchaseID == row.ID && row.RefundURL != "" {
-			row.Typed, row.Key = v.refund, orNewKey(v.refundKey)
-			row.Error, row.Message, placed = models.FieldErrors(v.err)["amount"], message, true
-		}
-		data.Purchases = append(data.Purchases, row)
-	}
-
-	data.Adjust = adjustChoices(c, shown)
-	if v.form == formAdjust && v.adjust != nil && len(data.Adjust.Programs) > 0 {
-		typed := *v.adjust
-		typed.Programs, typed.Reasons, typed.Hint = data.Adjust.Programs, data.Adjust.Reasons, data.Adjust.Hint
-		typed.Errors, typed.Message, placed = models.FieldErrors(v.err), message, true
-		data.Adjust = typed
-	}
-
-	data.Edit = pages.MemberForm{Fields: storedMemberFields(m)}
-	if v.form == formEdit && v.edit != nil {
-		data.Edit, placed = refusedMemberForm(*v.edit, v.err), true
-	}
-	if v.err != nil && !placed {
-		// A refusal of a form not on the page (a block, a purchase too old
-		// to list, a program no longer shown) goes on top, in full.
-		data.Message = message
-		for _, msg := range models.FieldErrors(v.err) {
-			data.Message += " " + msg
-		}
-	}
-	return data, nil
+	return false
 }
 
 func memberHeader(m *models.Member, loc *time.Location) pages.MemberHeader {
@@ -508,144 +465,107 @@ func memberHeader(m *models.Member, loc *time.Location) pages.MemberHeader {
 	return h
 }
 
-// programCard is a member's standing in one program, with the names of
-// the program's rewards for the voucher list.
-func (a *App) programCard(c echo.Context, db *gorm.DB, mp memberProgram, now time.Time) (pages.MemberProgram, map[int64]string, error) {
-	p, acc := mp.program, mp.account
-	merchant := currentMerchant(c)
-	loc, currency, today := merchant.Location(), merchant.Currency, a.localToday(c)
+// programCard is a member's standing in one program.
+func programCard(c echo.Context, ps *models.ProgramSummary) pages.MemberProgram {
+	p, merchant := ps.Program, currentMerchant(c)
+	loc, currency := merchant.Location(), merchant.Currency
 	card := pages.MemberProgram{
 		ID: p.ID, Name: p.Name, Status: string(p.Status), Active: p.TakesActivity(),
-		Balance: units(p, acc.Balance, currency),
+		Balance: units(p, ps.Account.Balance, currency),
 	}
-	ladder, err := models.ListTiers(db, p.ID)
-	if err != nil {
-		return card, nil, err
-	}
-	current := models.TierByID(ladder, acc.TierID)
-	if len(ladder) > 0 {
-		if err := tierProgress(db, &card, p, &acc, ladder, current, now, loc, currency); err != nil {
-			return card, nil, err
+	tierProgress(&card, ps, currency)
+	for _, e := range ps.Expiring {
+		row := pages.ExpiringRow{Amount: units(p, e.Amount, currency), On: localDate(&e.On, loc)}
+		if p.ExpiryPolicy == models.ExpireInactivity {
+			row.Note = "unless they earn or redeem before"
 		}
+		card.Expiring = append(card.Expiring, row)
 	}
-	if acc.ID != 0 {
-		if card.Expiring, err = expiring(db, p, &acc, now, loc, currency); err != nil {
-			return card, nil, err
-		}
-	}
-
-	rewards, err := models.ListRewards(db, p.ID, true)
-	if err != nil {
-		return card, nil, err
-	}
-	standings, err := models.RewardStandings(db, &acc, rewards, ladder, today)
-	if err != nil {
-		return card, nil, err
-	}
-	names := make(map[int64]string, len(rewards))
-	for i, s := range standings {
-		r := &rewards[i]
-		names[r.ID] = r.Name
-		if s.Redeemable() {
+	for _, s := range ps.Rewards {
+		if r := s.Reward; s.Redeemable() {
 			card.Rewards = append(card.Rewards, pages.AffordableReward{
 				ID: r.ID, Name: r.Name, Cost: units(p, r.Cost, currency), Gives: rewardGives(r, currency), Key: randomToken(),
 			})
 		}
 	}
-	rules, err := models.ListEarningRules(db, p.ID)
-	if err != nil {
-		return card, nil, err
+	card.Saving = savingFor(ps, currency)
+	for _, r := range ps.Actions {
+		card.Actions = append(card.Actions, pages.ActionButton{
+			ID: r.ID, Name: r.Name, Points: units(p, r.Points, currency), Cap: ruleCapLabels[r.Cap], Key: randomToken(),
+		})
 	}
-	for _, r := range rules {
-		if r.Kind == models.RuleAction && r.Active {
-			card.Actions = append(card.Actions, pages.ActionButton{
-				ID: r.ID, Name: r.Name, Points: units(p, r.Points, currency), Cap: ruleCapLabels[r.Cap], Key: randomToken(),
-			})
+	return card
+}
+
+// savingShown is how many rewards a card lists as saved for.
+const savingShown = 3
+
+// savingFor lists the rewards only points stand between the member and,
+// the nearest first, with how far each is.
+func savingFor(ps *models.ProgramSummary, currency string) []pages.SavingReward {
+	var near []models.RewardStanding
+	for _, s := range ps.Rewards {
+		if s.Saving() {
+			near = append(near, s)
 		}
 	}
-	return card, names, nil
+	slices.SortStableFunc(near, func(a, b models.RewardStanding) int { return cmp.Compare(a.Short, b.Short) })
+	var out []pages.SavingReward
+	for _, s := range near[:min(len(near), savingShown)] {
+		r := s.Reward
+		out = append(out, pages.SavingReward{
+			Name: r.Name, Cost: units(ps.Program, r.Cost, currency), Gives: rewardGives(r, currency), ToGo: units(ps.Program, s.Short, currency),
+		})
+	}
+	return out
 }
 
 // tierProgress names the member's tier and how far the next one is, in
 // the program's metric: "120 points to Gold", "45.00 EUR to Gold".
-func tierProgress(db *gorm.DB, card *pages.MemberProgram, p *models.Program, acc *models.Account,
-	ladder []models.Tier, current *models.Tier, now time.Time, loc *time.Location, currency string) error {
-	if current != nil {
-		card.Tier, card.TierColor = current.Name, current.Color
-		if current.Paid {
+func tierProgress(card *pages.MemberProgram, ps *models.ProgramSummary, currency string) {
+	if len(ps.Tiers) == 0 {
+		return
+	}
+	if t := ps.Tier; t != nil {
+		card.Tier, card.TierColor = t.Name, t.Color
+		if t.Paid {
 			card.Progress = "paid tier"
-			return nil
+			return
 		}
 	}
-	var value int64
-	if acc.ID != 0 {
-		var err error
-		if value, err = models.QualifyingValue(db, acc, p, now, loc); err != nil {
-			return err
-		}
-	}
-	switch next := models.NextTier(ladder, current, value); {
+	switch next, value := ps.NextTier, ps.Qualifying; {
 	case next != nil:
 		left := next.Threshold - value
 		var amount string
-		switch p.TierMetric {
+		switch ps.Program.TierMetric {
 		case models.MetricSpend:
 			amount = money(left, currency)
 		case models.MetricVisits:
 			amount = quantity(fmt.Sprint(left), "visits")
 		default:
-			amount = units(p, left, currency)
+			amount = units(ps.Program, left, currency)
 		}
 		card.Progress = amount + " to " + next.Name
 		card.ProgressValue, card.ProgressMax = max(value, 0), next.Threshold
-	case current != nil:
+	case ps.Tier != nil:
 		card.Progress = "top tier"
 	}
-	return nil
-}
-
-// expiring lists what the member loses soon unless they spend it: within
-// the program's reminder period, or expiryHorizonDays without one.
-func expiring(db *gorm.DB, p *models.Program, acc *models.Account, now time.Time, loc *time.Location, currency string) ([]pages.ExpiringRow, error) {
-	days := int(p.ReminderDays)
-	if days <= 0 {
-		days = expiryHorizonDays
-	}
-	until := now.AddDate(0, 0, days)
-	var rows []pages.ExpiringRow
-	switch p.ExpiryPolicy {
-	case models.ExpireAfterEarning:
-		soon, err := models.ExpiringSoon(db, acc.ID, now, until)
-		if err != nil {
-			return nil, err
-		}
-		for _, e := range soon {
-			rows = append(rows, pages.ExpiringRow{Amount: units(p, e.Amount, currency), On: e.On.In(loc).Format("2 Jan 2006")})
-		}
-	case models.ExpireInactivity:
-		if on, ok := p.InactivityExpiry(acc); ok && acc.Balance > 0 {
-			if on.After(now) && on.Before(until) {
-				rows = append(rows, pages.ExpiringRow{
-					Amount: units(p, acc.Balance, currency), On: on.In(loc).Format("2 Jan 2006"),
-					Note: "unless they earn or redeem before",
-				})
-			}
-		}
-	}
-	return rows, nil
 }
 
 var voucherStatusWords = map[models.VoucherStatus]string{
 	models.VoucherIssued: "issued", models.VoucherUsed: "used", models.VoucherCancelled: "cancelled",
 }
 
-func voucherRow(c echo.Context, v *models.Voucher, programs map[int64]*models.Program, rewards map[int64]string, loc *time.Location, now time.Time) pages.VoucherRow {
+func voucherRow(c echo.Context, v *models.Voucher, ov *models.MemberSummary, loc *time.Location, now time.Time) pages.VoucherRow {
 	row := pages.VoucherRow{
-		ID: v.ID, Code: models.FormatCardCode(v.Code), Reward: rewards[v.RewardID],
+		ID: v.ID, Code: models.FormatCardCode(v.Code),
 		Status: voucherStatusWords[v.Status], Issued: localDate(&v.CreatedAt, loc), ClosedBy: v.ClosedBy,
 		Expires: "—",
 	}
-	if p := programs[v.ProgramID]; p != nil {
+	if r := ov.Reward(v.RewardID); r != nil {
+		row.Reward = r.Name
+	}
+	if p := ov.Program(v.ProgramID); p != nil {
 		row.Program = p.Name
 	}
 	if v.ExpiresAt != nil && v.Status == models.VoucherIssued {
@@ -668,12 +588,12 @@ func voucherURL(id int64) string { return fmt.Sprintf("/vouchers/%d", id) }
 
 func purchaseURL(id int64) string { return fmt.Sprintf("/purchases/%d", id) }
 
-func purchaseRow(pur *models.Purchase, programs map[int64]*models.Program, currency string, loc *time.Location, canRefund bool) pages.PurchaseRow {
+func purchaseRow(pur *models.Purchase, ov *models.MemberSummary, currency string, loc *time.Location, canRefund bool) pages.PurchaseRow {
 	row := pages.PurchaseRow{
 		ID: pur.ID, When: pur.OccurredAt.In(loc).Format("2 Jan 2006 15:04"),
 		Amount: money(pur.AmountMinor, currency), OrderRef: pur.OrderRef,
 	}
-	if p := programs[pur.ProgramID]; p != nil {
+	if p := ov.Program(pur.ProgramID); p != nil {
 		row.Program = p.Name
 		row.Earned = units(p, pur.Earned, currency)
 		if pur.ClawedBack > 0 {
@@ -707,28 +627,19 @@ var entryKindWords = map[models.EntryKind]string{
 	models.KindOpeningBalance: "Opening balance", models.KindRecognition: "Recognition",
 }
 
-// memberLedger fills a page of the member's history, newest first, from
-// ?before= on.
-func memberLedger(c echo.Context, db *gorm.DB, m *models.Member, programs map[int64]*models.Program, data *pages.MemberData) error {
+// memberLedger fills the overview's page of the member's history, newest
+// first, the one from ?before= on, with the links to the pages around it.
+func memberLedger(c echo.Context, ov *models.MemberSummary, before int64, data *pages.MemberData) {
 	merchant := currentMerchant(c)
 	loc, currency := merchant.Location(), merchant.Currency
-	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
-	if before < 0 {
-		before = 0
+	if ov.OlderEntries {
+		data.OlderURL = fmt.Sprintf("%s?before=%d#history", memberURL(ov.Member.ID), ov.Entries[len(ov.Entries)-1].ID)
 	}
-	entries, err := models.ListEntries(db, m.ID, before, ledgerPageSize+1)
-	if err != nil {
-		return err
+	if before > 0 {
+		data.NewestURL = memberURL(ov.Member.ID) + "#history"
 	}
-	if len(entries) > ledgerPageSize {
-		entries = entries[:ledgerPageSize]
-		data.OlderURL = fmt.Sprintf("%s?before=%d#history", memberURL(m.ID), entries[len(entries)-1].ID)
-	}
-	if before != 0 {
-		data.NewestURL = memberURL(m.ID) + "#history"
-	}
-	for i := range entries {
-		e := &entries[i]
+	for i := range ov.Entries {
+		e := &ov.Entries[i]
 		row := pages.EntryRow{
 			When: e.CreatedAt.In(loc).Format("2 Jan 2006 15:04"), Kind: entryKindWords[e.Kind],
 			Credit: e.Amount >= 0, Actor: e.ActorName, Reason: e.Reason, Note: e.Note,
@@ -740,25 +651,24 @@ func memberLedger(c echo.Context, db *gorm.DB, m *models.Member, programs map[in
 		if row.Reason == row.Kind {
 			row.Reason = "" // a purchase's reason is "Purchase": say it once
 		}
-		if p := programs[e.ProgramID]; p != nil {
+		if p := ov.Program(e.ProgramID); p != nil {
 			row.Program = p.Name
 			row.Amount = signed(p, e.Amount, currency)
 			row.BalanceAfter = units(p, e.BalanceAfter, currency)
 		}
 		data.Entries = append(data.Entries, row)
 	}
-	return nil
 }
 
 // adjustChoices is the empty adjustment form: the programs that take
 // activity, the reasons, and the signed-in role's limit.
-func adjustChoices(c echo.Context, shown []memberProgram) pages.AdjustForm {
+func adjustChoices(c echo.Context, shown []models.ProgramSummary) pages.AdjustForm {
 	f := pages.AdjustForm{Key: randomToken()}
 	cashback := false
-	for _, mp := range shown {
-		if mp.program.TakesActivity() {
-			f.Programs = append(f.Programs, components.Option{Value: strconv.FormatInt(mp.program.ID, 10), Label: mp.program.Name})
-			cashback = cashback || mp.program.Type == models.ProgramCashback
+	for _, ps := range shown {
+		if p := ps.Program; p.TakesActivity() {
+			f.Programs = append(f.Programs, components.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name})
+			cashback = cashback || p.Type == models.ProgramCashback
 		}
 	}
 	if len(f.Programs) > 0 {

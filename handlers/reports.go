@@ -78,7 +78,9 @@ type reportRequest struct {
 }
 
 // reportLoader computes one report page. Bad input of the page's own
-// (an EINVALID error) is shown in the frame like a bad range.
+// (an EINVALID error) is shown in the frame like a bad range, over the
+// page's Body when the loader returns one with the error: its own form,
+// redrawn with what was typed.
 type reportLoader func(rq *reportRequest) (reportPage, error)
 
 // serveReport serves the report page tab (a ReportTabs TestID) at the
@@ -101,14 +103,14 @@ func (a *App) serveReport(c echo.Context, tab, title string, load reportLoader) 
 	now := a.now()
 	rng, err := models.ParseReportRange(a.tenant(c), q, now, m.Location())
 	if err != nil {
-		return a.reportRefusal(c, frame, err)
+		return a.reportRefusal(c, frame, err, nil)
 	}
 	frame.Range = rangeForm(rng)
 	frame.Query = rangeQuery(rng)
 	rq := &reportRequest{DB: a.tenant(c), Merchant: m, Range: rng, Now: now, CSV: table, Frame: frame}
 	page, err := load(rq)
 	if err != nil {
-		return a.reportRefusal(c, frame, err)
+		return a.reportRefusal(c, frame, err, page.Body)
 	}
 	if format == "csv" {
 		t, ok := page.Tables[table]
@@ -120,15 +122,16 @@ func (a *App) serveReport(c echo.Context, tab, title string, load reportLoader) 
 	return ok(c, pages.Report(a.shell(c, title), *frame, page.Body))
 }
 
-// reportRefusal shows bad input in the frame with 422; other errors go to
-// the error handler (an unknown program is a 404).
-func (a *App) reportRefusal(c echo.Context, frame *pages.ReportFrame, err error) error {
+// reportRefusal shows bad input in the frame with 422, over body (nil for
+// none); other errors go to the error handler (an unknown program is a
+// 404).
+func (a *App) reportRefusal(c echo.Context, frame *pages.ReportFrame, err error, body templ.Component) error {
 	status, refused := formRefusal(c, err)
 	if !refused {
 		return err
 	}
 	frame.Error = models.ErrorMessage(err)
-	return render(c, status, pages.Report(a.shell(c, frame.Title), *frame, nil))
+	return render(c, status, pages.Report(a.shell(c, frame.Title), *frame, body))
 }
 
 func rangePresets() []components.Option {

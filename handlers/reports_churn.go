@@ -2,7 +2,9 @@ package handlers
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -19,9 +21,10 @@ import (
 // the overdue members to win back.
 func (a *App) churnReport(c echo.Context) error {
 	return a.serveReport(c, "churn", "Churn", func(rq *reportRequest) (reportPage, error) {
-		window, err := models.ParseChurnWindow(c.QueryParam("window"))
+		typed := c.QueryParam("window")
+		window, err := models.ParseChurnWindow(typed)
 		if err != nil {
-			return reportPage{}, err
+			return reportPage{Body: pages.ChurnWindow(churnWindowForm(rq.Frame, typed, models.ErrorMessage(err)))}, err
 		}
 		rq.Frame.Query.Set("window", strconv.Itoa(window))
 		after, err := afterParam(c)
@@ -53,59 +56,80 @@ func afterParam(c echo.Context) (int64, error) {
 }
 
 func churnPage(rq *reportRequest, rep *models.ChurnReport, programs []models.Program, after int64) reportPage {
-	cur := rq.Merchant.Currency
 	d := pages.ChurnReport{Frame: *rq.Frame, Window: rep.Window,
-		WindowForm: pages.ChurnWindowForm{Path: rq.Frame.Path, Window: strconv.Itoa(rep.Window)}}
-	for k := range rq.Frame.Query {
-		if k != "window" {
-			d.WindowForm.Keep = append(d.WindowForm.Keep, components.Option{Label: k, Value: rq.Frame.Query.Get(k)})
-		}
-	}
-	d.Rate = components.Chart{ID: "churn-rate", Title: "Monthly churn rate",
-		Desc:   fmt.Sprintf("Share of the members active at the start of each month who were inactive at its end, window %d days.", rep.Window),
-		Format: components.FormatBasisPoints}
-	d.Rate.Series = []components.Series{{Name: "Churn rate"}}
-	for _, m := range rep.Months {
-		d.Rate.Labels = append(d.Rate.Labels, monthLabel(m.Month))
-		bp, _ := basisPoints(m.Churned, m.ActiveAtStart)
-		d.Rate.Series[0].Values = append(d.Rate.Series[0].Values, bp)
-	}
+		WindowForm: churnWindowForm(rq.Frame, strconv.Itoa(rep.Window), "")}
+	d.Rate = churnRateChart(rep)
 	months := churnMonths(rep.Months)
 	d.Months = months.view("months-table")
 	b := rep.Buckets
+	buckets := churnBuckets(b)
 	d.Buckets = components.Chart{ID: "churn-buckets", Title: "Members by last visit",
 		Desc:   "Members today by how long ago they last bought.",
 		Labels: []string{"Active", "At risk", "Lapsed", "Never bought"},
 		Series: []components.Series{{Name: "Members", Values: []int64{b.Active, b.AtRisk, b.Lapsed, b.Never}}}}
-	buckets := reportTable{Caption: "Members by last visit", Head: []string{"Last visit", "Last purchase", "Members"}, Rows: [][]reportCell{
-		{textCell("Active"), textCell(fmt.Sprintf("within %d days", b.ActiveDays)), countCell(b.Active)},
-		{textCell("At risk"), textCell(fmt.Sprintf("within %d days", b.Window)), countCell(b.AtRisk)},
-		{textCell("Lapsed"), textCell(fmt.Sprintf("more than %d days ago", b.Window)), countCell(b.Lapsed)},
-		{textCell("Never bought"), textCell("none"), countCell(b.Never)},
-	}}
 	d.BucketsTable = buckets.view("buckets-table")
-	e := rep.Expansion
-	nrr := reportCell{"–", ""}
-	if r, ok := e.NetRevenueRetention(); ok {
-		nrr = reportCell{shareText(r), strconv.FormatFloat(r, 'f', 6, 64)}
-	}
-	expansion := reportTable{Caption: "Negative churn against " + rq.Range.Previous().Label(), Head: []string{"Figure", "Value"},
-		Rows: [][]reportCell{
-			{textCell("Active last period"), countCell(e.Previous)},
-			{textCell("Of them, bought again in the range"), countCell(e.Returned)},
-			{textCell("Of them, spent more"), countCell(e.SpentMore)},
-			{textCell("Moved up a tier in the range"), countCell(e.MovedUp)},
-			{textCell("Spent more or moved up"), countCell(e.Expanding)},
-			{textCell("Their spend last period"), moneyCell(e.PreviousRevenueMinor, cur)},
-			{textCell("Their spend in the range"), moneyCell(e.RetainedRevenueMinor, cur)},
-			{textCell("Net revenue retention"), nrr},
-		}}
+	expansion, nrr := churnExpansion(rep.Expansion, rq.Range.Previous().Label(), rq.Merchant.Currency)
 	d.Expansion = expansion.view("expansion-table")
 	d.Figures = churnFigures(rep, nrr.Text)
 	d.Overdue = overdueList(rq, rep.Overdue, programs, after)
 	return reportPage{Body: pages.ChurnReportBody(d), Tables: map[string]reportTable{
 		"months": months, "buckets": buckets, "expansion": expansion,
 	}}
+}
+
+// churnRateChart draws each month's churn rate, in basis points.
+func churnRateChart(rep *models.ChurnReport) components.Chart {
+	c := components.Chart{ID: "churn-rate", Title: "Monthly churn rate",
+		Desc:   fmt.Sprintf("Share of the members active at the start of each month who were inactive at its end, window %d days.", rep.Window),
+		Format: components.FormatBasisPoints, Series: []components.Series{{Name: "Churn rate"}}}
+	for _, m := range rep.Months {
+		c.Labels = append(c.Labels, monthLabel(m.Month))
+		bp, _ := basisPoints(m.Churned, m.ActiveAtStart)
+		c.Series[0].Values = append(c.Series[0].Values, bp)
+	}
+	return c
+}
+
+// churnBuckets is today's members by last visit.
+func churnBuckets(b models.ActivityBuckets) reportTable {
+	return reportTable{Caption: "Members by last visit", Head: []string{"Last visit", "Last purchase", "Members"}, Rows: [][]reportCell{
+		{textCell("Active"), textCell(fmt.Sprintf("within %d days", b.ActiveDays)), countCell(b.Active)},
+		{textCell("At risk"), textCell(fmt.Sprintf("within %d days", b.Window)), countCell(b.AtRisk)},
+		{textCell("Lapsed"), textCell(fmt.Sprintf("more than %d days ago", b.Window)), countCell(b.Lapsed)},
+		{textCell("Never bought"), textCell("none"), countCell(b.Never)},
+	}}
+}
+
+// churnExpansion is negative churn against the previous period (named
+// previous), with net revenue retention as its own cell for the figures.
+func churnExpansion(e models.Expansion, previous, currency string) (reportTable, reportCell) {
+	nrr := reportCell{"–", ""}
+	if r, ok := e.NetRevenueRetention(); ok {
+		nrr = reportCell{shareText(r), strconv.FormatFloat(r, 'f', 6, 64)}
+	}
+	return reportTable{Caption: "Negative churn against " + previous, Head: []string{"Figure", "Value"},
+		Rows: [][]reportCell{
+			{textCell("Active last period"), countCell(e.Previous)},
+			{textCell("Of them, bought again in the range"), countCell(e.Returned)},
+			{textCell("Of them, spent more"), countCell(e.SpentMore)},
+			{textCell("Moved up a tier in the range"), countCell(e.MovedUp)},
+			{textCell("Spent more or moved up"), countCell(e.Expanding)},
+			{textCell("Their spend last period"), moneyCell(e.PreviousRevenueMinor, currency)},
+			{textCell("Their spend in the range"), moneyCell(e.RetainedRevenueMinor, currency)},
+			{textCell("Net revenue retention"), nrr},
+		}}, nrr
+}
+
+// churnWindowForm asks for the window, showing window (as typed when it
+// was refused, with why) and keeping the page's other parameters.
+func churnWindowForm(f *pages.ReportFrame, window, refused string) pages.ChurnWindowForm {
+	form := pages.ChurnWindowForm{Path: f.Path, Window: window, Error: refused}
+	for _, k := range slices.Sorted(maps.Keys(f.Query)) {
+		if k != "window" {
+			form.Keep = append(form.Keep, components.Option{Label: k, Value: f.Query.Get(k)})
+		}
+	}
+	return form
 }
 
 // churnFigures are the page's headline numbers.
@@ -222,27 +246,33 @@ func (a *App) exportOverdue(c echo.Context) error {
 	}
 	return models.EachOverdue(db, now, func(ms []models.OverdueMember) error {
 		for _, om := range ms {
-			row := []string{om.Name, om.Email, om.Phone, om.LastVisitAt.In(loc).Format(time.DateOnly),
-				fmt.Sprint(om.DaysSince), fmt.Sprint(om.MedianGapDays), strconv.FormatFloat(om.Ratio(), 'f', 2, 64)}
-			for _, p := range programs {
-				var n int64
-				for _, b := range om.Balances {
-					if b.ProgramID == p.ID {
-						n = b.Balance
-					}
-				}
-				cell := fmt.Sprint(n)
-				if p.Type == models.ProgramCashback {
-					cell = models.FormatMoney(n, m.Currency)
-				}
-				row = append(row, cell)
-			}
-			if err := w.Write(row); err != nil {
+			if err := w.Write(overdueCSVRow(om, programs, loc, m.Currency)); err != nil {
 				return err
 			}
 		}
 		return w.Flush()
 	})
+}
+
+// overdueCSVRow is one overdue member for a spreadsheet, with a balance
+// per program (0 where they have no account).
+func overdueCSVRow(om models.OverdueMember, programs []models.Program, loc *time.Location, currency string) []string {
+	row := []string{om.Name, om.Email, om.Phone, om.LastVisitAt.In(loc).Format(time.DateOnly),
+		fmt.Sprint(om.DaysSince), fmt.Sprint(om.MedianGapDays), strconv.FormatFloat(om.Ratio(), 'f', 2, 64)}
+	for _, p := range programs {
+		var n int64
+		for _, b := range om.Balances {
+			if b.ProgramID == p.ID {
+				n = b.Balance
+			}
+		}
+		cell := fmt.Sprint(n)
+		if p.Type == models.ProgramCashback {
+			cell = models.FormatMoney(n, currency)
+		}
+		row = append(row, cell)
+	}
+	return row
 }
 
 // basisPoints is n over d in hundredths of a percent, rounded.

@@ -222,3 +222,43 @@ func TestChurnReportTenantIsolation(t *testing.T) {
 		}
 	})
 }
+
+// A refused window is drawn again as typed, with why beside it, and the
+// rest of the page's address is kept for the next try.
+func TestChurnReportRefusedWindowIsRedrawn(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		acct := app.signUp("Corner Café", "olive@example.com")
+		newLapsing(t, app, acct.merchantID)
+		for _, typed := range []string{"0", "100000", "ninety", "6"} {
+			r := acct.owner.get("/reports/churn?range=all&window=" + typed)
+			expectStatus(t, r, http.StatusUnprocessableEntity)
+			input := r.doc.Find(`[data-testid="churn-window-form"] [data-testid="churn-window"]`)
+			if v, _ := input.Attr("value"); v != typed {
+				t.Errorf("%s: the window input shows %q", typed, v)
+			}
+			if inv, _ := input.Attr("aria-invalid"); inv != "true" {
+				t.Errorf("%s: the window input is not marked invalid", typed)
+			}
+			if by, _ := input.Attr("aria-describedby"); by == "" || !r.has("#"+by+`[data-testid="error-window"]`) {
+				t.Errorf("%s: the input is described by %q, not its error", typed, by)
+			}
+			if got := r.text(`[data-testid="error-window"]`); !strings.Contains(got, "from 7 to 730") || !strings.Contains(got, `"`+typed+`"`) {
+				t.Errorf("%s: error beside the window %q", typed, got)
+			}
+			if v, _ := r.doc.Find(`[data-testid="churn-window-form"] input[type="hidden"][name="range"]`).Attr("value"); v != "all" {
+				t.Errorf("%s: the form keeps range=%q, want all", typed, v)
+			}
+			if r.has(`[data-testid="churn-stats"]`) || r.has(`[data-testid="table-overdue"]`) {
+				t.Errorf("%s: a refused window still shows figures", typed)
+			}
+		}
+		csv := acct.owner.get("/reports/churn?range=all&window=0&format=csv&table=months")
+		expectStatus(t, csv, http.StatusUnprocessableEntity)
+		// A good window draws the form without an error.
+		r := acct.owner.get("/reports/churn?range=all&window=30")
+		expectStatus(t, r, http.StatusOK)
+		if r.has(`[data-testid="error-window"]`) || r.has(`[data-testid="churn-window"][aria-invalid]`) {
+			t.Error("a good window is marked as refused")
+		}
+	})
+}

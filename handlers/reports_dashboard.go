@@ -72,7 +72,6 @@ func (v dashboardView) data(f *pages.ReportFrame, programs []models.Program, tab
 	d := v.d
 	data := pages.DashboardReportData{
 		Compare: fmt.Sprintf("Changes compare with %s, the %d days before.", d.Previous.Label(), d.Previous.Days()),
-		Groups:  []pages.FigureGroup{v.people(), v.sales()},
 		Tiers:   tables["tiers"].view("tiers"), Rewards: tables["rewards"].view("rewards"),
 		Figures: tables["figures"].view("figures"), Trend: tables["trend"].view("trend"),
 		RevenueChart: components.Chart{
@@ -93,9 +92,15 @@ func (v dashboardView) data(f *pages.ReportFrame, programs []models.Program, tab
 			Trend: "Each row sums its days; members and outstanding points are as they stand at the row's last day.",
 		},
 	}
+	for _, g := range v.groups() {
+		group := pages.FigureGroup{Title: g.title, TestID: g.testID}
+		for _, f := range g.figures {
+			group.Figures = append(group.Figures, f.tile())
+		}
+		data.Groups = append(data.Groups, group)
+	}
 	if d.Program != nil {
 		data.Program = d.Program.Name
-		data.Groups = append(data.Groups, v.points())
 		for _, p := range programs {
 			data.Programs = append(data.Programs, pages.ProgramChoice{
 				Name: p.Name, URL: f.With("program", strconv.FormatInt(p.ID, 10)), Active: p.ID == d.Program.ID,
@@ -105,9 +110,38 @@ func (v dashboardView) data(f *pages.ReportFrame, programs []models.Program, tab
 	return data
 }
 
-func (v dashboardView) people() pages.FigureGroup {
+// dashboardFigure is one figure of the dashboard: its tile on the page
+// and its row of the figures table (and CSV) are both made from it.
+type dashboardFigure struct {
+	id, label, note string
+	unit            string // the table row's unit: a currency, the program's units, "%"; "" for a count
+	c               models.Compared
+	cell            func(int64) reportCell
+	ratio           *models.ComparedRatio // a share, instead of c and cell
+	// unset, when not "", is why the tile has no value (its note); the
+	// table row keeps the numbers.
+	unset string
+}
+
+// dashboardGroup is a heading of figures.
+type dashboardGroup struct {
+	title, testID string
+	figures       []dashboardFigure
+}
+
+// groups are every figure of the dashboard, in page order: members,
+// sales, and the program's points when there is a program.
+func (v dashboardView) groups() []dashboardGroup {
+	groups := []dashboardGroup{v.people(), v.sales()}
+	if v.d.Program != nil {
+		groups = append(groups, v.points())
+	}
+	return groups
+}
+
+func (v dashboardView) people() dashboardGroup {
 	d := v.d
-	return pages.FigureGroup{Title: "Members", TestID: "people", Figures: []pages.Figure{
+	return dashboardGroup{"Members", "people", []dashboardFigure{
 		v.count("members", "Members", d.Members,
 			"Members who had joined by the range's last day; the change is against the previous period's last day."),
 		v.count("new-members", "New members", d.NewMembers, "Members whose joining day is in the range."),
@@ -118,10 +152,10 @@ func (v dashboardView) people() pages.FigureGroup {
 	}}
 }
 
-func (v dashboardView) sales() pages.FigureGroup {
+func (v dashboardView) sales() dashboardGroup {
 	d := v.d
 	revenueNote := "Amounts less what has been refunded of them so far, on the day of the purchase"
-	return pages.FigureGroup{Title: "Sales", TestID: "sales", Figures: []pages.Figure{
+	return dashboardGroup{"Sales", "sales", []dashboardFigure{
 		v.money("revenue", "Revenue", d.Revenue, revenueNote+": all purchases."),
 		v.money("member-revenue", "Revenue from members", d.MemberRevenue, revenueNote+": purchases by a member."),
 		v.money("non-member-revenue", "Revenue from non-members", d.NonMemberRevenue, revenueNote+": anonymous purchases."),
@@ -129,27 +163,26 @@ func (v dashboardView) sales() pages.FigureGroup {
 			"By the day they happened; a refunded purchase still counts once."),
 		v.count("member-purchases", "Purchases by members", d.MemberPurchases, "Purchases in the range with a member attached."),
 		v.count("non-member-purchases", "Purchases by non-members", d.NonMemberPurchases, "Purchases in the range without a member."),
-		v.ratio("membership-rate", "Membership rate", d.MembershipRate, fmt.Sprintf(
+		v.share("membership-rate", "Membership rate", d.MembershipRate, fmt.Sprintf(
 			"Purchases by members ÷ all purchases in the range. By revenue, members made %s.", percent(d.MemberRevenueShare))),
 	}}
 }
 
-func (v dashboardView) points() pages.FigureGroup {
+func (v dashboardView) points() dashboardGroup {
 	d := v.d
 	p := d.Program
 	liability := v.money("liability", "Liability", d.LiabilityMinor, fmt.Sprintf(
 		"Outstanding %s × the value of one (%s %s), rounded to the minor unit.", p.UnitLabel, models.FormatRate(p.PointValueMilli, v.digits()+3), v.currency))
 	if p.PointValueMilli == 0 {
-		liability = pages.Figure{Label: "Liability", Value: "—", TestID: "liability",
-			Note: "The program gives its " + p.UnitLabel + " no money value: set the value of one on the program's page."}
+		liability.unset = "The program gives its " + p.UnitLabel + " no money value: set the value of one on the program's page."
 	}
-	return pages.FigureGroup{Title: "Points", TestID: "points", Figures: []pages.Figure{
+	return dashboardGroup{"Points", "points", []dashboardFigure{
 		v.units("issued", "Issued", d.Issued, "Earned (purchases, earning rules, campaigns, recognition, manual "+
 			"credits, opening balances) less what refunds clawed back. Manual debits are not counted."),
 		v.units("redeemed", "Redeemed", d.Redeemed, "Spent on rewards and store credit, less what cancelled "+
 			"vouchers gave back on the day of the cancel: a cancelled redemption is not a redemption."),
 		v.units("expired", "Expired", d.Expired, "Expired in the range under the program's expiry rule."),
-		v.ratio("redemption-rate", "Redemption rate", d.RedemptionRate, "Redeemed ÷ issued, both in the range."),
+		v.share("redemption-rate", "Redemption rate", d.RedemptionRate, "Redeemed ÷ issued, both in the range."),
 		v.units("outstanding", "Outstanding", d.Outstanding, "All balances at the range's last day: "+
 			"every ledger entry up to then, manual debits and clawbacks included."),
 		liability,
@@ -161,18 +194,22 @@ func (v dashboardView) digits() int {
 	return c.MinorDigits
 }
 
-// count is a figure counting things, with its change and trend.
-func (v dashboardView) count(id, label string, c models.Compared, note string) pages.Figure {
-	return v.figure(id, label, c, countCell, note)
+// count is a figure counting things.
+func (v dashboardView) count(id, label string, c models.Compared, note string) dashboardFigure {
+	return dashboardFigure{id: id, label: label, note: note, c: c, cell: countCell}
 }
 
-func (v dashboardView) money(id, label string, c models.Compared, note string) pages.Figure {
-	return v.figure(id, label, c, v.moneyCell, note)
+func (v dashboardView) money(id, label string, c models.Compared, note string) dashboardFigure {
+	return dashboardFigure{id: id, label: label, note: note, unit: v.currency, c: c, cell: v.moneyCell}
 }
 
 // units is a figure in the program's units.
-func (v dashboardView) units(id, label string, c models.Compared, note string) pages.Figure {
-	return v.figure(id, label, c, v.unitCell, note)
+func (v dashboardView) units(id, label string, c models.Compared, note string) dashboardFigure {
+	return dashboardFigure{id: id, label: label, note: note, unit: v.d.Program.UnitLabel, c: c, cell: v.unitCell}
+}
+
+func (v dashboardView) share(id, label string, r models.ComparedRatio, note string) dashboardFigure {
+	return dashboardFigure{id: id, label: label, note: note, unit: "%", ratio: &r}
 }
 
 func (v dashboardView) moneyCell(minor int64) reportCell { return moneyCell(minor, v.currency) }
@@ -186,19 +223,40 @@ func (v dashboardView) unitCell(n int64) reportCell {
 	return countCell(n)
 }
 
-func (v dashboardView) figure(id, label string, c models.Compared, cell func(int64) reportCell, note string) pages.Figure {
-	format := func(n int64) string { return cell(n).Text }
-	fig := pages.Figure{Label: label, Value: format(c.Current), TestID: id, Note: note}
-	fig.Change, fig.Trend = change(c.Current, c.Previous, format)
-	if c.Trend != nil {
-		fig.Chart = components.Sparkline(components.Trend{ID: "trend-" + id, Title: label + " over the range",
-			Desc: "One point per row of the trend table.", Values: c.Trend})
+// row is the figure in the figures table: the range against the
+// previous period.
+func (f dashboardFigure) row() []reportCell {
+	name := f.label
+	if f.unit != "" {
+		name += " (" + f.unit + ")"
+	}
+	if f.ratio != nil {
+		return []reportCell{textCell(name), ratioCell(f.ratio.Current), ratioCell(f.ratio.Previous)}
+	}
+	return []reportCell{textCell(name), f.cell(f.c.Current), f.cell(f.c.Previous)}
+}
+
+// tile is the figure on the page, with its change and trend.
+func (f dashboardFigure) tile() pages.Figure {
+	switch {
+	case f.unset != "":
+		return pages.Figure{Label: f.label, Value: "—", TestID: f.id, Note: f.unset}
+	case f.ratio != nil:
+		return f.shareTile()
+	}
+	format := func(n int64) string { return f.cell(n).Text }
+	fig := pages.Figure{Label: f.label, Value: format(f.c.Current), TestID: f.id, Note: f.note}
+	fig.Change, fig.Trend = change(f.c.Current, f.c.Previous, format)
+	if f.c.Trend != nil {
+		fig.Chart = components.Sparkline(components.Trend{ID: "trend-" + f.id, Title: f.label + " over the range",
+			Desc: "One point per row of the trend table.", Values: f.c.Trend})
 	}
 	return fig
 }
 
-func (v dashboardView) ratio(id, label string, r models.ComparedRatio, note string) pages.Figure {
-	fig := pages.Figure{Label: label, Value: percent(r.Current), TestID: id, Note: note}
+func (f dashboardFigure) shareTile() pages.Figure {
+	r := f.ratio
+	fig := pages.Figure{Label: f.label, Value: percent(r.Current), TestID: f.id, Note: f.note}
 	if r.Current.Valid() && r.Previous.Valid() {
 		diff := (r.Current.Float() - r.Previous.Float()) * 100
 		fig.Change, fig.Trend = fmt.Sprintf("%s %.1f points", arrow(diff), abs(diff)), direction(diff)
@@ -210,7 +268,7 @@ func (v dashboardView) ratio(id, label string, r models.ComparedRatio, note stri
 	for i, t := range r.Trend {
 		values[i] = int64(t.Float() * 10000)
 	}
-	fig.Chart = components.Sparkline(components.Trend{ID: "trend-" + id, Title: label + " over the range",
+	fig.Chart = components.Sparkline(components.Trend{ID: "trend-" + f.id, Title: f.label + " over the range",
 		Desc: "In hundredths of a percent, one point per row of the trend table.", Values: values})
 	return fig
 }
@@ -272,36 +330,14 @@ func (v dashboardView) tables() map[string]reportTable {
 	tables := map[string]reportTable{}
 
 	figures := reportTable{Caption: "Figures", Head: []string{"Figure", "Range", "Previous period"}}
-	add := func(name string, c models.Compared, cell func(int64) reportCell) {
-		figures.Rows = append(figures.Rows, []reportCell{textCell(name), cell(c.Current), cell(c.Previous)})
+	for _, g := range v.groups() {
+		for _, f := range g.figures {
+			figures.Rows = append(figures.Rows, f.row())
+		}
 	}
-	addCount := func(name string, c models.Compared) { add(name, c, countCell) }
-	addMoney := func(name string, c models.Compared) { add(name+" ("+cur+")", c, v.moneyCell) }
-	addRatio := func(name string, r models.ComparedRatio) {
-		figures.Rows = append(figures.Rows, []reportCell{textCell(name + " (%)"), ratioCell(r.Current), ratioCell(r.Previous)})
-	}
-	addCount("Members", d.Members)
-	addCount("New members", d.NewMembers)
-	addCount("Active in the last 30 days", d.Active30)
-	addCount("Active in the last 90 days", d.Active90)
-	addMoney("Revenue", d.Revenue)
-	addMoney("Revenue from members", d.MemberRevenue)
-	addMoney("Revenue from non-members", d.NonMemberRevenue)
-	addCount("Purchases", d.Purchases)
-	addCount("Purchases by members", d.MemberPurchases)
-	addCount("Purchases by non-members", d.NonMemberPurchases)
-	addRatio("Membership rate", d.MembershipRate)
-
 	trend := reportTable{Caption: "Trend", Head: []string{"Days", "New members", "Members", "Purchases",
 		"By members", "Revenue (" + cur + ")", "From members (" + cur + ")"}}
-	if p := d.Program; p != nil {
-		addUnits := func(name string, c models.Compared) { add(name+" ("+p.UnitLabel+")", c, v.unitCell) }
-		addUnits("Issued", d.Issued)
-		addUnits("Redeemed", d.Redeemed)
-		addUnits("Expired", d.Expired)
-		addRatio("Redemption rate", d.RedemptionRate)
-		addUnits("Outstanding", d.Outstanding)
-		addMoney("Liability", d.LiabilityMinor)
+	if d.Program != nil {
 		trend.Head = append(trend.Head, "Issued", "Redeemed", "Expired", "Outstanding")
 		tables["tiers"] = v.tierTable()
 		tables["rewards"] = v.rewardTable()

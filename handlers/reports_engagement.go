@@ -2,9 +2,9 @@ package handlers
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -30,71 +30,116 @@ func (a *App) engagementReport(c echo.Context) error {
 		if err != nil || p == nil {
 			return reportPage{Body: pages.EngagementNoProgram()}, err
 		}
-		tierQ := models.GoalQuery{Within: c.QueryParam("tier_within"), Page: c.QueryParam("tier_page")}
-		rewardQ := models.GoalQuery{Within: c.QueryParam("reward_within"), Page: c.QueryParam("reward_page")}
-		perPage := goalPageSize
-		if rq.CSV != "" {
-			tierQ.Page, rewardQ.Page, perPage = "", "", goalCSVRows
-		}
-		nearTier, err := models.MembersNearTier(rq.DB, p, tierQ, perPage)
+		in, err := engagementParams(c, rq.CSV != "")
 		if err != nil {
 			return reportPage{}, err
 		}
-		nearReward, err := models.MembersNearReward(rq.DB, p, rewardQ, perPage, rq.Now)
+		d, err := loadEngagement(rq, p, in)
 		if err != nil {
 			return reportPage{}, err
 		}
-		var ruleID int64
-		if s := c.QueryParam("rule"); s != "" {
-			if ruleID, err = parseID(s); err != nil {
-				return reportPage{}, models.Errorf(models.EINVALID, "Choose a rule from the list of rules; %q is not one.", s)
-			}
-		}
-		// Bad input is refused above, before the report's work; the
-		// report catches the rollups up, which the rule's weeks then read.
-		e, err := models.EngagementReport(rq.DB, p, rq.Range, rq.Now)
-		if err != nil {
-			return reportPage{}, err
-		}
-		var rule *models.EarningRule
-		var ruleWeeks []models.RuleWeek
-		if ruleID != 0 {
-			if rule, ruleWeeks, err = models.RuleWeeks(rq.DB, p, ruleID, rq.Range); err != nil {
-				return reportPage{}, err
-			}
-		}
-		q := rq.Frame.Query
-		q.Set("program", strconv.FormatInt(p.ID, 10))
-		q.Set("tier_within", strconv.FormatInt(nearTier.Within, 10))
-		q.Set("reward_within", strconv.FormatInt(nearReward.Within, 10))
-		ruleParam := ""
-		if rule != nil {
-			ruleParam = strconv.FormatInt(rule.ID, 10)
-			q.Set("rule", ruleParam)
-		}
-		tables := engagementTables(p, e, rule, ruleWeeks, nearTier, nearReward)
-		v := engagementView(*rq.Frame, p, e, tables)
-		for _, o := range programs {
-			v.Programs = append(v.Programs, pages.ProgramChoice{Name: o.Name, Active: o.ID == p.ID,
-				URL: rq.Frame.With("program", strconv.FormatInt(o.ID, 10), "rule", "", "tier_page", "", "reward_page", "")})
-		}
-		if rule != nil {
-			v.Rule = ruleSection(p, rule, ruleWeeks, tables["rule-weeks"])
-		}
-		v.NearTier = goalListView(*rq.Frame, "near-tier", "Near their next tier", nearTier, p, tables["near-tier"],
-			"tier_page", nearTierNote(nearTier, p))
-		v.NearReward = goalListView(*rq.Frame, "near-reward", "Near a reward", nearReward, p, tables["near-reward"],
-			"reward_page", nearRewardNote(nearReward, p))
-		v.Goals = pages.GoalForm{Path: rq.Frame.Path, TierWithin: strconv.FormatInt(nearTier.Within, 10),
-			RewardWithin: strconv.FormatInt(nearReward.Within, 10), Max: strconv.FormatInt(models.MaxGoalDistance, 10)}
-		for k := range rq.Frame.Query {
-			if k != "tier_within" && k != "reward_within" {
-				v.Goals.Keep = append(v.Goals.Keep, components.Option{Label: k, Value: rq.Frame.Query.Get(k)})
-			}
-		}
-		slices.SortFunc(v.Goals.Keep, func(a, b components.Option) int { return strings.Compare(a.Label, b.Label) })
-		return reportPage{Body: pages.EngagementReport(v), Tables: tables}, nil
+		return d.page(rq.Frame, programs), nil
 	})
+}
+
+// engagementInput is what the page's address asks of the report.
+type engagementInput struct {
+	tier, reward models.GoalQuery
+	perPage      int
+	ruleID       int64 // 0: no rule opened
+}
+
+// engagementParams reads the goal lists' distances and pages and the
+// rule opened; a CSV has the lists' first goalCSVRows members.
+func engagementParams(c echo.Context, csv bool) (engagementInput, error) {
+	in := engagementInput{
+		tier:    models.GoalQuery{Within: c.QueryParam("tier_within"), Page: c.QueryParam("tier_page")},
+		reward:  models.GoalQuery{Within: c.QueryParam("reward_within"), Page: c.QueryParam("reward_page")},
+		perPage: goalPageSize,
+	}
+	if csv {
+		in.tier.Page, in.reward.Page, in.perPage = "", "", goalCSVRows
+	}
+	if s := c.QueryParam("rule"); s != "" {
+		id, err := parseID(s)
+		if err != nil {
+			return in, models.Errorf(models.EINVALID, "Choose a rule from the list of rules; %q is not one.", s)
+		}
+		in.ruleID = id
+	}
+	return in, nil
+}
+
+// engagementData is everything the page draws, loaded.
+type engagementData struct {
+	p                    *models.Program
+	e                    *models.Engagement
+	rule                 *models.EarningRule // nil when none is opened
+	ruleWeeks            []models.RuleWeek
+	nearTier, nearReward *models.GoalList
+}
+
+func loadEngagement(rq *reportRequest, p *models.Program, in engagementInput) (*engagementData, error) {
+	d := &engagementData{p: p}
+	var err error
+	// The goal lists refuse a bad distance or page before the report's
+	// work; the report catches the rollups up, which the rule's weeks
+	// then read.
+	if d.nearTier, err = models.MembersNearTier(rq.DB, p, in.tier, in.perPage); err != nil {
+		return nil, err
+	}
+	if d.nearReward, err = models.MembersNearReward(rq.DB, p, in.reward, in.perPage, rq.Now); err != nil {
+		return nil, err
+	}
+	if d.e, err = models.EngagementReport(rq.DB, p, rq.Range, rq.Now); err != nil {
+		return nil, err
+	}
+	if in.ruleID != 0 {
+		if d.rule, d.ruleWeeks, err = models.RuleWeeks(rq.DB, p, in.ruleID, rq.Range); err != nil {
+			return nil, err
+		}
+	}
+	return d, nil
+}
+
+// page lays the loaded report out; the frame's query then asks for the
+// same report again, which the page's links and forms keep.
+func (d *engagementData) page(f *pages.ReportFrame, programs []models.Program) reportPage {
+	p, q := d.p, f.Query
+	q.Set("program", strconv.FormatInt(p.ID, 10))
+	q.Set("tier_within", strconv.FormatInt(d.nearTier.Within, 10))
+	q.Set("reward_within", strconv.FormatInt(d.nearReward.Within, 10))
+	if d.rule != nil {
+		q.Set("rule", strconv.FormatInt(d.rule.ID, 10))
+	}
+	tables := engagementTables(p, d.e, d.rule, d.ruleWeeks, d.nearTier, d.nearReward)
+	v := engagementView(*f, p, d.e, tables)
+	for _, o := range programs {
+		v.Programs = append(v.Programs, pages.ProgramChoice{Name: o.Name, Active: o.ID == p.ID,
+			URL: f.With("program", strconv.FormatInt(o.ID, 10), "rule", "", "tier_page", "", "reward_page", "")})
+	}
+	if d.rule != nil {
+		v.Rule = ruleSection(p, d.rule, d.ruleWeeks, tables["rule-weeks"])
+	}
+	v.NearTier = goalListView(*f, "near-tier", "Near their next tier", d.nearTier, p, tables["near-tier"],
+		"tier_page", nearTierNote(d.nearTier, p))
+	v.NearReward = goalListView(*f, "near-reward", "Near a reward", d.nearReward, p, tables["near-reward"],
+		"reward_page", nearRewardNote(d.nearReward, p))
+	v.Goals = goalForm(f, d.nearTier.Within, d.nearReward.Within)
+	return reportPage{Body: pages.EngagementReport(v), Tables: tables}
+}
+
+// goalForm asks for the goal lists' distances, keeping the page's other
+// parameters.
+func goalForm(f *pages.ReportFrame, tierWithin, rewardWithin int64) pages.GoalForm {
+	g := pages.GoalForm{Path: f.Path, TierWithin: strconv.FormatInt(tierWithin, 10),
+		RewardWithin: strconv.FormatInt(rewardWithin, 10), Max: strconv.FormatInt(models.MaxGoalDistance, 10)}
+	for _, k := range slices.Sorted(maps.Keys(f.Query)) {
+		if k != "tier_within" && k != "reward_within" {
+			g.Keep = append(g.Keep, components.Option{Label: k, Value: f.Query.Get(k)})
+		}
+	}
+	return g
 }
 
 func wholeWeek(complete bool) string {
@@ -160,16 +205,29 @@ func goalTable(l *models.GoalList, goal, have, need string) reportTable {
 	return t
 }
 
-// linked is a table's cells as the page shows them, with a link per row.
-func linked(t reportTable, name, heading, note, empty string, numCols []int, links []string) pages.LinkedTable {
-	v := t.view(name)
-	return pages.LinkedTable{Name: name, Heading: heading, Note: note, Head: v.Head, Rows: v.Rows, Links: links,
-		NumCols: numCols, Empty: empty}
+// linked is a table as the page shows it, with a link per row; textCols
+// are its columns of words after the first.
+func linked(t reportTable, name, heading, note, empty string, textCols []int, links []string) pages.LinkedTable {
+	v := t.view(name + "-table")
+	v.Links, v.TextCols, v.Empty = links, textCols, empty
+	return pages.LinkedTable{Name: name, Heading: heading, Note: note, Table: v}
 }
 
 // engagementView lays the report out: figures, then each table with its
 // chart and how it is computed, exactly as the model computes it.
 func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement, tables map[string]reportTable) pages.EngagementView {
+	v := pages.EngagementView{Frame: f, Program: p.Name, Figures: engagementFigures(p, e)}
+	v.Activity, v.Points, v.EarningRate = weeklySections(p, e, tables)
+	v.Rules, v.Referrals = linkedSections(f, e, tables)
+	v.Adjustments = pages.EngagementSection{Name: "adjustments", Heading: "Manual adjustments per person (" + p.UnitLabel + ")",
+		Table: tables["adjustments"].view("adjustments-table"),
+		Note: "Credits and debits made by hand on the range's days, by the person who made them (named as the users list names them now; " +
+			"entries without a user by the name they carry). Many or large adjustments by one person are worth a look."}
+	return v
+}
+
+// engagementFigures are the page's headline numbers.
+func engagementFigures(p *models.Program, e *models.Engagement) []pages.Figure {
 	count, unit := components.FormatCount, p.UnitLabel
 	active, visits, complete := e.ActiveAverage()
 	over := fmt.Sprintf("averaged over the %d whole weeks the range touches; the current week is left out until it ends", complete)
@@ -184,7 +242,7 @@ func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement
 	for _, s := range e.Adjustments {
 		adjusted, net = adjusted+s.Entries, net+s.Credits-s.Debits
 	}
-	v := pages.EngagementView{Frame: f, Program: p.Name, Figures: []pages.Figure{
+	return []pages.Figure{
 		{Label: "Weekly active members", Value: strconv.FormatFloat(active, 'f', 1, 64), TestID: "weekly-active",
 			Note: "Members with at least one purchase in a Monday-to-Sunday week, in any program, " + over + "."},
 		{Label: "Visits per active member", Value: strconv.FormatFloat(visits, 'f', 2, 64), TestID: "visits-per-active",
@@ -204,7 +262,11 @@ func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement
 				"A low rate means the till is not asking for the card.", count(e.EarningPurchases), count(e.Purchases))},
 		{Label: "Manual adjustments", Value: count(adjusted), TestID: "adjustments",
 			Note: fmt.Sprintf("Credits and debits by hand on the range's days, net %+d %s; by person below.", net, unit)},
-	}}
+	}
+}
+
+// weeklySections are the week-by-week tables with their charts.
+func weeklySections(p *models.Program, e *models.Engagement, tables map[string]reportTable) (activity, points, rate pages.EngagementSection) {
 	labels := make([]string, len(e.Weeks))
 	var activeS, visitS, earnedS, redeemedS, rateS []int64
 	for i, w := range e.Weeks {
@@ -213,48 +275,50 @@ func engagementView(f pages.ReportFrame, p *models.Program, e *models.Engagement
 		earnedS, redeemedS = append(earnedS, w.Earned), append(redeemedS, w.Redeemed)
 		rateS = append(rateS, pages.ShareBasisPoints(w.EarningPurchases, w.Purchases))
 	}
-	v.Activity = pages.EngagementSection{Name: "activity", Heading: "Active members and visits", Line: true,
+	activity = pages.EngagementSection{Name: "activity", Heading: "Active members and visits", Line: true,
 		Table: tables["activity"].view("activity-table"),
 		Note:  weeksNote + " Active: members with a purchase that week, in any program. Visits: members' purchases.",
 		Chart: &components.Chart{ID: "activity-chart", Title: "Active members and visits per week", Labels: labels,
 			Desc:   "Weekly active members and their visits, one point per week.",
 			Series: []components.Series{{Name: "Active members", Values: activeS}, {Name: "Visits", Values: visitS}}}}
-	v.Points = pages.EngagementSection{Name: "points", Heading: "Earned and redeemed per week (" + unit + ")",
+	points = pages.EngagementSection{Name: "points", Heading: "Earned and redeemed per week (" + p.UnitLabel + ")",
 		Table: tables["points"].view("points-table"),
 		Note:  weeksNote + " Earned and redeemed as in the figures above, by the day each entry was posted.",
 		Chart: &components.Chart{ID: "points-chart", Title: "Earned and redeemed per week", Labels: labels,
 			Desc:   "Units earned and redeemed in " + p.Name + " each week.",
 			Series: []components.Series{{Name: "Earned", Values: earnedS}, {Name: "Redeemed", Values: redeemedS}}}}
-	v.EarningRate = pages.EngagementSection{Name: "earning-rate", Heading: "Order earning rate per week", Line: true,
+	rate = pages.EngagementSection{Name: "earning-rate", Heading: "Order earning rate per week", Line: true,
 		Table: tables["earning-rate"].view("earning-rate-table"),
 		Note:  weeksNote + " Purchases that earned something in any program ÷ all purchases, members' and anonymous.",
 		Chart: &components.Chart{ID: "earning-rate-chart", Title: "Share of purchases that earned, per week", Labels: labels,
 			Desc: "The order earning rate each week.", Format: components.FormatBasisPoints,
 			Series: []components.Series{{Name: "Earning rate", Values: rateS}}}}
+	return activity, points, rate
+}
+
+// linkedSections are the rules, each opening its weeks, and the
+// referrers, each opening their member page.
+func linkedSections(f pages.ReportFrame, e *models.Engagement, tables map[string]reportTable) (rules, referrals pages.LinkedTable) {
 	links := make([]string, len(e.Rules))
 	for i, r := range e.Rules {
 		if r.Exists {
 			links[i] = f.With("rule", strconv.FormatInt(r.RuleID, 10))
 		}
 	}
-	v.Rules = linked(tables["rules"], "rules", "Completions per earning rule",
+	rules = linked(tables["rules"], "rules", "Completions per earning rule",
 		"On the range's days. A rule earning carries its rule in its ledger key (rule, member, period), the one field "+
 			"every rule earning has and nothing rewrites; the reason is the rule's name at the time. Open a rule for its weeks.",
-		"This program has no earning rules.", []int{2, 3}, links)
+		"This program has no earning rules.", []int{1}, links)
 	links = make([]string, len(e.Referrers))
 	for i, r := range e.Referrers {
 		if r.ReferrerIsMember {
 			links[i] = "/members/" + strconv.FormatInt(r.MemberID, 10)
 		}
 	}
-	v.Referrals = linked(tables["referrers"], "referrers", "Referrals by referrer",
+	referrals = linked(tables["referrers"], "referrers", "Referrals by referrer",
 		fmt.Sprintf("Up to %d members who referred the most members joining in the range; converted: those referred who have "+
-			"made a purchase since (to date).", models.MaxReferrers), "Nobody referred joined in this range.", []int{1, 2}, links)
-	v.Adjustments = pages.EngagementSection{Name: "adjustments", Heading: "Manual adjustments per person (" + unit + ")",
-		Table: tables["adjustments"].view("adjustments-table"),
-		Note: "Credits and debits made by hand on the range's days, by the person who made them (named as the users list names them now; " +
-			"entries without a user by the name they carry). Many or large adjustments by one person are worth a look."}
-	return v
+			"made a purchase since (to date).", models.MaxReferrers), "Nobody referred joined in this range.", []int{3, 4, 5}, links)
+	return rules, referrals
 }
 
 // ruleSection is one rule's completions, week by week.
@@ -278,7 +342,7 @@ func goalListView(f pages.ReportFrame, name, heading string, l *models.GoalList,
 		links[i] = "/members/" + strconv.FormatInt(m.MemberID, 10)
 	}
 	g := pages.GoalListView{LinkedTable: linked(t, name, heading, note, "Nobody is this near right now: try a larger distance.",
-		[]int{1, 3, 4}, links), Unavailable: l.Unavailable}
+		[]int{2, 5, 6, 7}, links), Unavailable: l.Unavailable}
 	g.Summary = fmt.Sprintf("%s members within %s %s, nearest first.", components.FormatCount(l.Total),
 		components.FormatCount(l.Within), p.UnitLabel)
 	g.Page = fmt.Sprintf("Page %d of %d", l.Page, l.Pages)

@@ -109,10 +109,19 @@ func (in EarningRuleInput) apply(r *EarningRule, currency string) Validation {
 // ListEarningRules returns a program's rules by kind and name.
 func ListEarningRules(db *gorm.DB, programID int64) ([]EarningRule, error) {
 	var rs []EarningRule
-	if err := db.Where("program_id = ?", programID).Order("kind, lower(name), id").Find(&rs).Error; err != nil {
+	if err := db.Where("program_id = ?", programID).Order(ruleOrder).Find(&rs).Error; err != nil {
 		return nil, fmt.Errorf("earning rule: list: %w", err)
 	}
 	return rs, nil
+}
+
+// ruleOrder is a program's rules by kind and name.
+const ruleOrder = "kind, lower(name), id"
+
+// EarningRulesOf returns the rules of several programs in one query, by
+// program id, each as ListEarningRules orders them.
+func EarningRulesOf(db *gorm.DB, programIDs []int64) (map[int64][]EarningRule, error) {
+	return itemsOf(db, programIDs, ruleOrder, "earning rule", func(r *EarningRule) int64 { return r.ProgramID })
 }
 
 // GetEarningRule loads one rule of a program.

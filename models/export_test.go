@@ -21,3 +21,6 @@ func LeftByMonth(db *gorm.DB, accountID int64, loc *time.Location) (map[string]i
 	}
 	return out, nil
 }
+
+// RollupTables is the registry of the tables a rebuild clears.
+var RollupTables = rollupTables

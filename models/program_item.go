@@ -96,3 +96,22 @@ func deleteItem[T any](db *gorm.DB, actor Actor, programID, id int64, k itemKind
 			fmt.Sprintf("Deleted %s %s of %s", k.words, k.name(item), p.Name), item, nil)
 	})
 }
+
+// itemsOf lists the items of several programs in one query, grouped by
+// program id, each group in order: a page showing many programs reads
+// each kind of item once, not once per program.
+func itemsOf[T any](db *gorm.DB, programIDs []int64, order, words string, programOf func(*T) int64) (map[int64][]T, error) {
+	out := make(map[int64][]T, len(programIDs))
+	if len(programIDs) == 0 {
+		return out, nil
+	}
+	var items []T
+	if err := db.Where("program_id IN ?", programIDs).Order("program_id, " + order).Find(&items).Error; err != nil {
+		return nil, fmt.Errorf("%s: list: %w", words, err)
+	}
+	for i := range items {
+		id := programOf(&items[i])
+		out[id] = append(out[id], items[i])
+	}
+	return out, nil
+}

@@ -155,10 +155,19 @@ func ListRewards(db *gorm.DB, programID int64, withArchived bool) ([]Reward, err
 		q = q.Where("archived = ?", false)
 	}
 	var rs []Reward
-	if err := q.Order("archived, position, cost, id").Find(&rs).Error; err != nil {
+	if err := q.Order(rewardOrder).Find(&rs).Error; err != nil {
 		return nil, fmt.Errorf("reward: list: %w", err)
 	}
 	return rs, nil
+}
+
+// rewardOrder is a catalog's display order, archived rewards last.
+const rewardOrder = "archived, position, cost, id"
+
+// RewardsOf returns the catalogs of several programs in one query, by
+// program id, archived rewards included, each as ListRewards orders it.
+func RewardsOf(db *gorm.DB, programIDs []int64) (map[int64][]Reward, error) {
+	return itemsOf(db, programIDs, rewardOrder, "reward", func(r *Reward) int64 { return r.ProgramID })
 }
 
 // GetReward loads one reward of a program.

@@ -353,8 +353,7 @@ func sortedKeys(set map[string]bool) []string {
 
 // rebuild recomputes everything from the merchant's first row to today.
 func (r rollup) rebuild(now time.Time) error {
-	for _, t := range append([]any{&DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{}, &MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
-		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{}}, economicsTables...) {
+	for _, t := range rollupTables {
 		if err := r.tx.Where("1 = 1").Delete(t).Error; err != nil {
 			return fmt.Errorf("rollup: clear: %w", err)
 		}

@@ -57,9 +57,6 @@ type SegmentTotal struct {
 	RevenueMinor int64
 }
 
-// economicsTables are cleared by a rebuild, which refreshes every member.
-var economicsTables = []any{&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{}}
-
 // economics recomputes a batch of members' lots and spend from their raw
 // rows. Every ledger entry, purchase, refund and tier change marks its
 // member, so a refreshed member's rows are exact.

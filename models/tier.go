@@ -139,13 +139,22 @@ func checkPaidTier(ladder []Tier, t *Tier, v Validation) {
 	}
 }
 
+// tierOrder is a ladder's order: by rank, then paid tiers.
+const tierOrder = "paid, position, id"
+
 // ListTiers returns a program's tiers: the ladder by rank, then paid tiers.
 func ListTiers(db *gorm.DB, programID int64) ([]Tier, error) {
 	var ts []Tier
-	if err := db.Where("program_id = ?", programID).Order("paid, position, id").Find(&ts).Error; err != nil {
+	if err := db.Where("program_id = ?", programID).Order(tierOrder).Find(&ts).Error; err != nil {
 		return nil, fmt.Errorf("tier: list: %w", err)
 	}
 	return ts, nil
+}
+
+// TiersOf returns the ladders of several programs in one query, by
+// program id, each as ListTiers orders it.
+func TiersOf(db *gorm.DB, programIDs []int64) (map[int64][]Tier, error) {
+	return itemsOf(db, programIDs, tierOrder, "tier", func(t *Tier) int64 { return t.ProgramID })
 }
 
 // GetTier loads one tier of a program.

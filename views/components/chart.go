@@ -2,6 +2,7 @@ package components
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -55,12 +56,36 @@ type Trend struct {
 }
 
 // Table is the numbers of a chart as text: the first column names the
-// row, the others are numbers (right-aligned).
+// row, the others are numbers (right-aligned) but for TextCols.
 type Table struct {
 	ID      string
-	Caption string
+	Caption string // none when ""
 	Head    []string
 	Rows    [][]string
+	// Links, when set, makes each row's first cell a link to its address
+	// ("" for a row without one): a member's page, a rule's weeks.
+	Links []string
+	// TextCols are the columns after the first that hold words, like an
+	// email, left-aligned.
+	TextCols []int
+	Empty    string // what a table without rows says; "" for noData
+}
+
+func (t Table) isNum(col int) bool { return col > 0 && !slices.Contains(t.TextCols, col) }
+
+// link is the address row r's first cell opens, "" for none.
+func (t Table) link(r int) string {
+	if r < len(t.Links) {
+		return t.Links[r]
+	}
+	return ""
+}
+
+func (t Table) empty() string {
+	if t.Empty != "" {
+		return t.Empty
+	}
+	return noData
 }
 
 // Geometry of the viewBox, in user units. Width is small so that text
@@ -88,8 +113,11 @@ const noData = "No data for this range"
 
 // plot is one chart's drawing: primitives the template writes out.
 type plot struct {
-	W, H   float64
-	Class  string
+	W, H  float64
+	Class string
+	// Frame is the value axis of line, bar and stacked charts, drawn
+	// under their marks by chartFrame.
+	Frame  axes
 	Segs   []seg
 	Rects  []mark
 	Lines  []polyline
@@ -343,18 +371,25 @@ func (c Chart) frame(stacked bool) frame {
 	}
 }
 
+// axes is a chart's frame: grid lines with the zero line, value ticks,
+// and the category labels under the plot.
+type axes struct {
+	Lines []seg
+	Ticks []label
+}
+
 // axes draws the value ticks with their grid lines, the zero line, and
 // the category labels thinned to fit.
-func (c Chart) axes(f frame) plot {
-	p := plot{W: chartW, H: chartH}
+func (c Chart) axes(f frame) axes {
+	var a axes
 	for _, t := range f.s.ticks() {
 		y := f.y(t)
 		class := "chart-grid"
 		if t == 0 {
 			class = "chart-axis"
 		}
-		p.Segs = append(p.Segs, seg{f.left, y, f.right, y, class})
-		p.Texts = append(p.Texts, textAt(f.left-pad, y+fontSize*0.35, "end", "chart-tick", c.format(t)))
+		a.Lines = append(a.Lines, seg{f.left, y, f.right, y, class})
+		a.Ticks = append(a.Ticks, textAt(f.left-pad, y+fontSize*0.35, "end", "chart-tick", c.format(t)))
 	}
 	step := thinStep(f.slot(), widest(c.Labels))
 	for i, l := range c.Labels {
@@ -364,106 +399,103 @@ func (c Chart) axes(f frame) plot {
 		// An edge label may overhang its slot; keep it inside the picture.
 		half := textW(l) / 2
 		x := min(max(f.center(i), half), chartW-half)
-		p.Texts = append(p.Texts, textAt(x, chartH-pad, "middle", "chart-tick", l))
+		a.Ticks = append(a.Ticks, textAt(x, chartH-pad, "middle", "chart-tick", l))
 	}
+	return a
+}
+
+// framedPlot is the drawing of a chart over a value axis: the frame that
+// line, bar and stacked charts share, then the marks draw adds, then the
+// legend (line swatches for a line chart). stacked scales the axis to
+// each label's sums.
+func (c Chart) framedPlot(class string, stacked, line bool, draw func(f frame, p *plot)) plot {
+	if c.empty() {
+		return emptyPlot()
+	}
+	f := c.frame(stacked)
+	p := plot{W: chartW, H: chartH, Class: class, Frame: c.axes(f)}
+	draw(f, &p)
+	p.Legend = c.legend(line)
 	return p
 }
 
 // linePlot draws one polyline per series, with hover dots while few.
 func (c Chart) linePlot() plot {
-	if c.empty() {
-		return emptyPlot()
-	}
-	f := c.frame(false)
-	p := c.axes(f)
-	p.Class = "chart-lines"
-	dotClass := "chart-dot "
-	if f.n > dotsShownUpTo {
-		dotClass = "chart-dot chart-dot-hover "
-	}
-	for k := range c.Series {
-		var pts []string
-		for i := range c.Labels {
-			v, ok := c.value(k, i)
-			if !ok {
-				break
+	return c.framedPlot("chart-lines", false, true, func(f frame, p *plot) {
+		dotClass := "chart-dot "
+		if f.n > dotsShownUpTo {
+			dotClass = "chart-dot chart-dot-hover "
+		}
+		for k := range c.Series {
+			var pts []string
+			for i := range c.Labels {
+				v, ok := c.value(k, i)
+				if !ok {
+					break
+				}
+				x, y := f.center(i), f.y(v)
+				pts = append(pts, num(x)+","+num(y))
+				if f.n <= dotsUpTo {
+					p.Dots = append(p.Dots, dot{x, y, dotClass + seriesClass(k), c.tip(k, i, v)})
+				}
 			}
-			x, y := f.center(i), f.y(v)
-			pts = append(pts, num(x)+","+num(y))
-			if f.n <= dotsUpTo {
-				p.Dots = append(p.Dots, dot{x, y, dotClass + seriesClass(k), c.tip(k, i, v)})
+			if len(pts) > 1 {
+				p.Lines = append(p.Lines, polyline{strings.Join(pts, " "), "chart-line " + seriesClass(k)})
 			}
 		}
-		if len(pts) > 1 {
-			p.Lines = append(p.Lines, polyline{strings.Join(pts, " "), "chart-line " + seriesClass(k)})
-		}
-	}
-	p.Legend = c.legend(true)
-	return p
+	})
 }
 
 // barPlot draws the series side by side in each label's slot; a lone
 // series gets its values printed over the bars when they fit.
 func (c Chart) barPlot() plot {
-	if c.empty() {
-		return emptyPlot()
-	}
-	f := c.frame(false)
-	p := c.axes(f)
-	p.Class = "chart-bars"
-	group := f.slot() * 0.8
-	w := group / float64(len(c.Series))
-	for i := range c.Labels {
-		for k := range c.Series {
-			v, ok := c.value(k, i)
-			if !ok {
-				continue
-			}
-			x := f.center(i) - group/2 + float64(k)*w
-			top, base := f.y(max(v, 0)), f.y(min(v, 0))
-			p.Rects = append(p.Rects, mark{x, top, w, base - top, "chart-bar " + seriesClass(k), c.tip(k, i, v)})
-			if text := c.format(v); len(c.Series) == 1 && textW(text) <= f.slot() {
-				y := top - pad/2
-				if v < 0 {
-					y = base + fontSize
+	return c.framedPlot("chart-bars", false, false, func(f frame, p *plot) {
+		group := f.slot() * 0.8
+		w := group / float64(len(c.Series))
+		for i := range c.Labels {
+			for k := range c.Series {
+				v, ok := c.value(k, i)
+				if !ok {
+					continue
 				}
-				p.Texts = append(p.Texts, textAt(x+w/2, y, "middle", "chart-value", text))
+				x := f.center(i) - group/2 + float64(k)*w
+				top, base := f.y(max(v, 0)), f.y(min(v, 0))
+				p.Rects = append(p.Rects, mark{x, top, w, base - top, "chart-bar " + seriesClass(k), c.tip(k, i, v)})
+				if text := c.format(v); len(c.Series) == 1 && textW(text) <= f.slot() {
+					y := top - pad/2
+					if v < 0 {
+						y = base + fontSize
+					}
+					p.Texts = append(p.Texts, textAt(x+w/2, y, "middle", "chart-value", text))
+				}
 			}
 		}
-	}
-	p.Legend = c.legend(false)
-	return p
+	})
 }
 
 // stackedPlot piles each label's positive values up from zero and its
 // negative values down from it.
 func (c Chart) stackedPlot() plot {
-	if c.empty() {
-		return emptyPlot()
-	}
-	f := c.frame(true)
-	p := c.axes(f)
-	p.Class = "chart-bars"
-	w := f.slot() * 0.7
-	for i := range c.Labels {
-		var pos, neg int64
-		for k := range c.Series {
-			v, ok := c.value(k, i)
-			if !ok || v == 0 {
-				continue
+	return c.framedPlot("chart-bars", true, false, func(f frame, p *plot) {
+		w := f.slot() * 0.7
+		for i := range c.Labels {
+			var pos, neg int64
+			for k := range c.Series {
+				v, ok := c.value(k, i)
+				if !ok || v == 0 {
+					continue
+				}
+				v = clampValue(v)
+				from := &pos
+				if v < 0 {
+					from = &neg
+				}
+				a, b := f.y(*from), f.y(*from+v)
+				*from += v
+				p.Rects = append(p.Rects, mark{f.center(i) - w/2, min(a, b), w, math.Abs(a - b), "chart-bar " + seriesClass(k), c.tip(k, i, v)})
 			}
-			v = clampValue(v)
-			from := &pos
-			if v < 0 {
-				from = &neg
-			}
-			a, b := f.y(*from), f.y(*from+v)
-			*from += v
-			p.Rects = append(p.Rects, mark{f.center(i) - w/2, min(a, b), w, math.Abs(a - b), "chart-bar " + seriesClass(k), c.tip(k, i, v)})
 		}
-	}
-	p.Legend = c.legend(false)
-	return p
+	})
 }
 
 // horizontalPlot is a ranked list: one row per label, bars growing right
@@ -658,22 +690,28 @@ func (h HeatGrid) Table(first string) Table {
 // Sparkline geometry: the viewBox stretches to the tile (no axes, no text).
 const sparkW, sparkH = 100.0, 24.0
 
+// sparkInset keeps the line's stroke off the box's top and bottom edges.
+const sparkInset = 2.0
+
 // points is the trend's line, scaled from its least to its greatest value
-// so that the shape shows even when the values lie close together.
+// so that the shape shows even when the values lie close together. The
+// values are clamped to what a scale holds (±maxValue) first: then no
+// difference between two of them overflows, and every point lies inside
+// the box.
 func (t Trend) points() string {
 	n := len(t.Values)
 	if n == 0 {
 		return ""
 	}
-	lo, hi := t.Values[0], t.Values[0]
+	lo, hi := clampValue(t.Values[0]), clampValue(t.Values[0])
 	for _, v := range t.Values {
-		lo, hi = min(lo, v), max(hi, v)
+		lo, hi = min(lo, clampValue(v)), max(hi, clampValue(v))
 	}
 	y := func(v int64) float64 {
 		if hi == lo {
 			return sparkH / 2
 		}
-		return sparkH - 2 - float64(v-lo)/float64(hi-lo)*(sparkH-4)
+		return sparkH - sparkInset - float64(clampValue(v)-lo)/float64(hi-lo)*(sparkH-2*sparkInset)
 	}
 	if n == 1 {
 		return "0," + num(y(t.Values[0])) + " " + num(sparkW) + "," + num(y(t.Values[0]))

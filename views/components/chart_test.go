@@ -297,6 +297,48 @@ func TestStackedBarChart(t *testing.T) {
 	}
 }
 
+// Line, bar and stacked charts draw one frame, the same one: grid lines,
+// zero line and every tick inside a single group under the marks.
+func TestChartsShareOneFrame(t *testing.T) {
+	c := Chart{ID: "f", Title: "F", Desc: "d", Labels: []string{"Jan", "Feb"},
+		Series: []Series{{Name: "A", Values: []int64{40, -10}}, {Name: "B", Values: []int64{20, 30}}}}
+	var frames []string
+	for name, chart := range map[string]func(Chart) templ.Component{"line": LineChart, "bar": BarChart, "stacked": StackedBarChart} {
+		_, root := render(t, chart(c))
+		svg := checkSVG(t, root, "f", "F", "d")
+		var groups []node
+		for _, g := range svg.all("g") {
+			if g.attr("data-testid") == "chart-frame" {
+				groups = append(groups, g)
+			}
+		}
+		if len(groups) != 1 {
+			t.Fatalf("%s: %d frames", name, len(groups))
+		}
+		g := groups[0]
+		if len(withClass(g, "line", "chart-axis")) != 1 || len(withClass(g, "line", "chart-grid")) == 0 ||
+			len(texts(g, "chart-tick")) != len(texts(svg, "chart-tick")) || len(withClass(svg, "line", "chart-grid")) != len(withClass(g, "line", "chart-grid")) {
+			t.Errorf("%s: grid or ticks outside the frame: %+v", name, g)
+		}
+		if name != "stacked" { // the stacked axis is scaled to the sums
+			out, _ := xmlString(g)
+			frames = append(frames, out)
+		}
+	}
+	if len(frames) != 2 || frames[0] != frames[1] {
+		t.Errorf("line and bar frames differ:\n%s\n%s", frames[0], frames[1])
+	}
+	_, root := render(t, HorizontalBarChart(c))
+	if len(root.all("g")) != 0 {
+		t.Error("a horizontal bar chart draws the value frame")
+	}
+}
+
+func xmlString(n node) (string, error) {
+	b, err := xml.Marshal(n)
+	return string(b), err
+}
+
 func TestHorizontalBarChart(t *testing.T) {
 	c := Chart{ID: "top", Title: "Top rewards", Desc: "Redemptions per reward.",
 		Labels: []string{"Free flat white with oat milk and an extra shot", "Cake"},
@@ -431,6 +473,18 @@ func TestSparkline(t *testing.T) {
 	if p := (Trend{Values: []int64{4}}).points(); p != "0,12 100,12" {
 		t.Errorf("one value: %q", p)
 	}
+	// Values past the scale, whose difference overflows int64, still
+	// draw inside the box.
+	for _, vs := range [][]int64{{math.MinInt64, 0, math.MaxInt64}, {math.MaxInt64, math.MaxInt64 - 1}, {-3e18, 5, 7e18}} {
+		for _, pt := range strings.Fields((Trend{Values: vs}).points()) {
+			x, y, _ := strings.Cut(pt, ",")
+			fx, errX := strconv.ParseFloat(x, 64)
+			fy, errY := strconv.ParseFloat(y, 64)
+			if errX != nil || errY != nil || fx < 0 || fx > sparkW || fy < 0 || fy > sparkH {
+				t.Errorf("%v: point %s outside 0,0–%v,%v", vs, pt, sparkW, sparkH)
+			}
+		}
+	}
 }
 
 func TestDataTable(t *testing.T) {
@@ -461,6 +515,21 @@ func TestDataTable(t *testing.T) {
 	}
 	if want := [][]string{{"Jan", "1,200", "5"}, {"Feb", "300", ""}}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("rows %q, want %q", got, want)
+	}
+
+	// Rows may link from their first cell; word columns are not numbers.
+	linked := Table{ID: "people", Head: []string{"Member", "Distance", "Email"}, Rows: [][]string{{"Ada", "5", "ada@example.com"}, {"Bo", "7", ""}},
+		Links: []string{"/members/1", ""}, TextCols: []int{2}}
+	_, root = render(t, DataTable(linked))
+	if a := root.all("a"); len(a) != 1 || a[0].attr("href") != "/members/1" || a[0].Text != "Ada" || len(root.all("caption")) != 0 {
+		t.Errorf("links %+v, captions %d", a, len(root.all("caption")))
+	}
+	if cells := root.all("tbody")[0].all("td"); !cells[0].hasClass("num") || cells[1].hasClass("num") {
+		t.Errorf("cell classes %+v", cells)
+	}
+	linked.Rows, linked.Empty = nil, "Nobody is near."
+	if _, root := render(t, DataTable(linked)); root.all("td")[0].Text != "Nobody is near." {
+		t.Errorf("empty text %+v", root.all("td"))
 	}
 
 	h := HeatGrid{ID: "c", Title: "Cohorts", Rows: []string{"2026-01", "2026-02"}, Cols: []string{"0", "1"},

@@ -42,6 +42,7 @@ type MemberProgram struct {
 	ProgressMax   int64
 	Expiring      []ExpiringRow
 	Rewards       []AffordableReward
+	Saving        []SavingReward // the nearest rewards only points stand between
 	Actions       []ActionButton
 	// Message is a refused redemption or action in this program.
 	Message string
@@ -64,6 +65,15 @@ type AffordableReward struct {
 	Cost  string
 	Gives string
 	Key   string
+}
+
+// SavingReward is a reward the member could redeem with more points, and
+// how many more: ToGo, like "40 points".
+type SavingReward struct {
+	Name  string
+	Cost  string
+	Gives string
+	ToGo  string
 }
 
 // ActionButton awards a custom action of a program.

@@ -23,6 +23,7 @@ type ChurnReport struct {
 // ChurnWindowForm asks for the inactivity window, keeping the range.
 type ChurnWindowForm struct {
 	Path, Window string
+	Error        string // why Window was refused; "" when it was not
 	Keep         []components.Option
 }
 

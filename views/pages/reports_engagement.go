@@ -2,7 +2,6 @@ package pages
 
 import (
 	"math"
-	"slices"
 	"strconv"
 
 	"github.com/regularshq/regulars/views/components"
@@ -43,21 +42,15 @@ type EngagementSection struct {
 	Table   components.Table
 }
 
-// LinkedTable is a table whose rows may link somewhere from their first
-// cell: a rule's weeks, a member's page.
+// LinkedTable is a table of the page whose rows may link somewhere from
+// their first cell (components.Table.Links): a rule's weeks, a member's
+// page.
 type LinkedTable struct {
-	Name    string
+	Name    string // its CSV table
 	Heading string
 	Note    string
-	Head    []string
-	Rows    [][]string
-	Links   []string // per row; "" for none
-	NumCols []int    // the columns of numbers, right-aligned
-	Empty   string   // what an empty table says
+	Table   components.Table
 }
-
-// IsNum reports whether column i holds numbers.
-func (t LinkedTable) IsNum(i int) bool { return slices.Contains(t.NumCols, i) }
 
 // GoalListView is a goal-gradient list: a page of members near a goal.
 type GoalListView struct {
