@@ -35,11 +35,12 @@ fmt: ## format Go and templ sources
 	$(GO) tool templ fmt views
 	gofmt -w $$(git ls-files '*.go')
 
-lint: ## vet, gofmt check, and generated files matching their .templ sources
+lint: ## vet, gofmt check, generated files matching their .templ sources, and handlers' cyclomatic complexity
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) tool templ generate
 	@git diff --exit-code -- '*_templ.go' || (echo "generated templ files differ from their sources: run make generate and commit"; exit 1)
+	@out=$$($(GO) tool gocyclo -over 15 -ignore _test handlers); if [ -n "$$out" ]; then echo "handler functions over cyclomatic complexity 15 (split them):"; echo "$$out"; exit 1; fi
 
 BENCH_PG        ?= postgres://postgres@127.0.0.1:5432
 BENCH_DB        ?= regulars_bench

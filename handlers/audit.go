@@ -25,8 +25,8 @@ func auditFilter(q url.Values, loc *time.Location) (models.AuditFilter, error) {
 	var f models.AuditFilter
 	v := models.Validation{}
 	if who := q.Get("who"); who != "" {
-		id, err := strconv.ParseInt(who, 10, 64)
-		v.Check(err == nil && id > 0, "who", "Choose a person from the list.")
+		id, err := parseID(who)
+		v.Check(err == nil, "who", "Choose a person from the list.")
 		f.ActorID = id
 	}
 	f.EntityType = q.Get("what")
@@ -44,8 +44,8 @@ func auditFilter(q url.Values, loc *time.Location) (models.AuditFilter, error) {
 		return f, err
 	}
 	if before := q.Get("before"); before != "" {
-		id, err := strconv.ParseInt(before, 10, 64)
-		if err != nil || id <= 0 {
+		id, err := parseID(before)
+		if err != nil {
 			return f, models.Errorf(models.EINVALID, "That page of the log does not exist. Start again from the newest entries.")
 		}
 		f.BeforeID = id
@@ -141,7 +141,7 @@ func (a *App) auditPage(c echo.Context) error {
 	shell := a.shell(c, "Audit log")
 	f, err := auditFilter(q, m.Location())
 	if err != nil {
-		status, refused := refusal(err)
+		status, refused := formRefusal(c, err)
 		if !refused {
 			return err
 		}

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -36,18 +35,8 @@ var titles = map[int]string{
 	http.StatusInternalServerError:   "Something went wrong",
 }
 
-// problem is an RFC 9457 problem details body for the JSON API.
-type problem struct {
-	Type     string            `json:"type"`
-	Title    string            `json:"title"`
-	Status   int               `json:"status"`
-	Detail   string            `json:"detail,omitempty"`
-	Instance string            `json:"instance,omitempty"`
-	Errors   map[string]string `json:"errors,omitempty"`
-}
-
 // classify turns any error into a status and a message safe to show.
-func classify(c echo.Context, err error) (int, string, map[string]string) {
+func classify(c echo.Context, err error) (int, string) {
 	var (
 		he   *echo.HTTPError
 		tmr  *tooManyRequests
@@ -55,18 +44,30 @@ func classify(c echo.Context, err error) (int, string, map[string]string) {
 	)
 	switch {
 	case errors.As(err, &tmr):
-		return tmr.apply(c), tmr.Error(), nil
+		return tmr.apply(c), tmr.Error()
 	case errors.As(err, &derr):
-		return statusOf[derr.Code], derr.Message, derr.Fields
+		return statusOf[derr.Code], derr.Message
 	case errors.As(err, &he):
 		msg, ok := he.Message.(string)
 		// echo's own errors carry only the status text; ours say more.
 		if !ok || msg == http.StatusText(he.Code) || he.Code == http.StatusNotFound || he.Code >= 500 {
 			msg = defaultMessage(he.Code)
 		}
-		return he.Code, msg, nil
+		return he.Code, msg
 	}
-	return http.StatusInternalServerError, defaultMessage(http.StatusInternalServerError), nil
+	return http.StatusInternalServerError, defaultMessage(http.StatusInternalServerError)
+}
+
+// formRefusal says whether err is a refusal the person can fix on the form
+// they sent: refused input (422) or a conflict (409), as classify maps it,
+// with the status to send the form back with. Anything else, a 404
+// included, goes to the error handler.
+func formRefusal(c echo.Context, err error) (int, bool) {
+	if err == nil {
+		return 0, false
+	}
+	status, _ := classify(c, err)
+	return status, status == http.StatusUnprocessableEntity || status == http.StatusConflict
 }
 
 func defaultMessage(status int) string {
@@ -83,27 +84,15 @@ func defaultMessage(status int) string {
 	return http.StatusText(status)
 }
 
-// handleError is echo's one error handler: HTML pages for people, problem
-// details for /api/.
+// handleError is echo's one error handler: an HTML page saying what
+// went wrong.
 func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	status, msg, fields := classify(c, err)
+	status, msg := classify(c, err)
 	if status >= 500 {
 		a.log.Error("request failed", "err", err, "request_id", requestID(c), "method", c.Request().Method, "path", c.Request().URL.Path)
-	}
-	if strings.HasPrefix(c.Request().URL.Path, "/api/") {
-		body := problem{
-			Type: "about:blank", Title: title(status), Status: status,
-			Detail: msg, Instance: c.Request().URL.Path, Errors: fields,
-		}
-		c.Response().Header().Set(echo.HeaderContentType, "application/problem+json")
-		c.Response().WriteHeader(status)
-		if werr := jsonEncode(c, body); werr != nil {
-			a.log.Error("write problem", "err", werr)
-		}
-		return
 	}
 	if c.Request().Method == http.MethodHead {
 		_ = c.NoContent(status)

@@ -122,11 +122,8 @@ func (a *App) queued(c echo.Context, job *models.ImportJob, refuse func(error) e
 }
 
 func optionalProgramID(s string) (int64, error) {
-	if s == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
+	id, err := parseID(s)
+	if err != nil {
 		return 0, models.Validation{"program_id": "Choose one of your programs."}.Err()
 	}
 	return id, nil
@@ -196,7 +193,7 @@ func (a *App) importProgressPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	after, _ := strconv.ParseInt(c.QueryParam("after"), 10, 64)
+	after, _ := parseID(c.QueryParam("after"))
 	d := pages.ImportProgressData{
 		ImportSummary: importSummary(c, job), Finished: job.Status.Finished(),
 		Processed: job.ProcessedRows, Total: job.TotalRows, OpeningTotal: job.OpeningTotal,

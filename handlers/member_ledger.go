@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -16,16 +15,6 @@ import (
 // every form: refused input re-draws the page with the message beside
 // the form (422), a conflict the same with 409, success a flash and a
 // redirect back to the member.
-
-// formID reads an id a form names; anything unreadable is 0, which names
-// nothing.
-func formID(c echo.Context, name string) int64 {
-	id, err := strconv.ParseInt(strings.TrimSpace(c.FormValue(name)), 10, 64)
-	if err != nil || id < 0 {
-		return 0
-	}
-	return id
-}
 
 // asField turns "no such program" (or reward, or rule) about a value of
 // the form into a refusal beside field: the page itself exists, so it is

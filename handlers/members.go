@@ -31,13 +31,6 @@ func (a *App) member(c echo.Context) (*models.Member, error) {
 	return models.GetMember(a.tenant(c), id)
 }
 
-func localDate(t *time.Time, loc *time.Location) string {
-	if t == nil {
-		return "never"
-	}
-	return t.In(loc).Format("2 Jan 2006")
-}
-
 func memberRow(m *models.Member, loc *time.Location) pages.MemberRow {
 	return pages.MemberRow{
 		URL: memberURL(m.ID), Name: m.Name, CardCode: models.FormatCardCode(m.CardCode),
@@ -91,9 +84,9 @@ func membersURL(f memberFilter, after models.MemberCursor) string {
 
 // cursorOf reads a next-page link's place; a mangled one starts over.
 func cursorOf(c echo.Context) models.MemberCursor {
-	id, err := strconv.ParseInt(c.QueryParam("after_id"), 10, 64)
+	id, err := parseID(c.QueryParam("after_id"))
 	part, perr := strconv.Atoi(c.QueryParam("after_part"))
-	if err != nil || id <= 0 {
+	if err != nil || id == 0 {
 		return models.MemberCursor{}
 	}
 	if perr != nil || part < 0 || part > 2 {
@@ -129,11 +122,8 @@ func (f memberFilter) values() url.Values {
 func (f memberFilter) query(now time.Time) (models.MemberQuery, error) {
 	v := models.Validation{}
 	id := func(field, s string) int64 {
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.ParseInt(s, 10, 64)
-		v.Check(err == nil && n > 0, field, "Choose from the list.")
+		n, err := parseID(s)
+		v.Check(err == nil, field, "Choose from the list.")
 		return n
 	}
 	q := models.MemberQuery{Text: f.Text, ProgramID: id("program", f.Program), TierID: id("tier", f.Tier), Tag: f.Tag, Now: now}
@@ -345,8 +335,8 @@ func (a *App) renderMember(c echo.Context, m *models.Member, v memberView) error
 // beside the form it is about, or on top when that form is not on the
 // page.
 func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.MemberData, error) {
-	before, _ := strconv.ParseInt(c.QueryParam("before"), 10, 64)
-	ov, err := models.MemberOverviewBefore(a.tenant(c), m.ID, max(before, 0), a.now())
+	before, _ := parseID(c.QueryParam("before")) // a mangled page starts at the newest
+	ov, err := models.MemberOverviewBefore(a.tenant(c), m.ID, before, a.now())
 	if err != nil {
 		return pages.MemberData{}, err
 	}
@@ -668,15 +658,6 @@ func memberLedger(c echo.Context, ov *models.MemberSummary, before int64, data *
 		}
 		data.Entries = append(data.Entries, row)
 	}
-}
-
-// signed writes a change of balance with its sign: "+120 points", "−50
-// points".
-func signed(p *models.Program, n int64, currency string) string {
-	if n < 0 {
-		return "−" + units(p, -n, currency)
-	}
-	return "+" + units(p, n, currency)
 }
 
 // adjustChoices is the empty adjustment form: the programs that take

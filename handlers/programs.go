@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -26,24 +25,6 @@ func (a *App) program(c echo.Context) (*models.Program, error) {
 	return models.GetProgram(a.tenant(c), id)
 }
 
-// refusal says how to answer a domain error on a form: show it again with
-// 422 for refused input or 409 for a conflict. Anything else goes to the
-// central error handler.
-func refusal(err error) (int, bool) {
-	switch models.ErrorCode(err) {
-	case models.EINVALID:
-		return http.StatusUnprocessableEntity, true
-	case models.ECONFLICT:
-		return http.StatusConflict, true
-	}
-	return 0, false
-}
-
-// money shows minor units with the currency, like "3.50 EUR".
-func money(minor int64, currency string) string {
-	return models.FormatMoney(minor, currency) + " " + currency
-}
-
 // choiceLabels words the stored values of the settings' selects.
 var choiceLabels = map[string]string{
 	"points": "Points", "stamps": "Stamps", "cashback": "Cashback",
@@ -54,22 +35,14 @@ var choiceLabels = map[string]string{
 	"end_of_window": "At the end of the window", "grace": "After a grace period",
 }
 
-func optionsOf[T ~string](values []T) []components.Option {
-	opts := make([]components.Option, 0, len(values))
-	for _, v := range values {
-		opts = append(opts, components.Option{Value: string(v), Label: choiceLabels[string(v)]})
-	}
-	return opts
-}
-
 // programChoices fills a program form's selects; the card reward select
 // lists the program's rewards, keeping the current one even if archived so
 // that saving cannot drop it unnoticed.
 func programChoices(db *gorm.DB, p *models.Program, currency string) (pages.ProgramChoices, error) {
 	ch := pages.ProgramChoices{
-		Types: optionsOf(models.ProgramTypes), Statuses: optionsOf(models.ProgramStatuses),
-		ExpiryPolicies: optionsOf(models.ExpiryPolicies), TierMetrics: optionsOf(models.TierMetrics),
-		TierWindows: optionsOf(models.TierWindows), DowngradePolicies: optionsOf(models.DowngradePolicies),
+		Types: choices(models.ProgramTypes, choiceLabels), Statuses: choices(models.ProgramStatuses, choiceLabels),
+		ExpiryPolicies: choices(models.ExpiryPolicies, choiceLabels), TierMetrics: choices(models.TierMetrics, choiceLabels),
+		TierWindows: choices(models.TierWindows, choiceLabels), DowngradePolicies: choices(models.DowngradePolicies, choiceLabels),
 		Currency: currency,
 	}
 	if p == nil || p.Type != models.ProgramStamps {
@@ -94,16 +67,6 @@ func programChoices(db *gorm.DB, p *models.Program, currency string) (pages.Prog
 	return ch, nil
 }
 
-// quantity writes an amount of a unit, singular for exactly one of a
-// plural English label: "1 point", "2.5 points". Labels are the owner's
-// words, so this is a courtesy, not grammar.
-func quantity(n, label string) string {
-	if n == "1" && strings.HasSuffix(label, "s") && !strings.HasSuffix(label, "ss") {
-		label = strings.TrimSuffix(label, "s")
-	}
-	return n + " " + label
-}
-
 // earns says in words what a program gives for a purchase.
 func earns(p *models.Program, currency string) string {
 	var s string
@@ -119,15 +82,6 @@ func earns(p *models.Program, currency string) string {
 		s += ", from " + money(p.MinPurchaseMinor, currency)
 	}
 	return s
-}
-
-// units writes an amount of a program's unit; cashback is credit in minor
-// units of the currency, so it reads as money.
-func units(p *models.Program, n int64, currency string) string {
-	if p.Type == models.ProgramCashback {
-		return money(n, currency) + " " + p.UnitLabel
-	}
-	return quantity(fmt.Sprint(n), p.UnitLabel)
 }
 
 // tierRules says how members move between a program's tiers.
@@ -371,8 +325,8 @@ func (a *App) previewEarn(c echo.Context) error {
 func (a *App) preview(c echo.Context, p *models.Program, amount, tier string) (*pages.PreviewResult, error) {
 	var tierID int64
 	if tier != "" {
-		id, err := strconv.ParseInt(tier, 10, 64)
-		if err != nil || id < 0 {
+		id, err := parseID(tier)
+		if err != nil {
 			return &pages.PreviewResult{Error: "Choose one of this program's tiers."}, nil
 		}
 		tierID = id
@@ -408,5 +362,3 @@ func (a *App) preview(c echo.Context, p *models.Program, amount, tier string) (*
 	}
 	return r, nil
 }
-
-func multiplierText(milli int64) string { return models.FormatRate(milli, 3) + "×" }

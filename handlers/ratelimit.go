@@ -122,10 +122,3 @@ func (e *tooManyRequests) apply(c echo.Context) int {
 	c.Response().Header().Set("Retry-After", fmt.Sprint(int(math.Ceil(e.retryAfter.Seconds()))))
 	return http.StatusTooManyRequests
 }
-
-func humanWait(d time.Duration) string {
-	if d <= time.Minute {
-		return "a minute"
-	}
-	return fmt.Sprintf("%d minutes", int(math.Ceil(d.Minutes())))
-}

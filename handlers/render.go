@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -22,10 +21,6 @@ func render(c echo.Context, status int, page templ.Component) error {
 
 // ok renders a page with 200.
 func ok(c echo.Context, page templ.Component) error { return render(c, http.StatusOK, page) }
-
-func jsonEncode(c echo.Context, v any) error {
-	return json.NewEncoder(c.Response()).Encode(v)
-}
 
 // redirect answers a successful form post: 303 so a reload does not post
 // again.

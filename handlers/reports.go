@@ -126,7 +126,7 @@ func (a *App) serveReport(c echo.Context, tab, title string, load reportLoader) 
 // none); other errors go to the error handler (an unknown program is a
 // 404).
 func (a *App) reportRefusal(c echo.Context, frame *pages.ReportFrame, err error, body templ.Component) error {
-	status, refused := refusal(err)
+	status, refused := formRefusal(c, err)
 	if !refused {
 		return err
 	}

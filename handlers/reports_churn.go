@@ -48,11 +48,8 @@ func (a *App) churnReport(c echo.Context) error {
 // afterParam is the overdue list's page: the member it continues after.
 func afterParam(c echo.Context) (int64, error) {
 	s := c.QueryParam("after")
-	if s == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
+	id, err := parseID(s)
+	if err != nil {
 		return 0, models.Errorf(models.EINVALID, "The overdue list's page %q is not one this page links to: start from the first page.", s)
 	}
 	return id, nil
@@ -278,24 +275,10 @@ func overdueCSVRow(om models.OverdueMember, programs []models.Program, loc *time
 	return row
 }
 
-// monthLabel words a YYYY-MM month: "Feb 2026".
-func monthLabel(month string) string {
-	t, err := time.Parse("2006-01", month)
-	if err != nil {
-		return month
-	}
-	return t.Format("Jan 2006")
-}
-
 // basisPoints is n over d in hundredths of a percent, rounded.
 func basisPoints(n, d int64) (int64, bool) {
 	if d == 0 {
 		return 0, false
 	}
 	return (n*10000 + d/2) / d, true
-}
-
-// shareText words a share with one decimal: 0.6667 → "66.7%".
-func shareText(r float64) string {
-	return strconv.FormatFloat(r*100, 'f', 1, 64) + "%"
 }

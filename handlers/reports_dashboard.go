@@ -3,8 +3,6 @@ package handlers
 import (
 	"fmt"
 	"strconv"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -47,7 +45,7 @@ func (a *App) dashboardReport(c echo.Context) error {
 // preferred one, else its first; nil when it has none.
 func reportProgram(asked string, m *models.Merchant, programs []models.Program) (*models.Program, error) {
 	if asked != "" {
-		id, err := strconv.ParseInt(asked, 10, 64)
+		id, err := parseID(asked)
 		for i := range programs {
 			if err == nil && programs[i].ID == id {
 				return &programs[i], nil
@@ -316,23 +314,6 @@ func absInt(n int64) int64 {
 	return n
 }
 
-// percent is a ratio as shown: "42.1%", or "—" without a denominator.
-func percent(r models.Ratio) string {
-	if !r.Valid() {
-		return "—"
-	}
-	return fmt.Sprintf("%.1f%%", r.Float()*100)
-}
-
-// percentCSV is a ratio for a spreadsheet: a percentage to 2 decimals,
-// empty without a denominator.
-func percentCSV(r models.Ratio) string {
-	if !r.Valid() {
-		return ""
-	}
-	return strconv.FormatFloat(r.Float()*100, 'f', 2, 64)
-}
-
 func ratioCell(r models.Ratio) reportCell { return reportCell{percent(r), percentCSV(r)} }
 
 func (v dashboardView) bucketLabels() []string {
@@ -341,18 +322,6 @@ func (v dashboardView) bucketLabels() []string {
 		labels[i] = bucketLabel(b)
 	}
 	return labels
-}
-
-// bucketLabel names a run of days: "3 Nov", or "3–9 Nov".
-func bucketLabel(b models.Bucket) string {
-	from, to := models.ParseDay(b.FromDay), models.ParseDay(b.ToDay)
-	switch {
-	case b.FromDay == b.ToDay:
-		return from.Format("2 Jan")
-	case from.Month() == to.Month():
-		return from.Format("2") + "–" + to.Format("2 Jan")
-	}
-	return from.Format("2 Jan") + " – " + to.Format("2 Jan")
 }
 
 // tables are the dashboard's tables by their CSV names.
@@ -415,13 +384,4 @@ func signedCell(n int64) reportCell {
 		s = "+" + s
 	}
 	return reportCell{s, strconv.FormatInt(n, 10)}
-}
-
-// capitalise starts s with a capital, for a unit label heading a column.
-func capitalise(s string) string {
-	if s == "" {
-		return s
-	}
-	r, size := utf8.DecodeRuneInString(s)
-	return string(unicode.ToUpper(r)) + s[size:]
 }

@@ -5,7 +5,6 @@ import (
 	"maps"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -62,8 +61,8 @@ func engagementParams(c echo.Context, csv bool) (engagementInput, error) {
 		in.tier.Page, in.reward.Page, in.perPage = "", "", goalCSVRows
 	}
 	if s := c.QueryParam("rule"); s != "" {
-		id, err := strconv.ParseInt(s, 10, 64)
-		if err != nil || id <= 0 {
+		id, err := parseID(s)
+		if err != nil {
 			return in, models.Errorf(models.EINVALID, "Choose a rule from the list of rules; %q is not one.", s)
 		}
 		in.ruleID = id
@@ -141,15 +140,6 @@ func goalForm(f *pages.ReportFrame, tierWithin, rewardWithin int64) pages.GoalFo
 		}
 	}
 	return g
-}
-
-// weekLabel is a week's Monday for a chart axis: "2 Mar".
-func weekLabel(day string) string {
-	t, err := time.Parse("2006-01-02", day)
-	if err != nil {
-		return day
-	}
-	return t.Format("2 Jan")
 }
 
 func wholeWeek(complete bool) string {
@@ -377,11 +367,4 @@ func nearRewardNote(l *models.GoalList, p *models.Program) string {
 		"among the rewards in the catalog today, in stock and open to their tier (a per-member limit is not checked). Blocked members "+
 		"are not listed. As of now: the range does not apply. The CSV holds the nearest %s.",
 		p.Name, l.Within, p.UnitLabel, components.FormatCount(goalCSVRows))
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
 }

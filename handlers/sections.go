@@ -74,7 +74,7 @@ func tierOptions(tiers []models.Tier) []components.Option {
 // success flashes msg() and redirects to to; anything else goes to the
 // error handler (a 404 for an unknown id).
 func (a *App) answer(c echo.Context, err error, retry func(status int) error, msg func() string, to string) error {
-	if status, refused := refusal(err); refused {
+	if status, refused := formRefusal(c, err); refused {
 		return retry(status)
 	}
 	if err != nil {
@@ -84,11 +84,12 @@ func (a *App) answer(c echo.Context, err error, retry func(status int) error, ms
 	return redirect(c, to)
 }
 
-// choices lists a select's values worded by labels, in the given order.
-func choices[T ~string](values []T, labels map[T]string) []components.Option {
+// choices lists a select's values worded by labels, in the given order;
+// labels may be keyed by the values' type or by plain strings.
+func choices[T ~string, K ~string](values []T, labels map[K]string) []components.Option {
 	opts := make([]components.Option, 0, len(values))
 	for _, v := range values {
-		opts = append(opts, components.Option{Value: string(v), Label: labels[v]})
+		opts = append(opts, components.Option{Value: string(v), Label: labels[K(v)]})
 	}
 	return opts
 }

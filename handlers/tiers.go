@@ -18,17 +18,6 @@ func tierURL(p *models.Program, id int64) string { return fmt.Sprintf("%s/%d", t
 // silver, gold, platinum, then a neutral grey.
 var tierColors = []string{"#cd7f32", "#a8a9ad", "#d4af37", "#5b7db1"}
 
-// threshold shows a tier's threshold in the program's metric.
-func threshold(p *models.Program, v int64, currency string) string {
-	switch p.TierMetric {
-	case models.MetricSpend:
-		return money(v, currency) + " spent"
-	case models.MetricVisits:
-		return quantity(fmt.Sprint(v), "visits")
-	}
-	return quantity(fmt.Sprint(v), p.UnitLabel) + " earned"
-}
-
 func thresholdField(p *models.Program, currency string) pages.ThresholdField {
 	label := map[models.TierMetric]string{
 		models.MetricSpend: "Threshold (" + currency + " spent)", models.MetricVisits: "Threshold (visits)",

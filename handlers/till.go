@@ -33,25 +33,12 @@ func tillURL(memberID, programID, receiptID int64) string {
 	return "/till?" + q.Encode()
 }
 
-// tillID reads an optional id from a query or form value: empty is 0;
-// anything but a positive integer names nothing here.
-func tillID(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || id <= 0 {
-		return 0, models.Errorf(models.ENOTFOUND, "There is nothing here.")
-	}
-	return id, nil
-}
-
-// tillIDs reads the named optional ids, stopping at the first bad one.
+// tillIDs reads the named optional ids (parseID), stopping at the first
+// bad one.
 func tillIDs(get func(string) string, names ...string) ([]int64, error) {
 	ids := make([]int64, len(names))
 	for i, n := range names {
-		id, err := tillID(get(n))
+		id, err := parseID(get(n))
 		if err != nil {
 			return nil, err
 		}
@@ -298,7 +285,7 @@ func (a *App) tillPurchase(c echo.Context) error {
 		ConfirmedLarge: c.FormValue(models.FieldConfirmLarge) == "yes",
 	}
 	res, err := models.RecordPurchase(db, actor(c), in, a.now())
-	if status, refused := refusal(err); refused {
+	if status, refused := formRefusal(c, err); refused {
 		return a.renderTill(c, status, purchaseRefused(in, err))
 	}
 	if err != nil {
@@ -363,7 +350,7 @@ func (a *App) tillCredit(c echo.Context) error {
 	e, replayed, err := models.SpendCredit(a.tenant(c), actor(c), models.SpendCreditInput{
 		MemberID: m.ID, ProgramID: p.ID, Amount: typed.Amount, IdempotencyKey: typed.Key,
 	}, a.now())
-	if status, refused := refusal(err); refused {
+	if status, refused := formRefusal(c, err); refused {
 		v := tillView{memberID: m.ID, programID: p.ID, credit: typed}
 		if typed.Error = models.FieldErrors(err)["amount"]; typed.Error == "" {
 			v.message, typed.Key = models.ErrorMessage(err), ""
@@ -386,12 +373,12 @@ func (a *App) tillRedeem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rewardID, err := tillID(c.FormValue("reward_id"))
+	rewardID, err := parseID(c.FormValue("reward_id"))
 	if err != nil {
 		return err
 	}
 	v, replayed, err := a.redeem(c, m.ID, p.ID, rewardID)
-	if status, refused := refusal(err); refused {
+	if status, refused := formRefusal(c, err); refused {
 		return a.renderTill(c, status, tillView{memberID: m.ID, programID: p.ID, message: models.ErrorMessage(err)})
 	}
 	if err != nil {
@@ -417,7 +404,7 @@ func (a *App) tillUseVoucher(c echo.Context) error {
 		return err
 	}
 	v, err := models.MarkVoucherUsed(a.tenant(c), actor(c), stored.ID, a.now())
-	if status, refused := refusal(err); refused {
+	if status, refused := formRefusal(c, err); refused {
 		return a.renderTill(c, status, tillView{memberID: m.ID, programID: stored.ProgramID, message: models.ErrorMessage(err)})
 	}
 	if err != nil {

@@ -14,16 +14,6 @@ import (
 	"github.com/regularshq/regulars/views/pages"
 )
 
-// idParam reads a numeric id from the path; anything else is a 404, the
-// same answer as an id that belongs to another merchant.
-func idParam(c echo.Context, name string) (int64, error) {
-	id, err := strconv.ParseInt(c.Param(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, models.Errorf(models.ENOTFOUND, "There is nothing here.")
-	}
-	return id, nil
-}
-
 func roleOptions() []components.Option {
 	opts := make([]components.Option, 0, len(models.Roles))
 	for _, r := range models.Roles {
@@ -136,13 +126,10 @@ func (a *App) userChange(c echo.Context, change func(id int64) (*models.User, er
 		return err
 	}
 	u, err := change(id)
-	switch models.ErrorCode(err) {
-	case "":
-	case models.EINVALID:
-		return a.renderUser(c, http.StatusUnprocessableEntity, models.FieldErrors(err)["role"], models.ErrorMessage(err))
-	case models.ECONFLICT:
-		return a.renderUser(c, http.StatusConflict, "", models.ErrorMessage(err))
-	default:
+	if status, refused := formRefusal(c, err); refused {
+		return a.renderUser(c, status, models.FieldErrors(err)["role"], models.ErrorMessage(err))
+	}
+	if err != nil {
 		return err
 	}
 	// A change to yourself ends your own session too; keep you signed in

@@ -25,8 +25,8 @@ type AdjustInput struct {
 }
 
 // Adjust changes a balance by hand within the actor's role limit. It names
-// its actor and reason (ledger rule 6) and a debit never takes the
-// balance below zero (rule 3).
+// its actor and reason (ledger rule 6, docs/ledger.md) and a debit never
+// takes the balance below zero (rule 3).
 func Adjust(db *gorm.DB, actor Actor, role Role, in AdjustInput, now time.Time) (*LedgerEntry, error) {
 	v := Validation{}
 	amount := numberField(v, "amount", strings.TrimPrefix(strings.TrimSpace(in.Amount), "+"), -maxUnits, maxUnits,

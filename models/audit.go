@@ -18,6 +18,19 @@ type Actor struct {
 // ActorOf names a user as the actor of their changes.
 func ActorOf(u *User) Actor { return Actor{UserID: u.ID, Name: u.Name} }
 
+// systemActor is the name the ledger and the audit log give what Regulars
+// does by itself (expiry, earning rules, an actor without a name).
+const systemActor = "system"
+
+// orSystem is the actor's name to record: the person's, or systemActor
+// when nobody is named.
+func orSystem(name string) string {
+	if name == "" {
+		return systemActor
+	}
+	return name
+}
+
 // Audit actions.
 const (
 	AuditCreate  = "create"
@@ -125,14 +138,11 @@ func recordAudit(tx *gorm.DB, actor Actor, action, entityType string, entityID i
 		return fmt.Errorf("audit: snapshot after: %w", err)
 	}
 	e := &AuditEntry{
-		ActorName: actor.Name, Action: action, EntityType: entityType, EntityID: entityID,
+		ActorName: orSystem(actor.Name), Action: action, EntityType: entityType, EntityID: entityID,
 		Summary: summary, BeforeJSON: b, AfterJSON: a,
 	}
 	if actor.UserID != 0 {
 		e.ActorID = &actor.UserID
-	}
-	if actor.Name == "" {
-		e.ActorName = "system"
 	}
 	if err := tx.Create(e).Error; err != nil {
 		return fmt.Errorf("audit: record %s %s: %w", action, entityType, err)

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -173,10 +172,7 @@ func CampaignsRunningOn(db *gorm.DB, programID int64, t time.Time, loc *time.Loc
 func GetCampaign(db *gorm.DB, programID, id int64) (*Campaign, error) {
 	var c Campaign
 	if err := db.Where("program_id = ?", programID).Take(&c, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "No such campaign.")
-		}
-		return nil, fmt.Errorf("campaign: get %d: %w", id, err)
+		return nil, notFound(err, "No such campaign.", "campaign: get %d", id)
 	}
 	return &c, nil
 }
@@ -198,16 +194,7 @@ var campaignKind = itemKind[Campaign]{
 
 // DeleteCampaign removes a campaign; what it paid stays in the ledger.
 func DeleteCampaign(db *gorm.DB, actor Actor, programID, campaignID int64) error {
-	return db.Transaction(func(tx *gorm.DB) error {
-		c, err := GetCampaign(tx, programID, campaignID)
-		if err != nil {
-			return err
-		}
-		if err := tx.Delete(c).Error; err != nil {
-			return fmt.Errorf("campaign: delete: %w", err)
-		}
-		return recordAudit(tx, actor, AuditDelete, "campaign", c.ID, "Deleted campaign "+c.Name, c, nil)
-	})
+	return deleteItem(db, actor, programID, campaignID, campaignKind, nil)
 }
 
 // FormInput turns a stored campaign back into what its form shows.

@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -108,11 +109,15 @@ func (r rollup) gaps(ids []int64, times map[int64][]time.Time) error {
 		return fmt.Errorf("rollup: save gaps: %w", err)
 	}
 	var moved []GapCount
-	var lasts []string
+	// Only a count that went down can reach zero; a rebuild, which only
+	// adds, has none to drop.
+	shrunk := map[string]bool{}
 	for p, n := range change {
 		if n != 0 {
 			moved = append(moved, GapCount{LastDay: p.last, NextDay: p.next, Members: n})
-			lasts = append(lasts, p.last)
+		}
+		if n < 0 {
+			shrunk[p.last] = true
 		}
 	}
 	if len(moved) == 0 {
@@ -125,7 +130,7 @@ func (r rollup) gaps(ids []int64, times map[int64][]time.Time) error {
 	if err != nil {
 		return fmt.Errorf("rollup: count gaps: %w", err)
 	}
-	for batch := range slices.Chunk(lasts, memberBatch) {
+	for batch := range slices.Chunk(slices.Sorted(maps.Keys(shrunk)), memberBatch) {
 		if err := r.tx.Where("last_day IN ? AND members = 0", batch).Delete(&GapCount{}).Error; err != nil {
 			return fmt.Errorf("rollup: drop empty gaps: %w", err)
 		}

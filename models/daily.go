@@ -163,7 +163,7 @@ func payBirthdays(tx *gorm.DB, m *Merchant, p *Program, now time.Time, rep *Dail
 		if err != nil {
 			return err
 		}
-		e := &LedgerEntry{Kind: KindRuleEarn, Amount: rule.Points, Reason: rule.Name, ActorName: "system", IdempotencyKey: &k, passive: true}
+		e := &LedgerEntry{Kind: KindRuleEarn, Amount: rule.Points, Reason: rule.Name, ActorName: systemActor, IdempotencyKey: &k, passive: true}
 		if err := credit(tx, a, p, e, now); err != nil {
 			return err
 		}

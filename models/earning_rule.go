@@ -1,7 +1,6 @@
 package models
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -129,10 +128,7 @@ func EarningRulesOf(db *gorm.DB, programIDs []int64) (map[int64][]EarningRule, e
 func GetEarningRule(db *gorm.DB, programID, id int64) (*EarningRule, error) {
 	var r EarningRule
 	if err := db.Where("program_id = ?", programID).Take(&r, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "No such earning rule.")
-		}
-		return nil, fmt.Errorf("earning rule: get %d: %w", id, err)
+		return nil, notFound(err, "No such earning rule.", "earning rule: get %d", id)
 	}
 	return &r, nil
 }
@@ -165,16 +161,7 @@ var earningRuleKind = itemKind[EarningRule]{
 
 // DeleteEarningRule removes a rule; what it paid stays in the ledger.
 func DeleteEarningRule(db *gorm.DB, actor Actor, programID, ruleID int64) error {
-	return db.Transaction(func(tx *gorm.DB) error {
-		r, err := GetEarningRule(tx, programID, ruleID)
-		if err != nil {
-			return err
-		}
-		if err := tx.Delete(r).Error; err != nil {
-			return fmt.Errorf("earning rule: delete: %w", err)
-		}
-		return recordAudit(tx, actor, AuditDelete, "earning_rule", r.ID, "Deleted earning rule "+r.Name, r, nil)
-	})
+	return deleteItem(db, actor, programID, ruleID, earningRuleKind, nil)
 }
 
 // FormInput turns a stored rule back into what its form shows.

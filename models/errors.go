@@ -3,6 +3,8 @@ package models
 import (
 	"errors"
 	"fmt"
+
+	"gorm.io/gorm"
 )
 
 // Error codes shared by the whole application. Handlers map them to HTTP
@@ -34,6 +36,19 @@ func (e *Error) Error() string {
 // Errorf returns a domain error with a formatted message.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// notFound words a failed lookup: no such row is ENOTFOUND with msg, the
+// same answer an id of another merchant's gets; any other failure is
+// wrapped with what was looked up (context, formatted with args).
+func notFound(err error, msg, context string, args ...any) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return &Error{Code: ENOTFOUND, Message: msg}
+	}
+	return fmt.Errorf(context+": %w", append(args, err)...)
 }
 
 // ErrorCode unwraps err to its domain code; anything else is internal.

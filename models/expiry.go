@@ -153,7 +153,7 @@ func expireAccount(tx *gorm.DB, a *Account, p *Program, now time.Time) (int64, e
 	if due <= 0 {
 		return 0, nil
 	}
-	e := &LedgerEntry{Kind: KindExpiry, Amount: -due, ActorName: "system", Reason: "Expired",
+	e := &LedgerEntry{Kind: KindExpiry, Amount: -due, ActorName: systemActor, Reason: "Expired",
 		IdempotencyKey: key(fmt.Sprintf("expiry:%d:%d", a.ID, now.Unix()))}
 	if err := post(tx, a, e, now); err != nil {
 		return 0, err

@@ -11,7 +11,7 @@ import (
 	"github.com/regularshq/regulars/models/dbtest"
 )
 
-// Rule 5: points are spent first-in, first-out, and what expires is what
+// Ledger rule 5 (docs/ledger.md): points are spent first-in, first-out, and what expires is what
 // was earned before the expiry date and not yet spent or expired.
 
 func on(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 12, 0, 0, 0, time.UTC) }

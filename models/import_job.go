@@ -1,7 +1,6 @@
 package models
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
@@ -155,10 +154,7 @@ func PendingImports(db *gorm.DB) ([]ImportJob, error) {
 func GetImport(db *gorm.DB, id int64) (*ImportJob, error) {
 	var j ImportJob
 	if err := db.Take(&j, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "No such import.")
-		}
-		return nil, fmt.Errorf("import: get %d: %w", id, err)
+		return nil, notFound(err, "No such import.", "import: get %d", id)
 	}
 	return &j, nil
 }

@@ -186,10 +186,7 @@ func credit(tx *gorm.DB, a *Account, p *Program, e *LedgerEntry, now time.Time) 
 }
 
 func actorFields(e *LedgerEntry, actor Actor) {
-	e.ActorName = actor.Name
-	if e.ActorName == "" {
-		e.ActorName = "system"
-	}
+	e.ActorName = orSystem(actor.Name)
 	if actor.UserID != 0 {
 		id := actor.UserID
 		e.ActorUserID = &id
@@ -240,7 +237,7 @@ type opening struct {
 
 // openAccounts opens many accounts at once, each with its first entry, for
 // an import. The entry is its account's only one, so the balance is its
-// amount (rule 2) and the tier is the one that amount reaches, as promote
+// amount (ledger rule 2, docs/ledger.md) and the tier is the one that amount reaches, as promote
 // would find for a new account.
 func openAccounts(tx *gorm.DB, p *Program, actor Actor, openings []opening, now time.Time) error {
 	if len(openings) == 0 {
@@ -324,9 +321,9 @@ type Imbalance struct {
 	LedgerSum  int64
 }
 
-// VerifyBalances checks ledger rule 2 for every account of every merchant:
-// the stored balance equals the sum of the account's entries. It returns
-// the accounts that break it.
+// VerifyBalances checks ledger rule 2 (docs/ledger.md) for every account
+// of every merchant: the stored balance equals the sum of the account's
+// entries. It returns the accounts that break it.
 func VerifyBalances(db *gorm.DB) ([]Imbalance, error) {
 	var bad []Imbalance
 	err := db.Raw(`SELECT a.merchant_id, a.id AS account_id, a.balance, COALESCE(SUM(e.amount), 0) AS ledger_sum

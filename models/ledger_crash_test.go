@@ -19,7 +19,7 @@ import (
 	"github.com/regularshq/regulars/models/dbtest"
 )
 
-// Rule 2 must hold after a crash: a writer process is killed with SIGKILL
+// Ledger rule 2 (docs/ledger.md) must hold after a crash: a writer process is killed with SIGKILL
 // in the middle of its work, and whatever it had committed must add up.
 
 // crashDSNEnv carries the database of the writer process; without it

@@ -12,7 +12,7 @@ import (
 	"github.com/regularshq/regulars/models/dbtest"
 )
 
-// These tests try to break the ledger rules of PRODUCT.md. Every test that
+// These tests try to break the ledger rules (docs/ledger.md). Every test that
 // posts ends with wantSound, which checks rule 2 (and 3) over the whole
 // database.
 

@@ -285,10 +285,7 @@ func SetMemberBlocked(db *gorm.DB, actor Actor, id int64, blocked bool) (*Member
 func GetMember(db *gorm.DB, id int64) (*Member, error) {
 	var m Member
 	if err := db.Take(&m, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "No such member.")
-		}
-		return nil, fmt.Errorf("member: get %d: %w", id, err)
+		return nil, notFound(err, "No such member.", "member: get %d", id)
 	}
 	return &m, nil
 }
@@ -297,11 +294,8 @@ func GetMember(db *gorm.DB, id int64) (*Member, error) {
 func FindMemberByCard(db *gorm.DB, code string) (*Member, error) {
 	var m Member
 	err := db.Where("card_code = ?", normaliseCardCode(code)).Take(&m).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "No member has this card code.")
-	}
 	if err != nil {
-		return nil, fmt.Errorf("member: by card: %w", err)
+		return nil, notFound(err, "No member has this card code.", "member: by card")
 	}
 	return &m, nil
 }

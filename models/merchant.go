@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -93,10 +92,7 @@ func (m *Merchant) AdjustLimit(r Role) (limit int64, limited bool) {
 func GetMerchant(db *gorm.DB) (*Merchant, error) {
 	var m Merchant
 	if err := db.Take(&m).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "This business no longer exists.")
-		}
-		return nil, fmt.Errorf("merchant: get: %w", err)
+		return nil, notFound(err, "This business no longer exists.", "merchant: get")
 	}
 	return &m, nil
 }

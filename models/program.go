@@ -370,10 +370,7 @@ func ListPrograms(db *gorm.DB) ([]Program, error) {
 func GetProgram(db *gorm.DB, id int64) (*Program, error) {
 	var p Program
 	if err := db.Take(&p, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "No such program.")
-		}
-		return nil, fmt.Errorf("program: get %d: %w", id, err)
+		return nil, notFound(err, "No such program.", "program: get %d", id)
 	}
 	return &p, nil
 }

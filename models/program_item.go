@@ -8,7 +8,7 @@ import (
 )
 
 // itemKind describes one kind of a program's items (tiers, rewards,
-// earning rules, campaigns) to saveItem.
+// earning rules, campaigns) to saveItem and deleteItem.
 type itemKind[T any] struct {
 	entity string // the audit log's entity type, like "earning_rule"
 	words  string // the same in words, like "earning rule"
@@ -68,6 +68,33 @@ func saveItem[T any](db *gorm.DB, actor Actor, programID, id int64, k itemKind[T
 		return nil, err
 	}
 	return item, nil
+}
+
+// deleteItem removes an item of a program under the same lock on the
+// program as saveItem, once refuse (when set) finds nothing against it, and
+// records the deletion in the audit log.
+func deleteItem[T any](db *gorm.DB, actor Actor, programID, id int64, k itemKind[T],
+	refuse func(tx *gorm.DB, p *Program, item *T) error) error {
+	return db.Transaction(func(tx *gorm.DB) error {
+		p, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID)
+		if err != nil {
+			return err
+		}
+		item, err := k.get(tx, p.ID, id)
+		if err != nil {
+			return err
+		}
+		if refuse != nil {
+			if err := refuse(tx, p, item); err != nil {
+				return err
+			}
+		}
+		if err := tx.Delete(item).Error; err != nil {
+			return fmt.Errorf("%s: delete: %w", k.words, err)
+		}
+		return recordAudit(tx, actor, AuditDelete, k.entity, k.id(item),
+			fmt.Sprintf("Deleted %s %s of %s", k.words, k.name(item), p.Name), item, nil)
+	})
 }
 
 // itemsOf lists the items of several programs in one query, grouped by

@@ -154,13 +154,6 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 	return res, nil
 }
 
-func orSystem(name string) string {
-	if name == "" {
-		return "system"
-	}
-	return name
-}
-
 // earnPurchase credits a member's purchase: the calculator's units, the
 // campaign bonus, and for stamps, a voucher per full card.
 func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, memberID int64, pur *Purchase, res *PurchaseResult, now time.Time) error {
@@ -398,10 +391,7 @@ func replayPurchase(tx *gorm.DB, in PurchaseInput, amount int64) (*PurchaseResul
 func GetPurchase(db *gorm.DB, id int64) (*Purchase, error) {
 	var p Purchase
 	if err := db.Take(&p, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "No such purchase.")
-		}
-		return nil, fmt.Errorf("purchase: get %d: %w", id, err)
+		return nil, notFound(err, "No such purchase.", "purchase: get %d", id)
 	}
 	return &p, nil
 }

@@ -194,10 +194,7 @@ func fillStampCards(tx *gorm.DB, actor Actor, a *Account, p *Program, now time.T
 func GetVoucher(db *gorm.DB, id int64) (*Voucher, error) {
 	var v Voucher
 	if err := db.Take(&v, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "No such voucher.")
-		}
-		return nil, fmt.Errorf("voucher: get %d: %w", id, err)
+		return nil, notFound(err, "No such voucher.", "voucher: get %d", id)
 	}
 	return &v, nil
 }
@@ -376,11 +373,8 @@ func SpendCredit(db *gorm.DB, actor Actor, in SpendCreditInput, now time.Time) (
 func GetCreditPayment(db *gorm.DB, entryID int64) (*LedgerEntry, error) {
 	var e LedgerEntry
 	err := db.Where("kind = ? AND voucher_id IS NULL AND idempotency_key LIKE ?", KindRedemption, "credit:%").Take(&e, entryID).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, Errorf(ENOTFOUND, "No such payment.")
-	}
 	if err != nil {
-		return nil, fmt.Errorf("credit: get %d: %w", entryID, err)
+		return nil, notFound(err, "No such payment.", "credit: get %d", entryID)
 	}
 	return &e, nil
 }

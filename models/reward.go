@@ -1,7 +1,6 @@
 package models
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -175,10 +174,7 @@ func RewardsOf(db *gorm.DB, programIDs []int64) (map[int64][]Reward, error) {
 func GetReward(db *gorm.DB, programID, id int64) (*Reward, error) {
 	var r Reward
 	if err := db.Where("program_id = ?", programID).Take(&r, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "No such reward.")
-		}
-		return nil, fmt.Errorf("reward: get %d: %w", id, err)
+		return nil, notFound(err, "No such reward.", "reward: get %d", id)
 	}
 	return &r, nil
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // MemberLot is what is left of a member's earnings in a program from one
-// local month, after spending oldest first (the expiry replay, rule 5).
+// local month, after spending oldest first (the expiry replay, ledger rule
+// 5, docs/ledger.md).
 type MemberLot struct {
 	MerchantID  int64  `gorm:"primaryKey;autoIncrement:false"`
 	MemberID    int64  `gorm:"primaryKey;autoIncrement:false"`

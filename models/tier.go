@@ -1,7 +1,6 @@
 package models
 
 import (
-	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -10,7 +9,6 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Tier is a level within a program. Earned tiers form a ladder: ordered by
@@ -163,10 +161,7 @@ func TiersOf(db *gorm.DB, programIDs []int64) (map[int64][]Tier, error) {
 func GetTier(db *gorm.DB, programID, id int64) (*Tier, error) {
 	var t Tier
 	if err := db.Where("program_id = ?", programID).Take(&t, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "No such tier.")
-		}
-		return nil, fmt.Errorf("tier: get %d: %w", id, err)
+		return nil, notFound(err, "No such tier.", "tier: get %d", id)
 	}
 	return &t, nil
 }
@@ -213,15 +208,7 @@ func UpdateTier(db *gorm.DB, actor Actor, programID, tierID int64, in TierInput)
 // DeleteTier removes a tier nothing refers to. The base tier goes last;
 // rewards and campaigns that name the tier keep it.
 func DeleteTier(db *gorm.DB, actor Actor, programID, tierID int64) error {
-	return db.Transaction(func(tx *gorm.DB) error {
-		p, err := GetProgram(tx.Clauses(clause.Locking{Strength: "UPDATE"}), programID)
-		if err != nil {
-			return err
-		}
-		t, err := GetTier(tx, p.ID, tierID)
-		if err != nil {
-			return err
-		}
+	return deleteItem(db, actor, programID, tierID, tierKind, func(tx *gorm.DB, p *Program, t *Tier) error {
 		ladder, err := ListTiers(tx, p.ID)
 		if err != nil {
 			return err
@@ -233,13 +220,7 @@ func DeleteTier(db *gorm.DB, actor Actor, programID, tierID int64) error {
 				}
 			}
 		}
-		if err := tierInUse(tx, t); err != nil {
-			return err
-		}
-		if err := tx.Delete(t).Error; err != nil {
-			return fmt.Errorf("tier: delete: %w", err)
-		}
-		return recordAudit(tx, actor, AuditDelete, "tier", t.ID, fmt.Sprintf("Deleted tier %s of %s", t.Name, p.Name), t, nil)
+		return tierInUse(tx, t)
 	})
 }
 

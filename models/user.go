@@ -238,10 +238,7 @@ func ListUsers(db *gorm.DB) ([]User, error) {
 func GetUser(db *gorm.DB, id int64) (*User, error) {
 	var u User
 	if err := db.Take(&u, id).Error; err != nil {
-		if errors.Is(err, gorm.ErrRecordNotFound) {
-			return nil, Errorf(ENOTFOUND, "No such user.")
-		}
-		return nil, fmt.Errorf("user: get %d: %w", id, err)
+		return nil, notFound(err, "No such user.", "user: get %d", id)
 	}
 	return &u, nil
 }

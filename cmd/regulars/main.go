@@ -170,7 +170,7 @@ func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error
 	return nil
 }
 
-// verify checks ledger rule 2 for every account and prints each account
+// verify checks ledger rule 2 (docs/ledger.md) for every account and prints each account
 // whose balance differs from the sum of its entries.
 func verify(db *gorm.DB, stdout, stderr io.Writer) int {
 	bad, err := models.VerifyBalances(db)
