@@ -189,13 +189,20 @@ func purchaseProgram(db *gorm.DB, m *models.Merchant, b purchaseBody, in *models
 	return nil
 }
 
-func (a *App) apiRecordPurchase(c echo.Context) error {
-	var body purchaseBody
-	if err := decodeJSON(c, &body); err != nil {
-		return err
+// decodeMoney decodes a body that carries amounts, and loads the merchant
+// whose currency they are in.
+func (a *App) decodeMoney(c echo.Context, body any) (*gorm.DB, *models.Merchant, error) {
+	if err := decodeJSON(c, body); err != nil {
+		return nil, nil, err
 	}
 	db := a.apiTenant(c)
 	m, err := models.GetMerchant(db)
+	return db, m, err
+}
+
+func (a *App) apiRecordPurchase(c echo.Context) error {
+	var body purchaseBody
+	db, m, err := a.decodeMoney(c, &body)
 	if err != nil {
 		return err
 	}
@@ -272,11 +279,7 @@ func (a *App) apiRefund(c echo.Context) error {
 		return err
 	}
 	var body refundBody
-	if err := decodeJSON(c, &body); err != nil {
-		return err
-	}
-	db := a.apiTenant(c)
-	m, err := models.GetMerchant(db)
+	db, m, err := a.decodeMoney(c, &body)
 	if err != nil {
 		return err
 	}
