@@ -265,6 +265,9 @@ func TestAPI(t *testing.T) {
 			}
 			big := `{"order_reference": "` + strings.Repeat("x", 1<<20) + `", "amount": 5}`
 			expectAPI(t, app.apiCall("POST", "/purchases", a.write, big), http.StatusRequestEntityTooLarge, "payload-too-large")
+			// Past the server's own limit too, which refuses before the API sees it.
+			huge := `{"order_reference": "` + strings.Repeat("x", 3<<20) + `", "amount": 5}`
+			expectAPI(t, app.apiCall("POST", "/purchases", a.write, huge), http.StatusRequestEntityTooLarge, "payload-too-large")
 			form := app.apiCall("POST", "/purchases", a.write, nil, "Content-Type", "application/x-www-form-urlencoded")
 			expectAPI(t, form, http.StatusUnsupportedMediaType, "unsupported-media-type")
 			expectAPI(t, app.apiCall("POST", "/members", a.write, map[string]any{"name": "", "email": "nope"}), http.StatusUnprocessableEntity, "validation")
@@ -500,6 +503,7 @@ func TestAPIConcurrentIdempotentPurchases(t *testing.T) {
 			}()
 		}
 		wg.Wait()
+		t.Logf("statuses %v", statuses)
 		if statuses[http.StatusCreated] < 1 || statuses[http.StatusCreated]+statuses[http.StatusConflict] != 20 || len(bodies) != 1 {
 			t.Fatalf("statuses %v, %d distinct 201 bodies; want 201s (one answer) and 409s only", statuses, len(bodies))
 		}

@@ -13,6 +13,12 @@ import (
 // retries; the daily job sweeps older ones.
 const IdempotencyKeyLifetime = 24 * time.Hour
 
+// IdempotencyAbandonedAfter is how long a claim may stay running before a
+// retry takes it over: its request died with its process, or its answer
+// could not be stored. (The purchase behind it has its own key, so a
+// takeover never credits twice.)
+const IdempotencyAbandonedAfter = 10 * time.Minute
+
 // Idempotency states: a request is running until its answer is stored.
 const (
 	IdempotencyRunning = "running"
@@ -41,7 +47,8 @@ var (
 )
 
 // ClaimIdempotencyKey claims key for a request with the given hash. It
-// returns nil when the request is the first and may run; the stored
+// returns nil when the request is the first (or takes over an abandoned
+// claim) and may run; the stored
 // answer when the same request already ran; and an error when the key
 // names another request (EINVALID) or the first is still running
 // (ECONFLICT). The claim is an insert that only one of any number of
@@ -69,9 +76,28 @@ func ClaimIdempotencyKey(db *gorm.DB, apiKeyID int64, key, requestHash string, n
 	case first.RequestHash != requestHash:
 		return nil, errIdempotencyReused
 	case first.State != IdempotencyDone:
-		return nil, errIdempotencyBusy
+		return nil, takeOverAbandoned(db, &first, now)
 	}
 	return &first, nil
+}
+
+// takeOverAbandoned claims a running key afresh once it has run for
+// longer than any request does; only one of concurrent retries wins it.
+// It returns nil when the caller may run, else the busy refusal.
+func takeOverAbandoned(db *gorm.DB, claim *IdempotencyKey, now time.Time) error {
+	abandoned := now.Add(-IdempotencyAbandonedAfter).UTC()
+	if !claim.CreatedAt.Before(abandoned) {
+		return errIdempotencyBusy
+	}
+	res := db.Model(&IdempotencyKey{}).Where("id = ? AND state = ? AND created_at < ?", claim.ID, IdempotencyRunning, abandoned).
+		Update("created_at", now.UTC())
+	if res.Error != nil {
+		return fmt.Errorf("idempotency: take over: %w", res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return errIdempotencyBusy
+	}
+	return nil
 }
 
 // CompleteIdempotencyKey stores the answer of the request that claimed key.
