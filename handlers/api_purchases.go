@@ -65,8 +65,10 @@ type apiVoucher struct {
 	RewardID int64  `json:"reward_id"`
 }
 
-// apiFieldNames maps the models' field names to the API's where they differ.
-var apiFieldNames = map[string]string{"order_ref": "order_reference"}
+// apiFieldNames maps the models' field names to the API's where they
+// differ; "" drops a field the client never sent (the purchase's own key
+// is derived from the order reference, whose message says it all).
+var apiFieldNames = map[string]string{"order_ref": "order_reference", "idempotency_key": ""}
 
 // apiFields renames a domain error's fields to the API's names.
 func apiFields(err error) error {
@@ -79,7 +81,9 @@ func apiFields(err error) error {
 		if to, ok := apiFieldNames[f]; ok {
 			f = to
 		}
-		renamed[f] = msg
+		if f != "" {
+			renamed[f] = msg
+		}
 	}
 	return &models.Error{Code: models.ErrorCode(err), Message: models.ErrorMessage(err), Fields: renamed}
 }

@@ -251,6 +251,7 @@ func TestAPI(t *testing.T) {
 				{"future", `{"amount": 500, "occurred_at": "2999-01-01T00:00:00Z"}`, 422, "validation", "occurred_at"},
 				{"bad channel", `{"amount": 500, "channel": "carrier pigeon"}`, 422, "validation", "channel"},
 				{"NUL in text", `{"amount": 500, "order_reference": "a\u0000b"}`, 422, "validation", "order_reference"},
+				{"long order reference", `{"amount": 500, "order_reference": "` + strings.Repeat("r", 300) + `"}`, 422, "validation", "order_reference"},
 				{"over the maximum", `{"amount": 9223372036854775807}`, 422, "validation", "amount"},
 			}
 			for _, tc := range cases {
