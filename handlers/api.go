@@ -46,6 +46,12 @@ func (a *App) apiRoutes() []apiRoute {
 		{"GET", "/members/:memberID/entries", models.ScopeRead, a.apiEntries},
 		{"POST", "/purchases", models.ScopeReadWrite, a.apiRecordPurchase},
 		{"POST", "/purchases/:purchaseID/refunds", models.ScopeReadWrite, a.apiRefund},
+		{"GET", "/rewards", models.ScopeRead, a.apiRewards},
+		{"POST", "/redemptions", models.ScopeReadWrite, a.apiRedeem},
+		{"GET", "/vouchers/:code", models.ScopeRead, a.apiGetVoucher},
+		{"POST", "/vouchers/:code/use", models.ScopeReadWrite, a.apiUseVoucher},
+		{"POST", "/vouchers/:code/cancel", models.ScopeReadWrite, a.apiCancelVoucher},
+		{"POST", "/actions", models.ScopeReadWrite, a.apiAwardAction},
 	}
 }
 

@@ -29,10 +29,15 @@ var (
 
 // readAPIBody reads a JSON body whole, once, before the idempotency check
 // hashes it and the handler decodes it: any other content type is a 415,
-// more than apiBodyLimit a 413.
+// more than apiBodyLimit a 413. No body at all needs no type (a voucher's
+// use or cancel has nothing to say); a route that needs one refuses it
+// as empty.
 func readAPIBody(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		if r.ContentLength == 0 && r.Header.Get(echo.HeaderContentType) == "" {
+			return next(c)
+		}
 		mt, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
 		if err != nil || mt != echo.MIMEApplicationJSON && !strings.HasSuffix(mt, "+json") {
 			return errNotJSON
@@ -74,6 +79,15 @@ func decodeJSON(c echo.Context, v any) error {
 		return malformed("the body holds more than one JSON value")
 	}
 	return checkText(reflect.ValueOf(v).Elem())
+}
+
+// decodeNothing refuses a body on a route that takes none, but for an
+// empty object.
+func decodeNothing(c echo.Context) error {
+	if len(apiBody(c)) == 0 {
+		return nil
+	}
+	return decodeJSON(c, &struct{}{})
 }
 
 func malformed(why string) error {

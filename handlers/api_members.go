@@ -54,6 +54,30 @@ type apiList[T any] struct {
 	NextCursor *string `json:"next_cursor"`
 }
 
+// cursorParam reads a keyset list's ?cursor=: the id a page ended at, 0
+// for the first page.
+func cursorParam(c echo.Context) (int64, error) {
+	cur := c.QueryParam("cursor")
+	if cur == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(cur, 10, 64)
+	if err != nil || id <= 0 {
+		return 0, invalidField("cursor", "Pass back the next_cursor of the previous page, as it was.")
+	}
+	return id, nil
+}
+
+// pageOf cuts rows read one past a page of size to the page, with the
+// cursor of the next page (the last row's id), nil at the end.
+func pageOf[T any](rows []T, size int, id func(T) int64) ([]T, *string) {
+	if len(rows) <= size {
+		return rows, nil
+	}
+	rows = rows[:size]
+	return rows, orNull(strconv.FormatInt(id(rows[size-1]), 10))
+}
+
 func apiMemberURL(id int64) string { return fmt.Sprintf("%s/members/%d", apiPrefix, id) }
 
 // memberBody is a member as POST and PATCH take it; in a PATCH a field
@@ -188,21 +212,16 @@ func (a *App) apiEntries(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	var before int64
-	if cur := c.QueryParam("cursor"); cur != "" {
-		if before, err = strconv.ParseInt(cur, 10, 64); err != nil || before <= 0 {
-			return invalidField("cursor", "Pass back the next_cursor of the previous page, as it was.")
-		}
+	before, err := cursorParam(c)
+	if err != nil {
+		return err
 	}
 	es, err := models.ListEntries(a.apiTenant(c), m.ID, before, apiEntriesPage+1)
 	if err != nil {
 		return err
 	}
-	list := apiList[apiEntry]{Data: make([]apiEntry, 0, len(es))}
-	if len(es) > apiEntriesPage {
-		es = es[:apiEntriesPage]
-		list.NextCursor = orNull(strconv.FormatInt(es[len(es)-1].ID, 10))
-	}
+	es, next := pageOf(es, apiEntriesPage, func(e models.LedgerEntry) int64 { return e.ID })
+	list := apiList[apiEntry]{Data: make([]apiEntry, 0, len(es)), NextCursor: next}
 	for _, e := range es {
 		list.Data = append(list.Data, apiEntry{
 			ID: e.ID, ProgramID: e.ProgramID, Kind: string(e.Kind), Amount: e.Amount, BalanceAfter: e.BalanceAfter,

@@ -174,28 +174,38 @@ func purchaseMember(db *gorm.DB, b purchaseBody, in *models.PurchaseInput) error
 	return nil
 }
 
-// purchaseProgram is the program named, else the one the till would
-// start in without a session: the owner's default, else the first active.
+// purchaseProgram is the program a purchase names, else the default.
 func purchaseProgram(db *gorm.DB, m *models.Merchant, b purchaseBody, in *models.PurchaseInput) error {
-	if b.ProgramID != nil {
-		in.ProgramID = *b.ProgramID
-		return nil
+	var err error
+	in.ProgramID, err = programOrDefault(db, m, b.ProgramID, "record purchases in")
+	return err
+}
+
+// programOrDefault is the program a body names, else the one the till
+// would start in without a session: the owner's default, else the first
+// active. An id that cannot name a program is not found; without any
+// active program, nothing can be done (what says what).
+func programOrDefault(db *gorm.DB, m *models.Merchant, named *int64, what string) (int64, error) {
+	if named != nil {
+		if *named <= 0 {
+			return 0, models.Errorf(models.ENOTFOUND, "No such program.")
+		}
+		return *named, nil
 	}
 	programs, err := models.ListPrograms(db)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	p := m.PreferredProgram(programs)
 	if p == nil {
-		return models.Errorf(models.ECONFLICT, "This business has no active program to record purchases in.")
+		return 0, models.Errorf(models.ECONFLICT, "This business has no active program to %s.", what)
 	}
-	in.ProgramID = p.ID
-	return nil
+	return p.ID, nil
 }
 
-// decodeMoney decodes a body that carries amounts, and loads the merchant
-// whose currency they are in.
-func (a *App) decodeMoney(c echo.Context, body any) (*gorm.DB, *models.Merchant, error) {
+// decodeForMerchant decodes a body and loads the merchant: the currency of
+// its amounts, the default program.
+func (a *App) decodeForMerchant(c echo.Context, body any) (*gorm.DB, *models.Merchant, error) {
 	if err := decodeJSON(c, body); err != nil {
 		return nil, nil, err
 	}
@@ -206,16 +216,13 @@ func (a *App) decodeMoney(c echo.Context, body any) (*gorm.DB, *models.Merchant,
 
 func (a *App) apiRecordPurchase(c echo.Context) error {
 	var body purchaseBody
-	db, m, err := a.decodeMoney(c, &body)
+	db, m, err := a.decodeForMerchant(c, &body)
 	if err != nil {
 		return err
 	}
 	in, err := a.purchaseInput(c, db, m, body)
 	if err != nil {
 		return err
-	}
-	if in.ProgramID <= 0 {
-		return models.Errorf(models.ENOTFOUND, "No such program.")
 	}
 	res, err := models.RecordPurchase(db, apiActor(c), in, a.now())
 	if models.ErrorCode(err) == models.ECONFLICT && strings.HasPrefix(in.IdempotencyKey, "order:") && len(models.FieldErrors(err)) == 0 {
@@ -283,7 +290,7 @@ func (a *App) apiRefund(c echo.Context) error {
 		return err
 	}
 	var body refundBody
-	db, m, err := a.decodeMoney(c, &body)
+	db, m, err := a.decodeForMerchant(c, &body)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,9 @@ type apiShop struct {
 	read      string // a read key's secret
 	writeKey  *models.APIKey
 	purchases int64 // a purchase of the member, for the refund routes
+	coffee    *models.Reward      // costs 5: the member's 20 cover it
+	cake      *models.Reward      // costs 1000: out of the member's reach
+	rule      *models.EarningRule // a custom action of 10, once ever
 }
 
 func (app *testApp) apiShop(name, email string) *apiShop {
@@ -52,6 +55,15 @@ func (app *testApp) apiShop(name, email string) *apiShop {
 		t.Fatal(err)
 	}
 	s.purchases = res.Purchase.ID
+	if s.coffee, err = models.SaveReward(db, actor, p.ID, 0, models.RewardInput{Name: "Free coffee", Type: "free_item", Cost: "5", Value: "3.50"}); err != nil {
+		t.Fatal(err)
+	}
+	if s.cake, err = models.SaveReward(db, actor, p.ID, 0, models.RewardInput{Name: "Whole cake", Type: "free_item", Cost: "1000"}); err != nil {
+		t.Fatal(err)
+	}
+	if s.rule, err = models.SaveEarningRule(db, actor, p.ID, 0, models.EarningRuleInput{Kind: "action", Name: "Newsletter sign-up", Points: "10", Cap: "once", Active: true}); err != nil {
+		t.Fatal(err)
+	}
 	return s
 }
 

@@ -3,8 +3,10 @@ package handlers
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"github.com/regularshq/regulars/models"
 	"github.com/regularshq/regulars/views/pages"
@@ -65,7 +67,8 @@ func (a *App) redeemReward(c echo.Context) error {
 	}
 	db := a.tenant(c)
 	programID := formID(c, "program_id")
-	v, replayed, err := a.redeem(c, m.ID, programID, formID(c, "reward_id"))
+	v, replayed, err := a.redeem(c, models.RedeemInput{MemberID: m.ID, ProgramID: programID, RewardID: formID(c, "reward_id"),
+		IdempotencyKey: c.FormValue("idempotency_key")})
 	err = asField(err, "reward_id")
 	var p *models.Program
 	var r *models.Reward
@@ -84,24 +87,28 @@ func (a *App) redeemReward(c echo.Context) error {
 	}, memberURL(m.ID))
 }
 
-// redeem runs a redemption form, from the member's page or the till. The
-// same form sent twice (a double click, a retry) finds the voucher the
-// first one issued, and issues nothing: replayed is true.
-func (a *App) redeem(c echo.Context, memberID, programID, rewardID int64) (*models.Voucher, bool, error) {
-	db, key := a.tenant(c), strings.TrimSpace(c.FormValue("idempotency_key"))
-	v, err := models.Redeem(db, actor(c), models.RedeemInput{
-		MemberID: memberID, ProgramID: programID, RewardID: rewardID, IdempotencyKey: key,
-	}, a.now())
+// redeemOnce runs a redemption, from the member's page, the till or the API,
+// in db as actor. The same request sent twice (a double click, a retry)
+// finds the voucher the first one issued under its key, and issues
+// nothing: replayed is true.
+func redeemOnce(db *gorm.DB, actor models.Actor, in models.RedeemInput, now time.Time) (*models.Voucher, bool, error) {
+	in.IdempotencyKey = strings.TrimSpace(in.IdempotencyKey)
+	v, err := models.Redeem(db, actor, in, now)
 	if models.ErrorCode(err) == models.ECONFLICT {
-		first, ferr := models.RedeemedWith(db, key)
+		first, ferr := models.RedeemedWith(db, in.IdempotencyKey)
 		if ferr != nil {
 			return nil, false, ferr
 		}
-		if first != nil && first.MemberID == memberID {
+		if first != nil && first.MemberID == in.MemberID {
 			return first, true, nil
 		}
 	}
 	return v, false, err
+}
+
+// redeem is a page's redemption form, as the signed-in user.
+func (a *App) redeem(c echo.Context, in models.RedeemInput) (*models.Voucher, bool, error) {
+	return redeemOnce(a.tenant(c), actor(c), in, a.now())
 }
 
 func (a *App) awardAction(c echo.Context) error {

@@ -377,7 +377,8 @@ func (a *App) tillRedeem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v, replayed, err := a.redeem(c, m.ID, p.ID, rewardID)
+	v, replayed, err := a.redeem(c, models.RedeemInput{MemberID: m.ID, ProgramID: p.ID, RewardID: rewardID,
+		IdempotencyKey: c.FormValue("idempotency_key")})
 	if status, refused := formRefusal(c, err); refused {
 		return a.renderTill(c, status, tillView{memberID: m.ID, programID: p.ID, message: models.ErrorMessage(err)})
 	}

@@ -32,10 +32,22 @@ func (s RewardStanding) Refusal() error {
 		return s.Barred
 	}
 	if s.Short > 0 {
-		return Errorf(ECONFLICT, "The balance of %d is below the %d this reward costs.", s.Reward.Cost-s.Short, s.Reward.Cost)
+		return &InsufficientBalance{Short: s.Short,
+			err: Errorf(ECONFLICT, "The balance of %d is below the %d this reward costs.", s.Reward.Cost-s.Short, s.Reward.Cost)}
 	}
 	return nil
 }
+
+// InsufficientBalance is a refusal for the balance alone: a conflict like
+// any other refusal (ErrorCode, ErrorMessage see through it), which a
+// caller that must tell it apart (the JSON API) finds with errors.As.
+type InsufficientBalance struct {
+	Short int64 // the units the balance lacks
+	err   *Error
+}
+
+func (e *InsufficientBalance) Error() string { return e.err.Error() }
+func (e *InsufficientBalance) Unwrap() error { return e.err }
 
 // StandingFor applies the redemption rule to an account: ladder is the
 // reward's program's tiers, redeemed the member's vouchers of this reward

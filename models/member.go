@@ -65,6 +65,21 @@ func normaliseCardCode(s string) string {
 	return strings.NewReplacer("-", "", " ", "").Replace(s)
 }
 
+// maybeCode reports whether a normalised code could name a card or a
+// voucher: a few letters and digits (seeded vouchers have digits outside
+// cardAlphabet), so a lookup never sends the database other text.
+func maybeCode(s string) bool {
+	if s == "" || len(s) > 32 {
+		return false
+	}
+	for i := range len(s) {
+		if (s[i] < '0' || s[i] > '9') && (s[i] < 'A' || s[i] > 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 func newCardCode() (string, error) {
 	b := make([]byte, cardLength)
 	max := big.NewInt(int64(len(cardAlphabet)))

@@ -241,9 +241,9 @@ func CancelVoucher(db *gorm.DB, actor Actor, id int64, now time.Time) (*Voucher,
 		if v.Status != VoucherIssued {
 			return Errorf(ECONFLICT, "Voucher %s is already %s.", FormatCardCode(v.Code), v.Status)
 		}
-		var redemption LedgerEntry
-		if err := tx.Where("voucher_id = ? AND amount < 0", v.ID).Take(&redemption).Error; err != nil {
-			return fmt.Errorf("voucher: find redemption: %w", err)
+		redemption, err := RedemptionEntry(tx, v.ID)
+		if err != nil {
+			return err
 		}
 		e := &LedgerEntry{Kind: KindRedemptionCancel, Amount: v.Cost, Reason: "Voucher cancelled", VoucherID: &v.ID,
 			CorrectsID: &redemption.ID, IdempotencyKey: key(fmt.Sprintf("cancel:%d", v.ID))}
@@ -266,6 +266,29 @@ func CancelVoucher(db *gorm.DB, actor Actor, id int64, now time.Time) (*Voucher,
 		return nil, err
 	}
 	return v, nil
+}
+
+// RedemptionEntry is the debit that issued a voucher.
+func RedemptionEntry(db *gorm.DB, voucherID int64) (*LedgerEntry, error) {
+	var e LedgerEntry
+	if err := db.Where("voucher_id = ? AND amount < 0", voucherID).Take(&e).Error; err != nil {
+		return nil, fmt.Errorf("voucher: find redemption: %w", err)
+	}
+	return &e, nil
+}
+
+// GetVoucherByCode loads a voucher by its code, as printed (K7P2-9XQM) or
+// typed bare, in any case; anything that cannot be a code is not found.
+func GetVoucherByCode(db *gorm.DB, code string) (*Voucher, error) {
+	code = normaliseCardCode(code)
+	if !maybeCode(code) {
+		return nil, Errorf(ENOTFOUND, "No such voucher.")
+	}
+	var v Voucher
+	if err := db.Where("code = ?", code).Take(&v).Error; err != nil {
+		return nil, notFound(err, "No such voucher.", "voucher: get by code")
+	}
+	return &v, nil
 }
 
 // ListVouchers returns a member's vouchers, newest first.

@@ -161,6 +161,21 @@ func ListRewards(db *gorm.DB, programID int64, withArchived bool) ([]Reward, err
 	return rs, nil
 }
 
+// CatalogPage is the business's rewards on offer (archived ones left
+// out) in id order after afterID, at most limit: a keyset page for the
+// API. programID 0 reads every program's.
+func CatalogPage(db *gorm.DB, programID, afterID int64, limit int) ([]Reward, error) {
+	q := db.Where("archived = ? AND id > ?", false, afterID)
+	if programID != 0 {
+		q = q.Where("program_id = ?", programID)
+	}
+	var rs []Reward
+	if err := q.Order("id").Limit(limit).Find(&rs).Error; err != nil {
+		return nil, fmt.Errorf("reward: page: %w", err)
+	}
+	return rs, nil
+}
+
 // rewardOrder is a catalog's display order, archived rewards last.
 const rewardOrder = "archived, position, cost, id"
 
