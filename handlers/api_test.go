@@ -23,7 +23,7 @@ type apiShop struct {
 	write     string // a read-write key's secret
 	read      string // a read key's secret
 	writeKey  *models.APIKey
-	purchases int64 // a purchase of the member, for the refund routes
+	purchases int64               // a purchase of the member, for the refund routes
 	coffee    *models.Reward      // costs 5: the member's 20 cover it
 	cake      *models.Reward      // costs 1000: out of the member's reach
 	rule      *models.EarningRule // a custom action of 10, once ever
