@@ -574,8 +574,8 @@ func visitsOf(id int64, times []time.Time, loc *time.Location) memberVisits {
 	return v
 }
 
-// members refreshes the visit fields and the purchase months of a batch of
-// members from their purchases.
+// members refreshes the visit fields, the purchase months and the monthly
+// spend of a batch of members from their purchases.
 func (r rollup) members(ids []int64) error {
 	var joined []struct {
 		ID            int64
@@ -590,11 +590,8 @@ func (r rollup) members(ids []int64) error {
 	if err != nil {
 		return fmt.Errorf("rollup: members: %w", err)
 	}
-	var bought []struct {
-		MemberID   int64
-		OccurredAt time.Time
-	}
-	err = r.tx.Model(&Purchase{}).Select("member_id, occurred_at").Where("member_id IN ?", ids).
+	var bought []memberPurchase
+	err = r.tx.Model(&Purchase{}).Select("member_id, occurred_at, amount_minor - refunded_minor AS net_minor").Where("member_id IN ?", ids).
 		Order("member_id, occurred_at").Scan(&bought).Error
 	if err != nil {
 		return fmt.Errorf("rollup: visits: %w", err)
@@ -625,6 +622,9 @@ func (r rollup) members(ids []int64) error {
 		return err
 	}
 	if err := r.gaps(ids, times); err != nil {
+		return err
+	}
+	if err := r.expansion(ids, bought); err != nil {
 		return err
 	}
 	// A purchase is never deleted, so a member month, once there, stays.

@@ -13,5 +13,6 @@ func Models() []any {
 		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
 		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{},
 		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
+		&MemberMonthSpend{}, &MonthlyExpansion{},
 	}
 }
