@@ -194,13 +194,16 @@ func (r rollup) moveExpansion(delta map[string]Expansion) error {
 // up (its rank, its being paid or earned) or deletes it: their monthly
 // spend rows are refreshed at the next catch-up.
 func markTierMoves(tx *gorm.DB, tierID int64, now time.Time) error {
-	id, _ := MerchantOf(tx)
-	err := tx.Exec(`INSERT INTO rollup_marks (merchant_id, member_id, at)
-		SELECT DISTINCT a.merchant_id, a.member_id, ? FROM tier_changes c
-		JOIN accounts a ON a.merchant_id = c.merchant_id AND a.id = c.account_id
-		WHERE c.merchant_id = ? AND (c.to_tier_id = ? OR c.from_tier_id = ?)`, now.UTC(), id, tierID, tierID).Error
+	var members []int64
+	err := tx.Model(&TierChange{}).Distinct("a.member_id").
+		Joins("JOIN accounts a ON a.merchant_id = tier_changes.merchant_id AND a.id = tier_changes.account_id").
+		Where("tier_changes.to_tier_id = ? OR tier_changes.from_tier_id = ?", tierID, tierID).Pluck("a.member_id", &members).Error
 	if err != nil {
-		return fmt.Errorf("rollup: mark moves of tier %d: %w", tierID, err)
+		return fmt.Errorf("rollup: members moved through tier %d: %w", tierID, err)
 	}
-	return nil
+	marks := make([]RollupMark, len(members))
+	for i := range members {
+		marks[i] = RollupMark{MemberID: &members[i], At: now.UTC()}
+	}
+	return markRollups(tx, marks)
 }

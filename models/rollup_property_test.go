@@ -537,7 +537,6 @@ func expectedExpansion(purchases []models.Purchase, changes []models.TierChange,
 	return expansionLines(rows, growth)
 }
 
-
 func rollupLines(sales []models.DailySales, points []models.DailyPoints, rewards []models.DailyReward, tiers []models.DailyTier,
 	months []models.MemberMonth, cohorts []models.MonthlyCohort, weeks []models.WeeklyActivity, members []models.Member) []string {
 	var lines []string
