@@ -170,7 +170,9 @@ func TestChurnExpansionByMonth(t *testing.T) {
 		}
 		paris, _ := time.LoadLocation("Europe/Paris")
 		now := app.clock.now().In(paris)
-		month := func(back int) time.Time { return time.Date(now.Year(), now.Month()-time.Month(back), 15, 12, 0, 0, 0, paris) }
+		month := func(back int) time.Time {
+			return time.Date(now.Year(), now.Month()-time.Month(back), 15, 12, 0, 0, 0, paris)
+		}
 		dee, err := models.EnrolMember(db, churnFixture, models.MemberInput{Name: "Dee", Email: "dee@example.com"}, month(3))
 		if err != nil {
 			t.Fatal(err)
