@@ -41,6 +41,8 @@ type App struct {
 	now      func() time.Time
 	limiters loginLimiters
 	imports  *models.ImportWorker
+	// apiLimits is the JSON API's per-key rate limit.
+	apiLimits *tokenBuckets
 }
 
 // New builds the echo application with every middleware and route.
@@ -54,14 +56,15 @@ func New(o Options) *echo.Echo {
 		now = time.Now
 	}
 	a := &App{
-		db:       o.DB,
-		log:      log,
-		store:    newSessionStore(o.SessionKeys, o.Production),
-		baseURL:  strings.TrimRight(o.BaseURL, "/"),
-		prod:     o.Production,
-		now:      now,
-		limiters: newLoginLimiters(now),
-		imports:  o.Imports,
+		db:        o.DB,
+		log:       log,
+		store:     newSessionStore(o.SessionKeys, o.Production),
+		baseURL:   strings.TrimRight(o.BaseURL, "/"),
+		prod:      o.Production,
+		now:       now,
+		limiters:  newLoginLimiters(now),
+		imports:   o.Imports,
+		apiLimits: newTokenBuckets(apiRatePerSecond, apiRateBurst, now),
 	}
 	e := echo.New()
 	e.HideBanner = true
@@ -81,6 +84,7 @@ func New(o Options) *echo.Echo {
 		a.csrf,
 	)
 	a.register(e)
+	a.registerAPI(e)
 	return e
 }
 

@@ -87,6 +87,8 @@ func everyPageFits(t *testing.T, width int) {
 	must(db.Where("program_id = ? AND name = ?", p.ID, "Gold").Take(&tier).Error)
 	var rule models.EarningRule
 	must(db.Where("program_id = ?", p.ID).Take(&rule).Error)
+	_, _, err = models.CreateAPIKey(db, cafeFixture, models.APIKeyInput{Name: "Web shop of the Café Maximiliane", Scope: "read-write"}, now)
+	must(err)
 
 	prog := fmt.Sprintf("/programs/%d", p.ID)
 	pages := []struct{ name, path string }{
@@ -111,6 +113,7 @@ func everyPageFits(t *testing.T, width int) {
 		{"settings-business", "/settings/business"},
 		{"users", "/settings/users"},
 		{"user", fmt.Sprintf("/settings/users/%d", staff.ID)},
+		{"api-keys", "/settings/api"},
 		{"audit", "/settings/audit"},
 		{"password", "/account/password"},
 		{"error-404", "/members/999999"},

@@ -85,9 +85,14 @@ func defaultMessage(status int) string {
 }
 
 // handleError is echo's one error handler: an HTML page saying what
-// went wrong.
+// went wrong, or the JSON API's problem details for its requests (those
+// refused before reaching it, like a body over the server's limit).
 func (a *App) handleError(err error, c echo.Context) {
 	if c.Response().Committed {
+		return
+	}
+	if ownedByAPI(c) {
+		a.writeProblem(c, err)
 		return
 	}
 	status, msg := classify(c, err)

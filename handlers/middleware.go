@@ -53,6 +53,9 @@ func (a *App) logRequests() echo.MiddlewareFunc {
 			if u := currentUser(c); u != nil {
 				attrs = append(attrs, slog.Int64("user_id", u.ID), slog.Int64("merchant_id", u.MerchantID))
 			}
+			if k := apiKeyOf(c); k != nil {
+				attrs = append(attrs, slog.Int64("api_key_id", k.ID), slog.Int64("merchant_id", k.MerchantID))
+			}
 			a.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
 			return nil
 		},

@@ -50,6 +50,9 @@ func (a *App) routes() []Route {
 		{"POST", "/settings/users/:userID/reactivate", models.RoleOwner, a.reactivateUser},
 		{"POST", "/settings/users/:userID/password-link", models.RoleOwner, a.passwordLink},
 		{"GET", "/settings/audit", models.RoleOwner, a.auditPage},
+		{"GET", apiKeysURL, models.RoleOwner, a.apiKeysPage},
+		{"POST", apiKeysURL + "/keys", models.RoleOwner, a.createAPIKey},
+		{"POST", apiKeysURL + "/keys/:keyID/revoke", models.RoleOwner, a.revokeAPIKey},
 
 		// Programs: staff read; owners configure; managers run rewards and
 		// campaigns.

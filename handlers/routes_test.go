@@ -123,8 +123,12 @@ func (app *testApp) fixtures(acct *account, staffID int64) map[string]int64 {
 	if err := models.ProcessImport(t.Context(), db, imported.ID, time.Now); err != nil {
 		t.Fatal(err)
 	}
+	key, _, err := models.CreateAPIKey(db, actor, models.APIKeyInput{Name: "Web shop", Scope: "read-write"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return map[string]int64{
-		"importID": imported.ID, "userID": staffID, "programID": p.ID, "tierID": tier.ID,
+		"keyID": key.ID, "importID": imported.ID, "userID": staffID, "programID": p.ID, "tierID": tier.ID,
 		"rewardID": reward.ID, "ruleID": rule.ID, "campaignID": campaign.ID,
 		"memberID": member.ID, "purchaseID": purchase.Purchase.ID, "voucherID": voucher.ID,
 	}

@@ -65,14 +65,20 @@ func TestErrorPages(t *testing.T) {
 		t.Fatal("404 is not the HTML error page")
 	}
 
-	// No JSON API exists yet, so /api/ is an address like any other.
-	r = c.get("/api/v1/nothing")
+	// /api/v1 is the JSON API's: problem details, and a key before
+	// anything, a post included (it takes no CSRF token, and no cookie).
+	for _, r := range []*response{c.get("/api/v1/nothing"), c.postRaw("/api/v1/nothing", url.Values{})} {
+		expectStatus(t, r, http.StatusUnauthorized)
+		if ct := r.header.Get("Content-Type"); ct != "application/problem+json" {
+			t.Fatalf("an /api/v1 refusal has Content-Type %q, want problem details", ct)
+		}
+	}
+	// Only /api/v1 itself: a path that merely starts alike is a page.
+	r = c.get("/api/v1nothing")
 	expectStatus(t, r, http.StatusNotFound)
 	if !r.has(`[data-testid="error-page"]`) {
-		t.Fatal("an /api/ 404 is not the HTML error page")
+		t.Fatal("a 404 outside /api/v1 is not the HTML error page")
 	}
-	// Nor is it exempt from CSRF: a post without the token is refused.
-	expectStatus(t, c.postRaw("/api/v1/nothing", url.Values{}), http.StatusForbidden)
 }
 
 func TestHealthAndReadiness(t *testing.T) {

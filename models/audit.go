@@ -161,7 +161,7 @@ type AuditFilter struct {
 }
 
 // AuditEntityTypes lists what the audit log records, for its filter.
-var AuditEntityTypes = []string{"business", "user", "program", "tier", "reward", "earning_rule", "campaign", "member", "adjustment", "import"}
+var AuditEntityTypes = []string{"business", "user", "program", "tier", "reward", "earning_rule", "campaign", "member", "adjustment", "import", "api_key"}
 
 // ListAudit returns the scoped merchant's audit entries, newest first.
 func ListAudit(db *gorm.DB, f AuditFilter) ([]AuditEntry, error) {

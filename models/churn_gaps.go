@@ -86,6 +86,18 @@ func dayNumber(day string) int {
 // moves the counts by the difference, so the counts stay the sum of the
 // member rows without recounting them.
 func (r rollup) gaps(ids []int64, times map[int64][]time.Time) error {
+	if r.rebuilding {
+		// Upserting the same counts batch after batch in one transaction
+		// piles up row versions; countGaps counts them once at the end.
+		var fresh []MemberGap
+		for _, id := range ids {
+			fresh = append(fresh, gapsOf(id, times[id], r.loc)...)
+		}
+		if err := r.tx.CreateInBatches(fresh, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
+			return fmt.Errorf("rollup: save gaps: %w", err)
+		}
+		return nil
+	}
 	var old []MemberGap
 	if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
 		return fmt.Errorf("rollup: gaps: %w", err)
@@ -134,6 +146,18 @@ func (r rollup) gaps(ids []int64, times map[int64][]time.Time) error {
 		if err := r.tx.Where("last_day IN ? AND members = 0", batch).Delete(&GapCount{}).Error; err != nil {
 			return fmt.Errorf("rollup: drop empty gaps: %w", err)
 		}
+	}
+	return nil
+}
+
+// countGaps counts a rebuild's member gaps into gap_counts, which the
+// rebuild emptied; the raw statement scopes its merchant itself.
+func (r rollup) countGaps() error {
+	err := r.tx.Exec(`INSERT INTO gap_counts (merchant_id, last_day, next_day, members)
+		SELECT merchant_id, last_day, next_day, count(*) FROM member_gaps WHERE merchant_id = ?
+		GROUP BY merchant_id, last_day, next_day`, r.m.ID).Error
+	if err != nil {
+		return fmt.Errorf("rollup: count gaps: %w", err)
 	}
 	return nil
 }

@@ -15,13 +15,15 @@ type DailyReport struct {
 	Expired            int64 // units
 	Birthdays          int
 	Downgrades         int
+	IdempotencySwept   int64 // API answers past their lifetime
 }
 
 // RunDaily posts expiries, pays birthday treats and applies tier
 // downgrades for every merchant. Each merchant is handled in its own
 // transaction; on PostgreSQL a transaction-scoped advisory lock per
 // merchant means two app instances never handle one merchant at once, and
-// the ledger's idempotency keys make a rerun change nothing.
+// the ledger's idempotency keys make a rerun change nothing. Last, the
+// API's stored answers past their lifetime are swept.
 func RunDaily(db *gorm.DB, now time.Time) (DailyReport, error) {
 	var rep DailyReport
 	var merchants []Merchant
@@ -61,7 +63,9 @@ func RunDaily(db *gorm.DB, now time.Time) (DailyReport, error) {
 			rep.Skipped++
 		}
 	}
-	return rep, nil
+	swept, err := SweepIdempotencyKeys(db, now)
+	rep.IdempotencySwept = swept
+	return rep, err
 }
 
 func advisoryKey(what string, id int64) int64 {

@@ -316,3 +316,34 @@ func MembersAccounts(db *gorm.DB, programID int64, memberIDs []int64) (map[int64
 	}
 	return out, nil
 }
+
+// MemberContact names one member exactly, as an integration knows them:
+// an email, a phone with its country code, or a card code. Only one is
+// looked at, in that order.
+type MemberContact struct {
+	Email, Phone, Card string
+}
+
+// FindMemberByContact finds the member whose email, phone or card code is
+// exactly the one given, normalised as the member's own is stored.
+func FindMemberByContact(db *gorm.DB, c MemberContact) (*Member, error) {
+	if strings.TrimSpace(c.Card) != "" && strings.TrimSpace(c.Email+c.Phone) == "" {
+		return FindMemberByCard(db, c.Card)
+	}
+	col, value := "email", NormaliseEmail(c.Email)
+	if value == "" {
+		col, value = "phone", NormalisePhone(c.Phone)
+	}
+	if value == "" {
+		return nil, Errorf(ENOTFOUND, "No such member.")
+	}
+	var m Member
+	err := db.Where(col+" = ?", value).Take(&m).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, Errorf(ENOTFOUND, "No member has this %s.", col)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("member: by %s: %w", col, err)
+	}
+	return &m, nil
+}

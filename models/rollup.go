@@ -280,6 +280,9 @@ type rollup struct {
 	tx  *gorm.DB
 	m   *Merchant
 	loc *time.Location
+	// rebuilding: the tables started empty, so counts kept by delta are
+	// counted once at the end instead (see gaps).
+	rebuilding bool
 }
 
 func (r rollup) day(t time.Time) string   { return t.In(r.loc).Format(dayLayout) }
@@ -359,6 +362,7 @@ func (r rollup) rebuild(now time.Time) error {
 		}
 	}
 	// Members in id order, a batch at a time: every member's visits.
+	r.rebuilding = true
 	for after := int64(0); ; {
 		var ids []int64
 		if err := r.tx.Model(&Member{}).Where("id > ?", after).Order("id").Limit(memberBatch).Pluck("id", &ids).Error; err != nil {
@@ -371,6 +375,9 @@ func (r rollup) rebuild(now time.Time) error {
 			return err
 		}
 		after = ids[len(ids)-1]
+	}
+	if err := r.countGaps(); err != nil {
+		return err
 	}
 	first, latest, ok, err := r.activity()
 	if err != nil || !ok {

@@ -41,11 +41,12 @@ func TestRollupsEqualRawRowsOnRandomHistories(t *testing.T) {
 						}
 						s.checkExact(t, "incremental")
 						s.checkActiveMembers(t, h.now)
-						before := rollupSnapshot(t, s.db)
+						before, gapsBefore := rollupSnapshot(t, s.db), gapSnapshot(t, s.db)
 						if err := models.RebuildRollups(s.db, h.now); err != nil {
 							t.Fatal(err)
 						}
 						compareLines(t, "rebuild against incremental", before, rollupSnapshot(t, s.db))
+						compareLines(t, "gap counts, rebuild against incremental", gapsBefore, gapSnapshot(t, s.db))
 					}
 					h.checkIsolation(t)
 				})
@@ -535,6 +536,21 @@ func expectedExpansion(purchases []models.Purchase, changes []models.TierChange,
 		}
 	}
 	return expansionLines(rows, growth)
+}
+
+// gapSnapshot is the churn gap counts of the scoped merchant, which a
+// catch-up keeps by delta and a rebuild counts afresh.
+func gapSnapshot(t testing.TB, sdb *gorm.DB) []string {
+	t.Helper()
+	var counts []models.GapCount
+	if err := sdb.Order("last_day, next_day").Find(&counts).Error; err != nil {
+		t.Fatalf("gap snapshot: %v", err)
+	}
+	lines := make([]string, len(counts))
+	for i, c := range counts {
+		lines[i] = fmt.Sprintf("gap %s→%s %d", c.LastDay, c.NextDay, c.Members)
+	}
+	return lines
 }
 
 func rollupLines(sales []models.DailySales, points []models.DailyPoints, rewards []models.DailyReward, tiers []models.DailyTier,

@@ -13,6 +13,7 @@ func Models() []any {
 		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
 		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{},
 		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
+		&APIKey{}, &IdempotencyKey{},
 		&MemberMonthSpend{}, &MonthlyExpansion{},
 	}
 }

@@ -24,11 +24,13 @@ func ProgramTabs(programID int64, active string) []Tab {
 	return markActive(tabs, active)
 }
 
-// SettingsTabs lists the owner's settings sections: business, team, audit.
+// SettingsTabs lists the owner's settings sections: business, team, API,
+// audit.
 func SettingsTabs(active string) []Tab {
 	return markActive([]Tab{
 		{Label: "Business", Href: "/settings/business", TestID: "business"},
 		{Label: "Team", Href: "/settings/users", TestID: "team"},
+		{Label: "API", Href: "/settings/api", TestID: "api"},
 		{Label: "Audit log", Href: "/settings/audit", TestID: "audit"},
 	}, active)
 }
