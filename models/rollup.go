@@ -281,8 +281,10 @@ type rollup struct {
 	m   *Merchant
 	loc *time.Location
 	// rebuilding: the tables started empty, so counts kept by delta are
-	// counted once at the end instead (see gaps).
+	// counted once at the end instead (see gaps); the monthly expansion
+	// sums gather here until then.
 	rebuilding bool
+	expansions map[string]Expansion
 }
 
 func (r rollup) day(t time.Time) string   { return t.In(r.loc).Format(dayLayout) }
@@ -362,7 +364,7 @@ func (r rollup) rebuild(now time.Time) error {
 		}
 	}
 	// Members in id order, a batch at a time: every member's visits.
-	r.rebuilding = true
+	r.rebuilding, r.expansions = true, map[string]Expansion{}
 	for after := int64(0); ; {
 		var ids []int64
 		if err := r.tx.Model(&Member{}).Where("id > ?", after).Order("id").Limit(memberBatch).Pluck("id", &ids).Error; err != nil {
@@ -377,6 +379,9 @@ func (r rollup) rebuild(now time.Time) error {
 		after = ids[len(ids)-1]
 	}
 	if err := r.countGaps(); err != nil {
+		return err
+	}
+	if err := r.moveExpansion(r.expansions); err != nil {
 		return err
 	}
 	first, latest, ok, err := r.activity()

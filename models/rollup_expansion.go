@@ -133,9 +133,11 @@ func (r rollup) expansion(ids []int64, bought []memberPurchase) error {
 			fresh = append(fresh, *row)
 		}
 	}
-	var old []MemberMonthSpend
-	if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
-		return fmt.Errorf("rollup: expansion: old: %w", err)
+	var old []MemberMonthSpend // none in a rebuild, which started empty
+	if !r.rebuilding {
+		if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
+			return fmt.Errorf("rollup: expansion: old: %w", err)
+		}
 	}
 	delta := map[string]Expansion{}
 	count := func(side []MemberMonthSpend, sign int64) {
@@ -152,11 +154,21 @@ func (r rollup) expansion(ids []int64, bought []memberPurchase) error {
 	}
 	count(old, -1)
 	count(fresh, 1)
-	if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberMonthSpend{}).Error; err != nil {
-		return fmt.Errorf("rollup: expansion: clear: %w", err)
+	if !r.rebuilding {
+		if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberMonthSpend{}).Error; err != nil {
+			return fmt.Errorf("rollup: expansion: clear: %w", err)
+		}
 	}
 	if err := r.tx.CreateInBatches(fresh, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
 		return fmt.Errorf("rollup: expansion: save: %w", err)
+	}
+	if r.rebuilding {
+		// Upserting the month sums batch after batch in one transaction
+		// piles up row versions: the rebuild writes them once at the end.
+		for mo, d := range delta {
+			r.expansions[mo] = r.expansions[mo].plus(d, 1)
+		}
+		return nil
 	}
 	return r.moveExpansion(delta)
 }
