@@ -99,16 +99,51 @@ type memberPurchase struct {
 	NetMinor   int64
 }
 
+// spendKey is one member's month.
+type spendKey struct {
+	member int64
+	month  string
+}
+
 // expansion replaces a batch of members' monthly spend rows from their
 // purchases and tier moves and moves the month sums by the difference.
 func (r rollup) expansion(ids []int64, bought []memberPurchase) error {
-	type key struct {
-		member int64
-		month  string
+	fresh, err := r.monthlySpend(ids, bought)
+	if err != nil {
+		return err
 	}
-	rows := map[key]*MemberMonthSpend{}
+	var old []MemberMonthSpend // none in a rebuild, which started empty
+	if !r.rebuilding {
+		if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
+			return fmt.Errorf("rollup: expansion: old: %w", err)
+		}
+		if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberMonthSpend{}).Error; err != nil {
+			return fmt.Errorf("rollup: expansion: clear: %w", err)
+		}
+	}
+	if err := r.tx.CreateInBatches(fresh, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
+		return fmt.Errorf("rollup: expansion: save: %w", err)
+	}
+	delta := map[string]Expansion{}
+	addExpansions(delta, old, -1)
+	addExpansions(delta, fresh, 1)
+	if r.rebuilding {
+		// Upserting the month sums batch after batch in one transaction
+		// piles up row versions: the rebuild writes them once at the end.
+		for mo, d := range delta {
+			r.expansions[mo] = r.expansions[mo].plus(d, 1)
+		}
+		return nil
+	}
+	return r.moveExpansion(delta)
+}
+
+// monthlySpend is a batch of members' monthly spend rows, from their
+// purchases and tier moves.
+func (r rollup) monthlySpend(ids []int64, bought []memberPurchase) ([]MemberMonthSpend, error) {
+	rows := map[spendKey]*MemberMonthSpend{}
 	rowOf := func(member int64, at time.Time) *MemberMonthSpend {
-		k := key{member, r.month(at)}
+		k := spendKey{member, r.month(at)}
 		if rows[k] == nil {
 			rows[k] = &MemberMonthSpend{MemberID: member, Month: k.month}
 		}
@@ -122,55 +157,33 @@ func (r rollup) expansion(ids []int64, bought []memberPurchase) error {
 		CreatedAt time.Time
 	}
 	if err := r.tx.Raw(movedUpSQL, r.m.ID, ids).Scan(&moves).Error; err != nil {
-		return fmt.Errorf("rollup: expansion: tier moves: %w", err)
+		return nil, fmt.Errorf("rollup: expansion: tier moves: %w", err)
 	}
 	for _, mv := range moves {
 		rowOf(mv.MemberID, mv.CreatedAt).MovedUp = true
 	}
-	var fresh []MemberMonthSpend
+	var out []MemberMonthSpend
 	for _, row := range rows {
 		if row.SpentMinor > 0 || row.MovedUp {
-			fresh = append(fresh, *row)
+			out = append(out, *row)
 		}
 	}
-	var old []MemberMonthSpend // none in a rebuild, which started empty
-	if !r.rebuilding {
-		if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
-			return fmt.Errorf("rollup: expansion: old: %w", err)
-		}
+	return out, nil
+}
+
+// addExpansions adds sign times what the rows add to each month's
+// figures: a row counts in its own month and, as the month before, in
+// the next.
+func addExpansions(delta map[string]Expansion, rows []MemberMonthSpend, sign int64) {
+	byMonth, months := map[spendKey]MemberMonthSpend{}, map[spendKey]bool{}
+	for _, row := range rows {
+		byMonth[spendKey{row.MemberID, row.Month}] = row
+		months[spendKey{row.MemberID, row.Month}], months[spendKey{row.MemberID, addMonth(row.Month, 1)}] = true, true
 	}
-	delta := map[string]Expansion{}
-	count := func(side []MemberMonthSpend, sign int64) {
-		byMonth, months := map[key]MemberMonthSpend{}, map[key]bool{}
-		for _, row := range side {
-			// A row counts in its own month and, as the month before, in the next.
-			byMonth[key{row.MemberID, row.Month}] = row
-			months[key{row.MemberID, row.Month}], months[key{row.MemberID, addMonth(row.Month, 1)}] = true, true
-		}
-		for k := range months {
-			e := expansionOf(byMonth[key{k.member, addMonth(k.month, -1)}], byMonth[k])
-			delta[k.month] = delta[k.month].plus(e, sign)
-		}
+	for k := range months {
+		e := expansionOf(byMonth[spendKey{k.member, addMonth(k.month, -1)}], byMonth[k])
+		delta[k.month] = delta[k.month].plus(e, sign)
 	}
-	count(old, -1)
-	count(fresh, 1)
-	if !r.rebuilding {
-		if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberMonthSpend{}).Error; err != nil {
-			return fmt.Errorf("rollup: expansion: clear: %w", err)
-		}
-	}
-	if err := r.tx.CreateInBatches(fresh, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
-		return fmt.Errorf("rollup: expansion: save: %w", err)
-	}
-	if r.rebuilding {
-		// Upserting the month sums batch after batch in one transaction
-		// piles up row versions: the rebuild writes them once at the end.
-		for mo, d := range delta {
-			r.expansions[mo] = r.expansions[mo].plus(d, 1)
-		}
-		return nil
-	}
-	return r.moveExpansion(delta)
 }
 
 // moveExpansion adds each month's difference to its sums and drops the
