@@ -31,9 +31,7 @@ func (a *App) churnReport(c echo.Context) error {
 		if err != nil {
 			return reportPage{}, err
 		}
-		rep, err := models.Churn(rq.DB, models.ChurnQuery{
-			Window: window, From: rq.Range.From, To: rq.Range.To, PrevFrom: rq.Range.Previous().From, After: after,
-		}, rq.Now)
+		rep, err := models.Churn(rq.DB, models.ChurnQuery{Window: window, From: rq.Range.From, To: rq.Range.To, After: after}, rq.Now)
 		if err != nil {
 			return reportPage{}, err
 		}
@@ -68,9 +66,9 @@ func churnPage(rq *reportRequest, rep *models.ChurnReport, programs []models.Pro
 		Labels: []string{"Active", "At risk", "Lapsed", "Never bought"},
 		Series: []components.Series{{Name: "Members", Values: []int64{b.Active, b.AtRisk, b.Lapsed, b.Never}}}}
 	d.BucketsTable = buckets.view("buckets-table")
-	expansion, nrr := churnExpansion(rep.Expansion, rq.Range.Previous().Label(), rq.Merchant.Currency)
+	expansion := churnExpansion(rep.Expansion, rq.Merchant.Currency)
 	d.Expansion = expansion.view("expansion-table")
-	d.Figures = churnFigures(rep, nrr.Text)
+	d.Figures = churnFigures(rep)
 	d.Overdue = overdueList(rq, rep.Overdue, programs, after)
 	return reportPage{Body: pages.ChurnReportBody(d), Tables: map[string]reportTable{
 		"months": months, "buckets": buckets, "expansion": expansion,
@@ -100,24 +98,31 @@ func churnBuckets(b models.ActivityBuckets) reportTable {
 	}}
 }
 
-// churnExpansion is negative churn against the previous period (named
-// previous), with net revenue retention as its own cell for the figures.
-func churnExpansion(e models.Expansion, previous, currency string) (reportTable, reportCell) {
-	nrr := reportCell{"–", ""}
-	if r, ok := e.NetRevenueRetention(); ok {
-		nrr = reportCell{shareText(r), strconv.FormatFloat(r, 'f', 6, 64)}
+// churnExpansion is negative churn, each month against the one before;
+// the CSV has the months as YYYY-MM and the retention unrounded.
+func churnExpansion(months []models.MonthExpansion, currency string) reportTable {
+	t := reportTable{Caption: "Negative churn, each month against the one before", Head: []string{"Month",
+		"Spent the month before", "Bought again", "Spent more", "Moved up a tier", "Spent more or moved up",
+		"Their spend the month before", "Their spend this month", "Net revenue retention"}}
+	for _, m := range months {
+		label := monthLabel(m.Month)
+		if m.Partial {
+			label += " (so far)"
+		}
+		t.Rows = append(t.Rows, []reportCell{{label, m.Month}, countCell(m.Previous), countCell(m.Returned),
+			countCell(m.SpentMore), countCell(m.MovedUp), countCell(m.Expanding),
+			moneyCell(m.PreviousRevenueMinor, currency), moneyCell(m.RetainedRevenueMinor, currency), nrrCell(m.Expansion)})
 	}
-	return reportTable{Caption: "Negative churn against " + previous, Head: []string{"Figure", "Value"},
-		Rows: [][]reportCell{
-			{textCell("Active last period"), countCell(e.Previous)},
-			{textCell("Of them, bought again in the range"), countCell(e.Returned)},
-			{textCell("Of them, spent more"), countCell(e.SpentMore)},
-			{textCell("Moved up a tier in the range"), countCell(e.MovedUp)},
-			{textCell("Spent more or moved up"), countCell(e.Expanding)},
-			{textCell("Their spend last period"), moneyCell(e.PreviousRevenueMinor, currency)},
-			{textCell("Their spend in the range"), moneyCell(e.RetainedRevenueMinor, currency)},
-			{textCell("Net revenue retention"), nrr},
-		}}, nrr
+	return t
+}
+
+// nrrCell is a month's net revenue retention; – with nobody spending in
+// the month before.
+func nrrCell(e models.Expansion) reportCell {
+	if r, ok := e.NetRevenueRetention(); ok {
+		return reportCell{shareText(r), strconv.FormatFloat(r, 'f', 6, 64)}
+	}
+	return reportCell{"–", ""}
 }
 
 // churnWindowForm asks for the window, showing window (as typed when it
@@ -132,16 +137,19 @@ func churnWindowForm(f *pages.ReportFrame, window, refused string) pages.ChurnWi
 	return form
 }
 
-// churnFigures are the page's headline numbers.
-func churnFigures(rep *models.ChurnReport, nrr string) []pages.Figure {
+// churnFigures are the page's headline numbers; churn and net revenue
+// retention are the last full month's.
+func churnFigures(rep *models.ChurnReport) []pages.Figure {
 	b := rep.Buckets
 	last, lastLabel := "–", "Churn, last full month"
+	nrr, nrrLabel := "–", "Net revenue retention, last full month"
 	for i := len(rep.Months) - 1; i >= 0; i-- {
 		if m := rep.Months[i]; !m.Partial {
 			lastLabel = "Churn in " + monthLabel(m.Month)
 			if r, ok := m.Rate(); ok {
 				last = shareText(r)
 			}
+			nrrLabel, nrr = "Net revenue retention in "+monthLabel(m.Month), nrrCell(rep.Expansion[i].Expansion).Text
 			break
 		}
 	}
@@ -154,8 +162,8 @@ func churnFigures(rep *models.ChurnReport, nrr string) []pages.Figure {
 			Note: "Of the members active at the month's start, the share inactive at its end (see Monthly churn)."},
 		{Label: "Overdue", Value: components.FormatCount(rep.Overdue.Total), TestID: "overdue",
 			Note: "Away twice their usual gap between visits or more (see the list)."},
-		{Label: "Net revenue retention", Value: nrr, TestID: "nrr",
-			Note: "What last period's active members spent in the range over what they spent last period, net of refunds."},
+		{Label: nrrLabel, Value: nrr, TestID: "nrr",
+			Note: "What the members who spent in the month before spent in the month, over what they spent the month before, net of refunds."},
 	}
 }
 

@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,6 +153,60 @@ func TestChurnReportPages(t *testing.T) {
 		expectStatus(t, cohorts, http.StatusOK)
 		if !strings.HasPrefix(cohorts.body, "Cohort,Members,M0") {
 			t.Errorf("cohorts CSV:\n%.300s", cohorts.body)
+		}
+	})
+}
+
+// Negative churn has a row per month, each against the month before:
+// Dee spent 10.00 two months ago and 25.00 last month (more: 250%), and
+// nothing yet this month (0% so far).
+func TestChurnExpansionByMonth(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		acct := app.signUp("Corner Café", "olive@example.com")
+		db := models.ForMerchant(app.db, acct.merchantID)
+		p, err := models.CreateProgram(db, churnFixture, models.ProgramInput{Name: "Coffee Club", Type: "points", EarnRate: "1", Status: "active"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		paris, _ := time.LoadLocation("Europe/Paris")
+		now := app.clock.now().In(paris)
+		month := func(back int) time.Time {
+			return time.Date(now.Year(), now.Month()-time.Month(back), 15, 12, 0, 0, 0, paris)
+		}
+		dee, err := models.EnrolMember(db, churnFixture, models.MemberInput{Name: "Dee", Email: "dee@example.com"}, month(3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for back, amount := range map[int]string{2: "10.00", 1: "25.00"} {
+			_, err := models.RecordPurchase(db, churnFixture, models.PurchaseInput{ProgramID: p.ID, MemberID: dee.ID, Amount: amount,
+				IdempotencyKey: fmt.Sprint("dee-", back), ConfirmedLarge: true}, month(back))
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := acct.owner.get("/reports/churn?range=all")
+		expectStatus(t, r, http.StatusOK)
+		if !r.has(`[data-testid="table-expansion-table"]`) {
+			t.Fatal("no expansion table")
+		}
+		if got := r.text(`[data-testid="value-nrr"]`); got != "250.0%" {
+			t.Errorf("net revenue retention of last month = %q, want 250.0%%", got)
+		}
+		if note := r.text(`[data-testid="section-expansion"] .report-note`); !strings.Contains(note, "compared with the month before") {
+			t.Errorf("expansion note %q", note)
+		}
+		csv := acct.owner.get("/reports/churn?range=all&format=csv&table=expansion")
+		expectStatus(t, csv, http.StatusOK)
+		lines := strings.Split(strings.TrimSpace(csv.body), "\n")
+		want := []string{
+			"Month,Spent the month before,Bought again,Spent more,Moved up a tier,Spent more or moved up," +
+				"Their spend the month before,Their spend this month,Net revenue retention",
+			month(2).Format("2006-01") + ",0,0,0,0,0,0.00,0.00,",
+			month(1).Format("2006-01") + ",1,1,1,0,1,10.00,25.00,2.500000",
+			month(0).Format("2006-01") + ",1,0,0,0,0,25.00,0.00,0.000000",
+		}
+		if len(lines) < 4 || lines[0] != want[0] || !slices.Equal(lines[len(lines)-3:], want[1:]) {
+			t.Errorf("expansion CSV:\n%s\nwant the last rows\n%s", csv.body, strings.Join(want, "\n"))
 		}
 	})
 }

@@ -43,7 +43,6 @@ func ParseChurnWindow(s string) (int, error) {
 type ChurnQuery struct {
 	Window   int       // days
 	From, To time.Time // the range: From <= t < To
-	PrevFrom time.Time // the previous period of the same length: PrevFrom <= t < From
 	After    int64     // the overdue member the previous page ended with; 0 for the first page
 }
 
@@ -53,7 +52,7 @@ type ChurnReport struct {
 	Months    []ChurnMonth
 	Buckets   ActivityBuckets
 	Overdue   OverduePage
-	Expansion Expansion
+	Expansion []MonthExpansion // the same months as Months
 }
 
 // ChurnMonth is one month's churn: of the members active at its start,
@@ -118,20 +117,28 @@ type OverduePage struct {
 	Next    int64 // the After of the next page; 0 on the last
 }
 
-// Expansion is negative churn: last period's active members who spent
-// more this period or moved up a tier, and the revenue they kept.
+// Expansion is negative churn in a month: the members who spent in the
+// month before, who spent more in this one or moved up a tier, and the
+// revenue they kept. Spend is net of refunds, in the purchase's month.
 type Expansion struct {
-	Previous             int64 // members with a purchase in the previous period
-	Returned             int64 // of them, with a purchase in this one
-	SpentMore            int64 // of them, who spent more this period than in the previous
-	MovedUp              int64 // members who moved up a tier in this period
+	Previous             int64 // members with net spend in the month before
+	Returned             int64 // of them, with net spend in this month
+	SpentMore            int64 // of them, who spent more this month than in the one before
+	MovedUp              int64 // members who moved up a tier in this month
 	Expanding            int64 // spent more or moved up (each member once)
-	PreviousRevenueMinor int64 // what the Previous spent in the previous period, net of refunds
-	RetainedRevenueMinor int64 // what they spent in this period, net of refunds
+	PreviousRevenueMinor int64 // what the Previous spent in the month before
+	RetainedRevenueMinor int64 // what they spent in this month
+}
+
+// MonthExpansion is one month's negative churn against the month before.
+type MonthExpansion struct {
+	Month   string // YYYY-MM
+	Partial bool   // the month is still running
+	Expansion
 }
 
 // NetRevenueRetention is RetainedRevenueMinor over PreviousRevenueMinor;
-// false when last period's members spent nothing.
+// false when nobody spent in the month before.
 func (e Expansion) NetRevenueRetention() (float64, bool) {
 	return ratio(e.RetainedRevenueMinor, e.PreviousRevenueMinor)
 }
@@ -156,7 +163,7 @@ func Churn(db *gorm.DB, q ChurnQuery, now time.Time) (*ChurnReport, error) {
 	if rep.Overdue, err = OverdueMembers(db, q.After, OverduePageSize, now); err != nil {
 		return nil, err
 	}
-	if rep.Expansion, err = expansion(db, q.PrevFrom, q.From, q.To); err != nil {
+	if rep.Expansion, err = monthlyExpansion(db, rep.Months); err != nil {
 		return nil, err
 	}
 	return rep, nil
@@ -328,61 +335,26 @@ func balancesOf(db *gorm.DB, ms []Member) (map[int64][]MemberBalance, error) {
 	return out, nil
 }
 
-// expansion reads the purchases of the previous period and of the range
-// (the (merchant_id, occurred_at, member_id) index bounds both) and the
-// range's tier changes. With no member purchase in the previous period
-// (all time has none before it) the range's purchases are not read.
-func expansion(db *gorm.DB, prevFrom, from, to time.Time) (Expansion, error) {
-	var e Expansion
-	id, _ := MerchantOf(db)
-	prevFrom, from, to = prevFrom.UTC(), from.UTC(), to.UTC()
-	// up is the members who entered a higher tier than they held; from no
-	// tier, a tier that is earned (not the base everyone starts in) or paid.
-	const up = `SELECT DISTINCT a.member_id FROM tier_changes c
-		JOIN accounts a ON a.merchant_id = c.merchant_id AND a.id = c.account_id
-		JOIN tiers t ON t.merchant_id = c.merchant_id AND t.id = c.to_tier_id
-		LEFT JOIN tiers f ON f.merchant_id = c.merchant_id AND f.id = c.from_tier_id
-		WHERE c.merchant_id = ? AND c.created_at >= ? AND c.created_at < ?
-			AND (f.position < t.position OR (f.id IS NULL AND (t.threshold > 0 OR t.paid)))`
-	var seen []int64
-	err := db.Model(&Purchase{}).Where("occurred_at >= ? AND occurred_at < ? AND member_id IS NOT NULL", prevFrom, from).
-		Limit(1).Pluck("member_id", &seen).Error
+// monthlyExpansion is the negative churn of each of the months, read
+// from the monthly sums (a row per month).
+func monthlyExpansion(db *gorm.DB, months []ChurnMonth) ([]MonthExpansion, error) {
+	if len(months) == 0 {
+		return nil, nil
+	}
+	var rows []MonthlyExpansion
+	err := db.Where("month >= ? AND month <= ?", months[0].Month, months[len(months)-1].Month).Find(&rows).Error
 	if err != nil {
-		return e, fmt.Errorf("report: churn: previous period: %w", err)
+		return nil, fmt.Errorf("report: churn: expansion: %w", err)
 	}
-	if len(seen) == 0 {
-		err = db.Raw(`SELECT count(*) AS moved_up, count(*) AS expanding FROM (`+up+`) u`, id, from, to).Scan(&e).Error
-		if err != nil {
-			return e, fmt.Errorf("report: churn: moved up: %w", err)
-		}
-		return e, nil
+	kept := map[string]Expansion{}
+	for _, r := range rows {
+		kept[r.Month] = r.Expansion
 	}
-	const spent = `SELECT member_id, sum(amount_minor - refunded_minor) AS spent FROM purchases
-		WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND member_id IS NOT NULL GROUP BY member_id`
-	err = db.Transaction(func(tx *gorm.DB) error {
-		// The per-member sums of both periods fit in memory instead of
-		// spilling to disk (the default is 4 MB).
-		if DialectOf(tx) == Postgres {
-			if err := tx.Exec("SET LOCAL work_mem = '64MB'").Error; err != nil {
-				return err
-			}
-		}
-		return tx.Raw(`WITH prev AS (`+spent+`), cur AS (`+spent+`), up AS (`+up+`),
-		kept AS (SELECT prev.member_id, prev.spent AS before, cur.spent AS after FROM prev JOIN cur ON cur.member_id = prev.member_id),
-		more AS (SELECT member_id FROM kept WHERE after > before)
-		SELECT (SELECT count(*) FROM prev) AS previous,
-			(SELECT count(*) FROM kept) AS returned,
-			(SELECT coalesce(sum(spent), 0) FROM prev) AS previous_revenue_minor,
-			(SELECT coalesce(sum(after), 0) FROM kept) AS retained_revenue_minor,
-			(SELECT count(*) FROM more) AS spent_more,
-			(SELECT count(*) FROM up) AS moved_up,
-			(SELECT count(*) FROM (SELECT member_id FROM up UNION SELECT member_id FROM more) x) AS expanding`,
-			id, prevFrom, from, id, from, to, id, from, to).Scan(&e).Error
-	})
-	if err != nil {
-		return e, fmt.Errorf("report: churn: expansion: %w", err)
+	out := make([]MonthExpansion, len(months))
+	for i, m := range months {
+		out[i] = MonthExpansion{Month: m.Month, Partial: m.Partial, Expansion: kept[m.Month]}
 	}
-	return e, nil
+	return out, nil
 }
 
 // EachOverdue hands every overdue member at now to fn, a page at a time,

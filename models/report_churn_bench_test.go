@@ -18,7 +18,7 @@ func BenchmarkScaleChurn(b *testing.B) {
 			from := to.AddDate(0, 0, -days)
 			for b.Loop() {
 				percentiles(b, 10, func(int) {
-					q := models.ChurnQuery{Window: models.DefaultChurnWindow, From: from, To: to, PrevFrom: from.AddDate(0, 0, -days)}
+					q := models.ChurnQuery{Window: models.DefaultChurnWindow, From: from, To: to}
 					if _, err := models.Churn(s.scoped, q, now); err != nil {
 						b.Fatal(err)
 					}

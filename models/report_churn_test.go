@@ -135,9 +135,9 @@ func paris(from, to string) (time.Time, time.Time) {
 	return f, e.AddDate(0, 0, 1)
 }
 
-func churnOf(t *testing.T, h knownHistory, window int, from, to, prevFrom time.Time) *models.ChurnReport {
+func churnOf(t *testing.T, h knownHistory, window int, from, to time.Time) *models.ChurnReport {
 	t.Helper()
-	rep, err := models.Churn(h.db, models.ChurnQuery{Window: window, From: from, To: to, PrevFrom: prevFrom}, historyNow)
+	rep, err := models.Churn(h.db, models.ChurnQuery{Window: window, From: from, To: to}, historyNow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,14 +171,14 @@ func TestChurnKnownAnswers(t *testing.T) {
 			{Month: "2026-05", Through: "2026-05-31", ActiveAtStart: 6, Churned: 5},
 			{Month: "2026-06", Through: "2026-06-15", Partial: true, ActiveAtStart: 2, Churned: 0},
 		}
-		rep := churnOf(t, h, 30, from, to, from.AddDate(0, 0, -166))
+		rep := churnOf(t, h, 30, from, to)
 		if !reflect.DeepEqual(rep.Months, want) {
 			t.Errorf("window 30:\n got %+v\nwant %+v", rep.Months, want)
 		}
 		// Window 7, where coming back within the month is not enough:
 		//  Apr: active F (Mar 30); F came Apr 3 but not in Apr 24 - 30.    1/1
 		//  Jun: active F (May 29), K (May 25); neither in Jun 9 - 15.      2/2
-		rep7 := churnOf(t, h, 7, from, to, from)
+		rep7 := churnOf(t, h, 7, from, to)
 		if got := rep7.Months[3]; got.ActiveAtStart != 1 || got.Churned != 1 {
 			t.Errorf("window 7, April: %+v, want 1 of 1", got)
 		}
@@ -187,7 +187,7 @@ func TestChurnKnownAnswers(t *testing.T) {
 		}
 		// Every window agrees with the definition applied to the raw visits.
 		for _, w := range []int{7, 13, 16, 29, 30, 31, 32, 45, 59, 60, 61, 90, 400, 730} {
-			got := churnOf(t, h, w, from, to, from).Months
+			got := churnOf(t, h, w, from, to).Months
 			for i, m := range got {
 				if a, c := bruteChurn(m.Month, m.Through, w); m.ActiveAtStart != a || m.Churned != c {
 					t.Errorf("window %d, %s: %d of %d, the visits say %d of %d", w, m.Month, m.Churned, m.ActiveAtStart, c, a)
@@ -249,24 +249,54 @@ func TestChurnKnownAnswers(t *testing.T) {
 			t.Errorf("G's ratio = %v", g.Ratio())
 		}
 
-		// Expansion over 16 May - 15 June against 16 April - 15 May:
-		//  active then: D (Apr 20), A (May 1), K (May 5), 10.00 each: 30.00.
-		//  this period: A 10.00 - 4.00 refunded = 6.00, K 60.00: 66.00; D none.
-		//  K spent more; F (May 29) and K (May 25) reached Silver.
+		// Expansion, each month against the one before, spend net of
+		// refunds in local months (10.00 = 1000):
+		//  member  Jan   Feb   Mar   Apr   May   Jun
+		//  A       1000  1000  1000  1000* 1000  600 (1000 - 400 refunded)
+		//  B       2000
+		//  C       1000
+		//  D             2000        1000
+		//  F             1000  2000  1000  1000
+		//  G                   3000              1000
+		//  H                   1000  2000
+		//  I                         6000
+		//  J                         1000
+		//  K                               7000 (1000 + 6000)
+		// (*A's 31 Mar 22:30 UTC is 1 April in Paris.) Moves up to Silver:
+		// I in April; A, K, F in May.
+		//  Jan: nobody spent in December.
+		//  Feb: A, B, C spent 4000 in Jan; only A came back (1000, not more).
+		//  Mar: A, D, F spent 4000 in Feb; A 1000 and F 2000 (more) came back.
+		//  Apr: A, F, G, H spent 7000 in Mar; A, F, H came back with 1000,
+		//       1000, 2000 (H more); I moved up: H and I expanding.
+		//  May: A, D, F, H, I, J spent 12000 in Apr; A, F came back with 1000
+		//       each, neither more; A, K, F moved up.
+		//  Jun: A, F, K spent 9000 in May; A came back with 600.
+		wantE := []models.MonthExpansion{
+			{Month: "2026-01"},
+			{Month: "2026-02", Expansion: models.Expansion{Previous: 3, Returned: 1, PreviousRevenueMinor: 4000, RetainedRevenueMinor: 1000}},
+			{Month: "2026-03", Expansion: models.Expansion{Previous: 3, Returned: 2, SpentMore: 1, Expanding: 1,
+				PreviousRevenueMinor: 4000, RetainedRevenueMinor: 3000}},
+			{Month: "2026-04", Expansion: models.Expansion{Previous: 4, Returned: 3, SpentMore: 1, MovedUp: 1, Expanding: 2,
+				PreviousRevenueMinor: 7000, RetainedRevenueMinor: 4000}},
+			{Month: "2026-05", Expansion: models.Expansion{Previous: 6, Returned: 2, MovedUp: 3, Expanding: 3,
+				PreviousRevenueMinor: 12000, RetainedRevenueMinor: 2000}},
+			{Month: "2026-06", Partial: true, Expansion: models.Expansion{Previous: 3, Returned: 1,
+				PreviousRevenueMinor: 9000, RetainedRevenueMinor: 600}},
+		}
+		if !reflect.DeepEqual(rep.Expansion, wantE) {
+			t.Errorf("expansion:\n got %+v\nwant %+v", rep.Expansion, wantE)
+		}
+		if nrr, ok := rep.Expansion[4].NetRevenueRetention(); !ok || nrr != 2000.0/12000 {
+			t.Errorf("May's net revenue retention = %v, %v", nrr, ok)
+		}
+		if _, ok := rep.Expansion[0].NetRevenueRetention(); ok {
+			t.Error("January has a net revenue retention with nobody spending in December")
+		}
+		// A range of 16 May - 15 June touches May and June: the same rows.
 		cur, end := paris("05-16", "06-15")
-		prev, _ := paris("04-16", "05-15")
-		e := churnOf(t, h, 30, cur, end, prev).Expansion
-		wantE := models.Expansion{Previous: 3, Returned: 2, SpentMore: 1, MovedUp: 2, Expanding: 2,
-			PreviousRevenueMinor: 3000, RetainedRevenueMinor: 6600}
-		if e != wantE {
-			t.Errorf("expansion = %+v, want %+v", e, wantE)
-		}
-		if nrr, ok := e.NetRevenueRetention(); !ok || nrr != 2.2 {
-			t.Errorf("net revenue retention = %v, %v", nrr, ok)
-		}
-		// All time has no previous period: only the moves up, I, A, K, F.
-		if e := rep.Expansion; e != (models.Expansion{MovedUp: 4, Expanding: 4}) {
-			t.Errorf("all-time expansion = %+v", e)
+		if e := churnOf(t, h, 30, cur, end).Expansion; !reflect.DeepEqual(e, wantE[4:]) {
+			t.Errorf("expansion of 16 May - 15 June = %+v, want %+v", e, wantE[4:])
 		}
 
 		// The counts kept incrementally equal the member rows and a rebuild.

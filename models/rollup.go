@@ -281,8 +281,10 @@ type rollup struct {
 	m   *Merchant
 	loc *time.Location
 	// rebuilding: the tables started empty, so counts kept by delta are
-	// counted once at the end instead (see gaps).
+	// counted once at the end instead (see gaps); the monthly expansion
+	// sums gather here until then.
 	rebuilding bool
+	expansions map[string]Expansion
 }
 
 func (r rollup) day(t time.Time) string   { return t.In(r.loc).Format(dayLayout) }
@@ -362,7 +364,7 @@ func (r rollup) rebuild(now time.Time) error {
 		}
 	}
 	// Members in id order, a batch at a time: every member's visits.
-	r.rebuilding = true
+	r.rebuilding, r.expansions = true, map[string]Expansion{}
 	for after := int64(0); ; {
 		var ids []int64
 		if err := r.tx.Model(&Member{}).Where("id > ?", after).Order("id").Limit(memberBatch).Pluck("id", &ids).Error; err != nil {
@@ -377,6 +379,9 @@ func (r rollup) rebuild(now time.Time) error {
 		after = ids[len(ids)-1]
 	}
 	if err := r.countGaps(); err != nil {
+		return err
+	}
+	if err := r.moveExpansion(r.expansions); err != nil {
 		return err
 	}
 	first, latest, ok, err := r.activity()
@@ -581,8 +586,8 @@ func visitsOf(id int64, times []time.Time, loc *time.Location) memberVisits {
 	return v
 }
 
-// members refreshes the visit fields and the purchase months of a batch of
-// members from their purchases.
+// members refreshes the visit fields, the purchase months and the monthly
+// spend of a batch of members from their purchases.
 func (r rollup) members(ids []int64) error {
 	var joined []struct {
 		ID            int64
@@ -597,11 +602,8 @@ func (r rollup) members(ids []int64) error {
 	if err != nil {
 		return fmt.Errorf("rollup: members: %w", err)
 	}
-	var bought []struct {
-		MemberID   int64
-		OccurredAt time.Time
-	}
-	err = r.tx.Model(&Purchase{}).Select("member_id, occurred_at").Where("member_id IN ?", ids).
+	var bought []memberPurchase
+	err = r.tx.Model(&Purchase{}).Select("member_id, occurred_at, amount_minor - refunded_minor AS net_minor").Where("member_id IN ?", ids).
 		Order("member_id, occurred_at").Scan(&bought).Error
 	if err != nil {
 		return fmt.Errorf("rollup: visits: %w", err)
@@ -632,6 +634,9 @@ func (r rollup) members(ids []int64) error {
 		return err
 	}
 	if err := r.gaps(ids, times); err != nil {
+		return err
+	}
+	if err := r.expansion(ids, bought); err != nil {
 		return err
 	}
 	// A purchase is never deleted, so a member month, once there, stays.

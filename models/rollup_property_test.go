@@ -405,7 +405,8 @@ func (h *history) checkIsolation(t *testing.T) {
 }
 
 // rollupSnapshot is every rollup row of the scoped merchant and its
-// members' visit fields, one sorted line each.
+// members' visit fields, one sorted line each (the monthly spend and
+// expansion rows after the rest).
 func rollupSnapshot(t testing.TB, sdb *gorm.DB) []string {
 	t.Helper()
 	var (
@@ -417,13 +418,124 @@ func rollupSnapshot(t testing.TB, sdb *gorm.DB) []string {
 		cohorts []models.MonthlyCohort
 		weeks   []models.WeeklyActivity
 		members []models.Member
+		spend   []models.MemberMonthSpend
+		growth  []models.MonthlyExpansion
 	)
-	for _, rows := range []any{&sales, &points, &rewards, &tiers, &months, &cohorts, &weeks, &members} {
+	for _, rows := range []any{&sales, &points, &rewards, &tiers, &months, &cohorts, &weeks, &members, &spend, &growth} {
 		if err := sdb.Find(rows).Error; err != nil {
 			t.Fatalf("snapshot: %v", err)
 		}
 	}
-	return rollupLines(sales, points, rewards, tiers, months, cohorts, weeks, members)
+	return append(rollupLines(sales, points, rewards, tiers, months, cohorts, weeks, members), expansionLines(spend, growth)...)
+}
+
+// expansionLines are the monthly spend and expansion rows, one sorted line
+// each.
+func expansionLines(spend []models.MemberMonthSpend, growth []models.MonthlyExpansion) []string {
+	var lines []string
+	for _, s := range spend {
+		lines = append(lines, fmt.Sprintf("month_spend %d %s spent=%d up=%v", s.MemberID, s.Month, s.SpentMinor, s.MovedUp))
+	}
+	for _, g := range growth {
+		lines = append(lines, fmt.Sprintf("expansion %s %+v", g.Month, g.Expansion))
+	}
+	sort.Strings(lines)
+	return lines
+}
+
+// expectedExpansion applies the negative churn definition to the raw
+// rows: per member and local month the net spend and whether they moved
+// up (a higher position than the tier left; from none, a tier that is not
+// the base one), and per month the figures against the month before.
+func expectedExpansion(purchases []models.Purchase, changes []models.TierChange, accounts []models.Account,
+	tiers []models.Tier, month func(time.Time) string) []string {
+	memberOf := map[int64]int64{}
+	for _, a := range accounts {
+		memberOf[a.ID] = a.MemberID
+	}
+	tierOf := map[int64]models.Tier{}
+	for _, x := range tiers {
+		tierOf[x.ID] = x
+	}
+	type key struct {
+		member int64
+		month  string
+	}
+	spent, up := map[key]int64{}, map[key]bool{}
+	for _, p := range purchases {
+		if p.MemberID != nil {
+			spent[key{*p.MemberID, month(p.OccurredAt)}] += p.AmountMinor - p.RefundedMinor
+		}
+	}
+	for _, c := range changes {
+		if c.ToTierID == nil {
+			continue
+		}
+		to, ok := tierOf[*c.ToTierID]
+		if !ok {
+			continue
+		}
+		from, had := models.Tier{}, c.FromTierID != nil
+		if had {
+			if from, had = tierOf[*c.FromTierID]; !had {
+				continue // a tier since deleted: neither higher nor lower
+			}
+		}
+		if had && from.Position < to.Position || !had && !to.Base() {
+			up[key{memberOf[c.AccountID], month(c.CreatedAt)}] = true
+		}
+	}
+	var rows []models.MemberMonthSpend
+	members := map[int64]bool{}
+	for k, n := range spent {
+		members[k.member] = true
+		if n > 0 || up[k] {
+			rows = append(rows, models.MemberMonthSpend{MemberID: k.member, Month: k.month, SpentMinor: n, MovedUp: up[k]})
+		}
+	}
+	for k := range up {
+		members[k.member] = true
+		if _, bought := spent[k]; !bought {
+			rows = append(rows, models.MemberMonthSpend{MemberID: k.member, Month: k.month, MovedUp: true})
+		}
+	}
+	shift := func(mo string, n int) string {
+		t, _ := time.Parse("2006-01", mo)
+		return t.AddDate(0, n, 0).Format("2006-01")
+	}
+	months := map[string]bool{}
+	for _, r := range rows {
+		months[r.Month], months[shift(r.Month, 1)] = true, true
+	}
+	var growth []models.MonthlyExpansion
+	for mo := range months {
+		var e models.Expansion
+		for id := range members {
+			before, now := spent[key{id, shift(mo, -1)}], spent[key{id, mo}]
+			more := before > 0 && now > before
+			if before > 0 {
+				e.Previous++
+				e.PreviousRevenueMinor += before
+				e.RetainedRevenueMinor += now
+				if now > 0 {
+					e.Returned++
+				}
+				if more {
+					e.SpentMore++
+				}
+			}
+			if up[key{id, mo}] {
+				e.MovedUp++
+			}
+			if more || up[key{id, mo}] {
+				e.Expanding++
+			}
+		}
+		if e != (models.Expansion{}) {
+			growth = append(growth, models.MonthlyExpansion{Month: mo, Expansion: e})
+		}
+	}
+	return expansionLines(rows, growth)
 }
 
 // gapSnapshot is the churn gap counts of the scoped merchant, which a
@@ -492,8 +604,9 @@ func expectedRollups(t testing.TB, sdb *gorm.DB, loc *time.Location) []string {
 		changes   []models.TierChange
 		accounts  []models.Account
 		members   []models.Member
+		tiers     []models.Tier
 	)
-	for _, rows := range []any{&purchases, &entries, &vouchers, &rewards, &changes, &accounts, &members} {
+	for _, rows := range []any{&purchases, &entries, &vouchers, &rewards, &changes, &accounts, &members, &tiers} {
 		if err := sdb.Find(rows).Error; err != nil {
 			t.Fatalf("raw rows: %v", err)
 		}
@@ -685,7 +798,8 @@ func expectedRollups(t testing.TB, sdb *gorm.DB, loc *time.Location) []string {
 	for _, w := range weeks {
 		weekRows = append(weekRows, *w)
 	}
-	return rollupLines(salesRows, pointRows, rewardRows, tierRows, monthRows, cohortRows, weekRows, members)
+	return append(rollupLines(salesRows, pointRows, rewardRows, tierRows, monthRows, cohortRows, weekRows, members),
+		expectedExpansion(purchases, changes, accounts, tiers, month)...)
 }
 
 // compareLines fails with the lines one side has and the other lacks.

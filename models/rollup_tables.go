@@ -11,6 +11,8 @@ var rollupTables = []any{
 	&DailyRuleEarn{}, &DailyAdjustment{},
 	// Visit gaps for churn (churn_gaps.go).
 	&MemberGap{}, &GapCount{},
+	// Monthly spend for negative churn (rollup_expansion.go).
+	&MemberMonthSpend{}, &MonthlyExpansion{},
 	// Lots and spend for the program economics (rollup_lots.go).
 	&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
 }

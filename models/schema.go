@@ -14,5 +14,6 @@ func Models() []any {
 		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{},
 		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
 		&APIKey{}, &IdempotencyKey{},
+		&MemberMonthSpend{}, &MonthlyExpansion{},
 	}
 }

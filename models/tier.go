@@ -38,6 +38,15 @@ type Tier struct {
 // Base reports whether t is the ladder's first step, where everyone starts.
 func (t *Tier) Base() bool { return !t.Paid && t.Threshold == 0 }
 
+// tierRank is what decides whether entering a tier is a move up: its rank,
+// and (from no tier) whether it is the base tier.
+type tierRank struct {
+	position int64
+	base     bool
+}
+
+func (t *Tier) upRank() tierRank { return tierRank{t.Position, t.Base()} }
+
 // TierInput is a tier form as typed.
 type TierInput struct {
 	Name, Color, Position, Threshold string
@@ -171,6 +180,7 @@ func GetTier(db *gorm.DB, programID, id int64) (*Tier, error) {
 // pass the ladder check.
 func saveTier(db *gorm.DB, actor Actor, programID int64, tierID int64, in TierInput) (*Tier, error) {
 	return saveItem(db, actor, programID, tierID, tierKind, func(tx *gorm.DB, m *Merchant, p *Program, t *Tier) error {
+		before := *t
 		v := in.apply(t, p, m.Currency)
 		ladder, err := ListTiers(tx, p.ID)
 		if err != nil {
@@ -182,7 +192,13 @@ func saveTier(db *gorm.DB, actor Actor, programID int64, tierID int64, in TierIn
 		if err := v.Err(); err != nil {
 			return err
 		}
-		return checkUniqueName(tx, &Tier{}, "program_id", p.ID, t.ID, t.Name)
+		if err := checkUniqueName(tx, &Tier{}, "program_id", p.ID, t.ID, t.Name); err != nil {
+			return err
+		}
+		if t.ID != 0 && before.upRank() != t.upRank() {
+			return markTierMoves(tx, t.ID, time.Now())
+		}
+		return nil
 	})
 }
 
@@ -220,7 +236,11 @@ func DeleteTier(db *gorm.DB, actor Actor, programID, tierID int64) error {
 				}
 			}
 		}
-		return tierInUse(tx, t)
+		if err := tierInUse(tx, t); err != nil {
+			return err
+		}
+		// Moves into a deleted tier are no longer moves up.
+		return markTierMoves(tx, t.ID, time.Now())
 	})
 }
 

@@ -62,11 +62,12 @@ func BucketsNote(window int) string {
 }
 
 // ExpansionNote explains negative churn and net revenue retention.
-const ExpansionNote = "Last period is the same number of days just before the range. Its active members are those with a " +
-	"purchase in it; net revenue retention is what they spent in the range over what they spent last period, both net of " +
-	"refunds. Spent more: of them, those whose net spend in the range is higher. Moved up: members who entered a higher " +
-	"tier in the range (from no tier, an earned or paid tier other than the base one). Read from the purchases of the two " +
-	"periods and the range's tier changes; with no purchase in the previous period (all time) only the moves up are counted."
+const ExpansionNote = "Each month the range touches is compared with the month before it, in the business's time zone. " +
+	"Spent the month before: members whose purchases in the month before came to more than nothing, net of refunds (a refund " +
+	"counts in the month of its purchase). Bought again: of them, those who spent in this month; spent more: those who spent " +
+	"more in this month than in the one before. Moved up: members who entered a higher tier in the month (from no tier, an " +
+	"earned or paid tier other than the base one). Net revenue retention is what the members who spent the month before spent " +
+	"in this month over what they spent the month before. The running month counts up to today."
 
 // OverdueNote explains the overdue list.
 const OverdueNote = "A member is overdue when the days since their last visit are at least twice their usual gap: the median " +
