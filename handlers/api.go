@@ -62,10 +62,12 @@ func ownedByAPI(c echo.Context) bool {
 	return p == apiPrefix || strings.HasPrefix(p, apiPrefix+"/")
 }
 
-// registerAPI adds the API's routes. Every request, an unknown path
-// included, is authenticated and rate-limited before anything else, and
-// every error it ends in is written as problem details.
+// registerAPI adds the API's routes. Every request but the OpenAPI
+// document's, an unknown path included, is authenticated and
+// rate-limited before anything else, and every error it ends in is
+// written as problem details.
 func (a *App) registerAPI(e *echo.Echo) {
+	e.GET(openAPIPath, serveOpenAPI) // the one public path: no key, no limit
 	g := e.Group(apiPrefix, a.apiProblems, a.apiAuth, a.apiRateLimit)
 	for _, r := range a.apiRoutes() {
 		mw := []echo.MiddlewareFunc{requireScope(r.Scope)}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -66,11 +67,17 @@ func apiBody(c echo.Context) []byte {
 	return b
 }
 
-// decodeJSON decodes the request's body into v strictly: one JSON object,
-// no unknown fields, every value of its field's type and every text
-// storable. A refusal names the field, as models.FieldErrors would.
+// decodeJSON decodes the request's body into v strictly: one JSON object
+// in UTF-8, no unknown fields, every value of its field's type and every
+// text storable. A refusal names the field, as models.FieldErrors would.
 func decodeJSON(c echo.Context, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(apiBody(c)))
+	body := apiBody(c)
+	// encoding/json would quietly turn invalid bytes into U+FFFD, storing
+	// text the client never sent (and two different order references as one).
+	if !utf8.Valid(body) {
+		return malformed("it is not valid UTF-8")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return jsonRefusal(err)

@@ -296,7 +296,7 @@ func APIKeys(s layouts.Shell, d APIKeysData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</code></pre></article>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</code></pre><p>Every route, its fields and its answers are described in the <a href=\"/api/v1/openapi.json\" data-testid=\"api-openapi\">OpenAPI document</a> (OpenAPI 3.1; no key needed), for client generators and API tools.</p></article>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
