@@ -40,13 +40,19 @@ func (a *App) exportMembers(c echo.Context) error {
 	if err := w.Write(header); err != nil {
 		return err
 	}
+	return writeMemberBatches(a.tenant(c), w, query, program, loc)
+}
+
+// writeMemberBatches streams the members query matches, exportBatch at a
+// time, flushing each batch so a long export starts arriving at once.
+func writeMemberBatches(db *gorm.DB, w *csvWriter, query models.MemberQuery, program *models.Program, loc *time.Location) error {
 	query.Limit = exportBatch
 	for {
-		batch, err := models.SearchMembers(a.tenant(c), query)
+		batch, err := models.SearchMembers(db, query)
 		if err != nil {
 			return err
 		}
-		rows, err := exportRows(a.tenant(c), batch, program, loc)
+		rows, err := exportRows(db, batch, program, loc)
 		if err != nil {
 			return err
 		}
