@@ -131,6 +131,8 @@ func (a *App) purchaseInput(c echo.Context, db *gorm.DB, m *models.Merchant, b p
 	if b.OccurredAt != nil {
 		t, err := time.Parse(time.RFC3339, *b.OccurredAt)
 		v.Check(err == nil, "occurred_at", "Give an RFC 3339 time, like 2026-05-17T14:30:00Z.")
+		// The zero time would read as "now" in the model: refuse it here.
+		v.Check(err != nil || !t.Before(models.EarliestPurchase), "occurred_at", models.EarliestPurchaseMessage)
 		in.OccurredAt = t
 	}
 	if err := v.Err(); err != nil {

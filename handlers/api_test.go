@@ -261,6 +261,8 @@ func TestAPI(t *testing.T) {
 				{"other currency", `{"amount": 500, "currency": "USD"}`, 422, "validation", "currency"},
 				{"bad time", `{"amount": 500, "occurred_at": "yesterday"}`, 422, "validation", "occurred_at"},
 				{"future", `{"amount": 500, "occurred_at": "2999-01-01T00:00:00Z"}`, 422, "validation", "occurred_at"},
+				{"zero time", `{"amount": 500, "occurred_at": "0001-01-01T00:00:00Z"}`, 422, "validation", "occurred_at"},
+				{"last century", `{"amount": 500, "occurred_at": "1926-05-17T14:30:00Z"}`, 422, "validation", "occurred_at"},
 				{"bad channel", `{"amount": 500, "channel": "carrier pigeon"}`, 422, "validation", "channel"},
 				{"NUL in text", `{"amount": 500, "order_reference": "a\u0000b"}`, 422, "validation", "order_reference"},
 				{"long order reference", `{"amount": 500, "order_reference": "` + strings.Repeat("r", 300) + `"}`, 422, "validation", "order_reference"},

@@ -42,6 +42,13 @@ type Purchase struct {
 	UpdatedAt      time.Time
 }
 
+// EarliestPurchase bounds how far back a purchase that earns may be
+// dated: before it is a typo (year 0001 from a zero time, 1926 for 2026).
+var EarliestPurchase = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// EarliestPurchaseMessage is the refusal of a date before EarliestPurchase.
+const EarliestPurchaseMessage = "A purchase cannot be dated before 2000."
+
 // PurchaseInput is a purchase as a till or an integration sends it. The
 // idempotency key makes a retry return the first result instead of
 // crediting again.
@@ -103,6 +110,7 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 	if in.OccurredAt.IsZero() {
 		in.OccurredAt = now
 	}
+	v.Check(!in.OccurredAt.Before(EarliestPurchase), "occurred_at", EarliestPurchaseMessage)
 	v.Check(!in.OccurredAt.After(now.Add(5*time.Minute)), "occurred_at", "A purchase cannot be in the future.")
 
 	var res *PurchaseResult
