@@ -212,7 +212,7 @@ func (a *App) apiRedeem(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := models.RedemptionEntry(db, v.ID)
+	e, err := models.RedemptionEntry(db, v)
 	if err != nil {
 		return err
 	}

@@ -87,8 +87,7 @@ func dayNumber(day string) int {
 // member rows without recounting them.
 func (r rollup) gaps(ids []int64, times map[int64][]time.Time) error {
 	if r.rebuilding {
-		// Upserting the same counts batch after batch in one transaction
-		// piles up row versions; countGaps counts them once at the end.
+		// Counted once at the end (saveSums, countGaps).
 		var fresh []MemberGap
 		for _, id := range ids {
 			fresh = append(fresh, gapsOf(id, times[id], r.loc)...)

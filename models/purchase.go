@@ -336,7 +336,9 @@ func GetReceipt(db *gorm.DB, purchaseID int64) (*Receipt, error) {
 		return nil, fmt.Errorf("purchase: receipt account: %w", err)
 	}
 	r.Account, r.BalanceAfter = &a, a.Balance
-	if err := db.Where("purchase_id = ?", pur.ID).Order("id").Find(&r.Entries).Error; err != nil {
+	// By account first: no index leads with purchase_id, and an account's
+	// entries are few.
+	if err := db.Where("account_id = ? AND purchase_id = ?", a.ID, pur.ID).Order("id").Find(&r.Entries).Error; err != nil {
 		return nil, fmt.Errorf("purchase: receipt entries: %w", err)
 	}
 	if len(r.Entries) == 0 {

@@ -241,7 +241,7 @@ func CancelVoucher(db *gorm.DB, actor Actor, id int64, now time.Time) (*Voucher,
 		if v.Status != VoucherIssued {
 			return Errorf(ECONFLICT, "Voucher %s is already %s.", FormatCardCode(v.Code), v.Status)
 		}
-		redemption, err := RedemptionEntry(tx, v.ID)
+		redemption, err := RedemptionEntry(tx, v)
 		if err != nil {
 			return err
 		}
@@ -268,10 +268,12 @@ func CancelVoucher(db *gorm.DB, actor Actor, id int64, now time.Time) (*Voucher,
 	return v, nil
 }
 
-// RedemptionEntry is the debit that issued a voucher.
-func RedemptionEntry(db *gorm.DB, voucherID int64) (*LedgerEntry, error) {
+// RedemptionEntry is the debit that issued a voucher. The account bounds
+// the search to its own entries (the (account_id, id) index): no index
+// leads with voucher_id.
+func RedemptionEntry(db *gorm.DB, v *Voucher) (*LedgerEntry, error) {
 	var e LedgerEntry
-	if err := db.Where("voucher_id = ? AND amount < 0", voucherID).Take(&e).Error; err != nil {
+	if err := db.Where("account_id = ? AND voucher_id = ? AND amount < 0", v.AccountID, v.ID).Take(&e).Error; err != nil {
 		return nil, fmt.Errorf("voucher: find redemption: %w", err)
 	}
 	return &e, nil

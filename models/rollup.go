@@ -280,11 +280,33 @@ type rollup struct {
 	tx  *gorm.DB
 	m   *Merchant
 	loc *time.Location
-	// rebuilding: the tables started empty, so counts kept by delta are
-	// counted once at the end instead (see gaps); the monthly expansion
-	// sums gather here until then.
+	// rebuilding: the tables started empty, so sums kept by delta are
+	// gathered in sums and written once at the end (saveSums): upserting
+	// the same few rows batch after batch in one transaction piles up row
+	// versions, and each batch gets slower than the last.
 	rebuilding bool
+	sums       *rebuildSums
+}
+
+// rebuildSums are a rebuild's sums kept by delta, until saveSums.
+type rebuildSums struct {
 	expansions map[string]Expansion
+	segments   map[segment]SegmentTotal
+	lots       map[lotKey]int64
+}
+
+// saveSums writes a rebuild's gathered sums and counts its gaps.
+func (r rollup) saveSums() error {
+	if err := r.countGaps(); err != nil {
+		return err
+	}
+	if err := r.moveExpansion(r.sums.expansions); err != nil {
+		return err
+	}
+	if err := r.moveSegments(r.sums.segments); err != nil {
+		return err
+	}
+	return r.moveLots(r.sums.lots)
 }
 
 func (r rollup) day(t time.Time) string   { return t.In(r.loc).Format(dayLayout) }
@@ -364,7 +386,8 @@ func (r rollup) rebuild(now time.Time) error {
 		}
 	}
 	// Members in id order, a batch at a time: every member's visits.
-	r.rebuilding, r.expansions = true, map[string]Expansion{}
+	r.rebuilding = true
+	r.sums = &rebuildSums{expansions: map[string]Expansion{}, segments: map[segment]SegmentTotal{}, lots: map[lotKey]int64{}}
 	for after := int64(0); ; {
 		var ids []int64
 		if err := r.tx.Model(&Member{}).Where("id > ?", after).Order("id").Limit(memberBatch).Pluck("id", &ids).Error; err != nil {
@@ -378,10 +401,7 @@ func (r rollup) rebuild(now time.Time) error {
 		}
 		after = ids[len(ids)-1]
 	}
-	if err := r.countGaps(); err != nil {
-		return err
-	}
-	if err := r.moveExpansion(r.expansions); err != nil {
+	if err := r.saveSums(); err != nil {
 		return err
 	}
 	first, latest, ok, err := r.activity()

@@ -128,10 +128,9 @@ func (r rollup) expansion(ids []int64, bought []memberPurchase) error {
 	addExpansions(delta, old, -1)
 	addExpansions(delta, fresh, 1)
 	if r.rebuilding {
-		// Upserting the month sums batch after batch in one transaction
-		// piles up row versions: the rebuild writes them once at the end.
+		// Written once at the end (saveSums).
 		for mo, d := range delta {
-			r.expansions[mo] = r.expansions[mo].plus(d, 1)
+			r.sums.expansions[mo] = r.sums.expansions[mo].plus(d, 1)
 		}
 		return nil
 	}

@@ -67,6 +67,13 @@ func (r rollup) economics(ids []int64) error {
 	return r.memberSpend(ids)
 }
 
+// segment is one row of segment_totals: a program's customers by tier and
+// by whether they redeemed.
+type segment struct {
+	program, tier int64
+	redeemed      bool
+}
+
 // memberSpend replaces the members' spend rows and moves the segment
 // sums by the difference.
 func (r rollup) memberSpend(ids []int64) error {
@@ -114,13 +121,14 @@ func (r rollup) memberSpend(ids []int64) error {
 				Purchases: b.Purchases, RevenueMinor: b.RevenueMinor})
 		}
 	}
-	var old []MemberSpend
-	if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
-		return fmt.Errorf("rollup: spend: old: %w", err)
-	}
-	type segment struct {
-		program, tier int64
-		redeemed      bool
+	var old []MemberSpend // none in a rebuild, which started empty
+	if !r.rebuilding {
+		if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
+			return fmt.Errorf("rollup: spend: old: %w", err)
+		}
+		if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberSpend{}).Error; err != nil {
+			return fmt.Errorf("rollup: spend: clear: %w", err)
+		}
 	}
 	delta := map[segment]SegmentTotal{}
 	move := func(s MemberSpend, sign int64) {
@@ -138,12 +146,25 @@ func (r rollup) memberSpend(ids []int64) error {
 	for _, f := range fresh {
 		move(f, 1)
 	}
-	if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberSpend{}).Error; err != nil {
-		return fmt.Errorf("rollup: spend: clear: %w", err)
-	}
 	if err := r.tx.CreateInBatches(fresh, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
 		return fmt.Errorf("rollup: spend: save: %w", err)
 	}
+	if r.rebuilding {
+		// As the expansion sums: written once at the end (saveSums).
+		for k, d := range delta {
+			sum := r.sums.segments[k]
+			sum.ProgramID, sum.TierID, sum.Redeemed = d.ProgramID, d.TierID, d.Redeemed
+			sum.Customers += d.Customers
+			sum.Purchases += d.Purchases
+			sum.RevenueMinor += d.RevenueMinor
+			r.sums.segments[k] = sum
+		}
+		return nil
+	}
+	return r.moveSegments(delta)
+}
+
+func (r rollup) moveSegments(delta map[segment]SegmentTotal) error {
 	var moves []SegmentTotal
 	for _, d := range delta {
 		if d.Customers != 0 || d.Purchases != 0 || d.RevenueMinor != 0 {
@@ -201,9 +222,14 @@ func (r rollup) memberLots(ids []int64) error {
 		}
 		start = end
 	}
-	var old []MemberLot
-	if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
-		return fmt.Errorf("rollup: lots: old: %w", err)
+	var old []MemberLot // none in a rebuild, which started empty
+	if !r.rebuilding {
+		if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
+			return fmt.Errorf("rollup: lots: old: %w", err)
+		}
+		if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberLot{}).Error; err != nil {
+			return fmt.Errorf("rollup: lots: clear: %w", err)
+		}
 	}
 	delta := map[lotKey]int64{}
 	for _, o := range old {
@@ -214,12 +240,19 @@ func (r rollup) memberLots(ids []int64) error {
 		delta[k.lotKey] += n
 		fresh = append(fresh, MemberLot{MemberID: k.member, ProgramID: k.program, EarnedMonth: k.month, Remaining: n})
 	}
-	if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberLot{}).Error; err != nil {
-		return fmt.Errorf("rollup: lots: clear: %w", err)
-	}
 	if err := r.tx.CreateInBatches(fresh, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
 		return fmt.Errorf("rollup: lots: save: %w", err)
 	}
+	if r.rebuilding {
+		for k, n := range delta {
+			r.sums.lots[k] += n
+		}
+		return nil
+	}
+	return r.moveLots(delta)
+}
+
+func (r rollup) moveLots(delta map[lotKey]int64) error {
 	var moves []LotMonth
 	for k, n := range delta {
 		if n != 0 {
