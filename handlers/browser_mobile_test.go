@@ -24,6 +24,11 @@ const overflowJS = `(() => {
     if (r.width === 0 || r.height === 0) continue; // not shown
     if (r.right > w + 1 || r.left < -1) out.push(el.tagName.toLowerCase() + " " + JSON.stringify((el.textContent || el.name || "").trim().slice(0, 30)) + " spans " + Math.round(r.left) + "–" + Math.round(r.right));
   }
+  // A stacked list must fit, not scroll inside its box.
+  for (const t of document.querySelectorAll("table.stack-narrow")) {
+    const r = t.getBoundingClientRect();
+    if (r.width > 0 && r.right > w + 1) out.push("table " + (t.id || t.className) + " spans to " + Math.round(r.right));
+  }
   return out;
 })()`
 
@@ -93,6 +98,10 @@ func everyPageFits(t *testing.T, width int) {
 	prog := fmt.Sprintf("/programs/%d", p.ID)
 	pages := []struct{ name, path string }{
 		{"dashboard", "/dashboard"},
+		{"churn", "/reports/churn?range=all"},
+		{"retention", "/reports/retention?range=all"},
+		{"engagement", "/reports/engagement?range=all&tier_within=1000&reward_within=1000"},
+		{"economics", "/reports/economics?range=all"},
 		{"till-search", "/till?q=Maxi"},
 		{"till-member", fmt.Sprintf("/till?member=%d", m.ID)},
 		{"till-receipt", fmt.Sprintf("/till?member=%d&receipt=%d", m.ID, res.Purchase.ID)},

@@ -30,22 +30,26 @@ type reportTable struct {
 }
 
 // reportCell is one cell as the page shows it (grouped, with units) and
-// as the CSV has it (plain, for a spreadsheet to compute with).
-type reportCell struct{ Text, CSV string }
+// as the CSV has it (plain, for a spreadsheet to compute with). Words
+// cells are not numbers: a column of them is left-aligned and wraps.
+type reportCell struct {
+	Text, CSV string
+	Words     bool
+}
 
-func textCell(s string) reportCell { return reportCell{s, s} }
+func textCell(s string) reportCell { return reportCell{s, s, true} }
 
 func countCell(n int64) reportCell {
-	return reportCell{components.FormatCount(n), strconv.FormatInt(n, 10)}
+	return reportCell{Text: components.FormatCount(n), CSV: strconv.FormatInt(n, 10)}
 }
 
 func moneyCell(minor int64, currency string) reportCell {
-	return reportCell{money(minor, currency), models.FormatMoney(minor, currency)}
+	return reportCell{Text: money(minor, currency), CSV: models.FormatMoney(minor, currency)}
 }
 
 // view is the table for components.DataTable; id names it on the page.
 func (t reportTable) view(id string) components.Table {
-	out := components.Table{ID: id, Caption: t.Caption, Head: t.Head}
+	out := components.Table{ID: id, Caption: t.Caption, Head: t.Head, TextCols: t.wordColumns()}
 	for _, row := range t.Rows {
 		cells := make([]string, len(row))
 		for i, c := range row {
@@ -54,6 +58,21 @@ func (t reportTable) view(id string) components.Table {
 		out.Rows = append(out.Rows, cells)
 	}
 	return out
+}
+
+// wordColumns are the columns after the first whose every cell is words.
+func (t reportTable) wordColumns() []int {
+	var cols []int
+	for i := 1; i < len(t.Head) && len(t.Rows) > 0; i++ {
+		words := true
+		for _, row := range t.Rows {
+			words = words && i < len(row) && row[i].Words
+		}
+		if words {
+			cols = append(cols, i)
+		}
+	}
+	return cols
 }
 
 // reportPage is what a report page's loader hands back: the body drawn

@@ -109,7 +109,7 @@ func churnExpansion(months []models.MonthExpansion, currency string) reportTable
 		if m.Partial {
 			label += " (so far)"
 		}
-		t.Rows = append(t.Rows, []reportCell{{label, m.Month}, countCell(m.Previous), countCell(m.Returned),
+		t.Rows = append(t.Rows, []reportCell{{Text: label, CSV: m.Month}, countCell(m.Previous), countCell(m.Returned),
 			countCell(m.SpentMore), countCell(m.MovedUp), countCell(m.Expanding),
 			moneyCell(m.PreviousRevenueMinor, currency), moneyCell(m.RetainedRevenueMinor, currency), nrrCell(m.Expansion)})
 	}
@@ -120,9 +120,9 @@ func churnExpansion(months []models.MonthExpansion, currency string) reportTable
 // the month before.
 func nrrCell(e models.Expansion) reportCell {
 	if r, ok := e.NetRevenueRetention(); ok {
-		return reportCell{shareText(r), strconv.FormatFloat(r, 'f', 6, 64)}
+		return reportCell{Text: shareText(r), CSV: strconv.FormatFloat(r, 'f', 6, 64)}
 	}
-	return reportCell{"–", ""}
+	return reportCell{Text: "–", CSV: ""}
 }
 
 // churnWindowForm asks for the window, showing window (as typed when it
@@ -172,14 +172,14 @@ func churnFigures(rep *models.ChurnReport) []pages.Figure {
 func churnMonths(months []models.ChurnMonth) reportTable {
 	t := reportTable{Caption: "Monthly churn", Head: []string{"Month", "Active at start", "Churned", "Churn rate"}}
 	for _, m := range months {
-		label, rate := monthLabel(m.Month), reportCell{"–", ""}
+		label, rate := monthLabel(m.Month), reportCell{Text: "–", CSV: ""}
 		if m.Partial {
 			label += " (so far)"
 		}
 		if r, ok := m.Rate(); ok {
-			rate = reportCell{shareText(r), strconv.FormatFloat(r, 'f', 6, 64)}
+			rate = reportCell{Text: shareText(r), CSV: strconv.FormatFloat(r, 'f', 6, 64)}
 		}
-		t.Rows = append(t.Rows, []reportCell{{label, m.Month}, countCell(m.ActiveAtStart), countCell(m.Churned), rate})
+		t.Rows = append(t.Rows, []reportCell{{Text: label, CSV: m.Month}, countCell(m.ActiveAtStart), countCell(m.Churned), rate})
 	}
 	return t
 }

@@ -314,7 +314,7 @@ func absInt(n int64) int64 {
 	return n
 }
 
-func ratioCell(r models.Ratio) reportCell { return reportCell{percent(r), percentCSV(r)} }
+func ratioCell(r models.Ratio) reportCell { return reportCell{Text: percent(r), CSV: percentCSV(r)} }
 
 func (v dashboardView) bucketLabels() []string {
 	labels := make([]string, len(v.d.Buckets))
@@ -383,5 +383,5 @@ func signedCell(n int64) reportCell {
 	if n > 0 {
 		s = "+" + s
 	}
-	return reportCell{s, strconv.FormatInt(n, 10)}
+	return reportCell{Text: s, CSV: strconv.FormatInt(n, 10)}
 }

@@ -62,7 +62,9 @@ func (f economicsFormat) points(n int64) string { return components.FormatCount(
 func (f economicsFormat) value(n int64) string  { return f.e.Value(n) + " " + f.cur }
 
 // valueCell is points at the program's value of one, exact.
-func (f economicsFormat) valueCell(n int64) reportCell { return reportCell{f.value(n), f.e.Value(n)} }
+func (f economicsFormat) valueCell(n int64) reportCell {
+	return reportCell{Text: f.value(n), CSV: f.e.Value(n)}
+}
 
 func (economicsFormat) percent(bp int64, ok bool) string {
 	return orNone(textCell(components.FormatBasisPoints(bp)), ok).Text
@@ -72,7 +74,7 @@ func (economicsFormat) percent(bp int64, ok bool) string {
 // empty CSV cell.
 func orNone(c reportCell, ok bool) reportCell {
 	if !ok {
-		return reportCell{"—", ""}
+		return reportCell{Text: "—", CSV: ""}
 	}
 	return c
 }
@@ -184,7 +186,7 @@ func (f economicsFormat) rewards() pages.EngagementSection {
 	for _, r := range f.e.Rewards {
 		cost := moneyCell(r.ValueMinor, f.cur)
 		if r.ValueUnknown {
-			cost = reportCell{"no value set", ""}
+			cost = reportCell{Text: "no value set", CSV: ""}
 		}
 		t.Rows = append(t.Rows, []reportCell{textCell(r.Name), countCell(r.Redemptions), countCell(r.Points), cost})
 	}

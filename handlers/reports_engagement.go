@@ -205,11 +205,10 @@ func goalTable(l *models.GoalList, goal, have, need string) reportTable {
 	return t
 }
 
-// linked is a table as the page shows it, with a link per row; textCols
-// are its columns of words after the first.
-func linked(t reportTable, name, heading, note, empty string, textCols []int, links []string) pages.LinkedTable {
+// linked is a table as the page shows it, with a link per row.
+func linked(t reportTable, name, heading, note, empty string, links []string) pages.LinkedTable {
 	v := t.view(name + "-table")
-	v.Links, v.TextCols, v.Empty = links, textCols, empty
+	v.Links, v.Empty, v.Stacked = links, empty, true
 	return pages.LinkedTable{Name: name, Heading: heading, Note: note, Table: v}
 }
 
@@ -308,7 +307,7 @@ func linkedSections(f pages.ReportFrame, e *models.Engagement, tables map[string
 	rules = linked(tables["rules"], "rules", "Completions per earning rule",
 		"On the range's days. A rule earning carries its rule in its ledger key (rule, member, period), the one field "+
 			"every rule earning has and nothing rewrites; the reason is the rule's name at the time. Open a rule for its weeks.",
-		"This program has no earning rules.", []int{1}, links)
+		"This program has no earning rules.", links)
 	links = make([]string, len(e.Referrers))
 	for i, r := range e.Referrers {
 		if r.ReferrerIsMember {
@@ -317,7 +316,7 @@ func linkedSections(f pages.ReportFrame, e *models.Engagement, tables map[string
 	}
 	referrals = linked(tables["referrers"], "referrers", "Referrals by referrer",
 		fmt.Sprintf("Up to %d members who referred the most members joining in the range; converted: those referred who have "+
-			"made a purchase since (to date).", models.MaxReferrers), "Nobody referred joined in this range.", []int{3, 4, 5}, links)
+			"made a purchase since (to date).", models.MaxReferrers), "Nobody referred joined in this range.", links)
 	return rules, referrals
 }
 
@@ -342,9 +341,9 @@ func goalListView(f pages.ReportFrame, name, heading string, l *models.GoalList,
 		links[i] = "/members/" + strconv.FormatInt(m.MemberID, 10)
 	}
 	g := pages.GoalListView{LinkedTable: linked(t, name, heading, note, "Nobody is this near right now: try a larger distance.",
-		[]int{2, 5, 6, 7}, links), Unavailable: l.Unavailable}
-	g.Summary = fmt.Sprintf("%s members within %s %s, nearest first.", components.FormatCount(l.Total),
-		components.FormatCount(l.Within), p.UnitLabel)
+		links), Unavailable: l.Unavailable}
+	g.Summary = fmt.Sprintf("%s within %s, nearest first.", quantity(components.FormatCount(l.Total), "members"),
+		quantity(components.FormatCount(l.Within), p.UnitLabel))
 	g.Page = fmt.Sprintf("Page %d of %d", l.Page, l.Pages)
 	if l.Page > 1 {
 		g.PrevURL = f.With(pageKey, strconv.Itoa(l.Page-1))

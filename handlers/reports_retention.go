@@ -48,9 +48,9 @@ func retentionPage(rq *reportRequest, rep *models.RetentionReport) reportPage {
 		bp, _ := basisPoints(r.ByCount[n], r.AtLeast(n))
 		d.DropOff.Labels = append(d.DropOff.Labels, fmt.Sprintf("%d → %d", n, n+1))
 		d.DropOff.Series[0].Values = append(d.DropOff.Series[0].Values, bp)
-		drop := reportCell{"–", ""}
+		drop := reportCell{Text: "–", CSV: ""}
 		if share, ok := r.DropOff(n); ok {
-			drop = reportCell{shareText(share), strconv.FormatFloat(share, 'f', 6, 64)}
+			drop = reportCell{Text: shareText(share), CSV: strconv.FormatFloat(share, 'f', 6, 64)}
 		}
 		repeatTable.Rows = append(repeatTable.Rows, []reportCell{
 			textCell(strconv.Itoa(n)), countCell(r.AtLeast(n)), countCell(r.ByCount[n]), drop})
@@ -79,15 +79,15 @@ func cohortGrid(cohorts []models.Cohort) (components.HeatGrid, reportTable) {
 	for _, c := range cohorts {
 		g.Rows = append(g.Rows, fmt.Sprintf("%s · %s", monthLabel(c.Month), components.FormatCount(c.Size)))
 		cells := make([]*int64, len(c.Active))
-		row := []reportCell{{monthLabel(c.Month), c.Month}, countCell(c.Size)}
+		row := []reportCell{{Text: monthLabel(c.Month), CSV: c.Month}, countCell(c.Size)}
 		for k := range width {
 			cell := reportCell{}
 			if k < len(c.Active) {
-				cell = reportCell{"–", ""}
+				cell = reportCell{Text: "–", CSV: ""}
 				if bp, ok := basisPoints(c.Active[k], c.Size); ok {
 					cells[k] = &bp
 					share, _ := c.Share(k)
-					cell = reportCell{components.FormatBasisPoints(bp), strconv.FormatFloat(share, 'f', 6, 64)}
+					cell = reportCell{Text: components.FormatBasisPoints(bp), CSV: strconv.FormatFloat(share, 'f', 6, 64)}
 				}
 			}
 			row = append(row, cell)

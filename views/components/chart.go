@@ -69,6 +69,9 @@ type Table struct {
 	// email, left-aligned.
 	TextCols []int
 	Empty    string // what a table without rows says; "" for noData
+	// Stacked tables are lists of people or things: on a phone each row
+	// becomes a block of labelled values rather than scrolling sideways.
+	Stacked bool
 }
 
 func (t Table) isNum(col int) bool { return col > 0 && !slices.Contains(t.TextCols, col) }
@@ -79,6 +82,14 @@ func (t Table) link(r int) string {
 		return t.Links[r]
 	}
 	return ""
+}
+
+// label names a stacked cell by its column.
+func (t Table) label(col int) string {
+	if col >= len(t.Head) {
+		return ""
+	}
+	return t.Head[col]
 }
 
 func (t Table) empty() string {

@@ -491,7 +491,7 @@ func TestDataTable(t *testing.T) {
 	c := Chart{ID: "rev", Title: "Revenue", Labels: []string{"Jan", "Feb"},
 		Series: []Series{{Name: "Members", Values: []int64{1200, 300}}, {Name: "Guests", Values: []int64{5}}}}
 	out, root := render(t, DataTable(c.Table("Month")))
-	if !strings.Contains(out, `data-testid="table-rev-table"`) || root.all("caption")[0].Text != "Revenue" {
+	if !strings.Contains(out, `data-testid="table-rev-table"`) || root.all("p")[0].Text != "Revenue" || root.all("table")[0].attr("aria-labelledby") != "rev-table-caption" {
 		t.Errorf("table id or caption: %s", out)
 	}
 	heads := root.all("thead")[0].all("th")
@@ -521,8 +521,8 @@ func TestDataTable(t *testing.T) {
 	linked := Table{ID: "people", Head: []string{"Member", "Distance", "Email"}, Rows: [][]string{{"Ada", "5", "ada@example.com"}, {"Bo", "7", ""}},
 		Links: []string{"/members/1", ""}, TextCols: []int{2}}
 	_, root = render(t, DataTable(linked))
-	if a := root.all("a"); len(a) != 1 || a[0].attr("href") != "/members/1" || a[0].Text != "Ada" || len(root.all("caption")) != 0 {
-		t.Errorf("links %+v, captions %d", a, len(root.all("caption")))
+	if a := root.all("a"); len(a) != 1 || a[0].attr("href") != "/members/1" || a[0].Text != "Ada" || len(root.all("p")) != 0 {
+		t.Errorf("links %+v, captions %d", a, len(root.all("p")))
 	}
 	if cells := root.all("tbody")[0].all("td"); !cells[0].hasClass("num") || cells[1].hasClass("num") {
 		t.Errorf("cell classes %+v", cells)
