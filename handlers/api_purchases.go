@@ -93,7 +93,7 @@ func apiFields(err error) error {
 // Idempotency-Key; else the request's Idempotency-Key; else a fresh one.
 func purchaseKey(c echo.Context, orderRef string) string {
 	if ref := strings.TrimSpace(orderRef); ref != "" {
-		return "order:" + ref
+		return models.OrderKey(ref)
 	}
 	return requestKey(c, "api")
 }
@@ -227,7 +227,7 @@ func (a *App) apiRecordPurchase(c echo.Context) error {
 		return err
 	}
 	res, err := models.RecordPurchase(db, apiActor(c), in, a.now())
-	if models.ErrorCode(err) == models.ECONFLICT && strings.HasPrefix(in.IdempotencyKey, "order:") && len(models.FieldErrors(err)) == 0 {
+	if models.ErrorCode(err) == models.ECONFLICT && models.IsOrderKey(in.IdempotencyKey) && len(models.FieldErrors(err)) == 0 {
 		return models.Errorf(models.ECONFLICT, "Order reference %s was already recorded for a different purchase (another member, program or amount).", in.OrderRef)
 	}
 	if err != nil {

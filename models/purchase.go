@@ -374,6 +374,16 @@ func GetReceipt(db *gorm.DB, purchaseID int64) (*Receipt, error) {
 	return r, nil
 }
 
+// OrderKey is the idempotency key of a purchase with an order reference:
+// one order is one purchase, whether the web shop sent it through the API
+// or it came again in a history import.
+func OrderKey(ref string) string { return orderKeyPrefix + ref }
+
+const orderKeyPrefix = "order:"
+
+// IsOrderKey tells whether a purchase key is an order reference's.
+func IsOrderKey(key string) bool { return strings.HasPrefix(key, orderKeyPrefix) }
+
 // replayPurchase answers a retry with the first result, refusing a key
 // reused for a different purchase.
 func replayPurchase(tx *gorm.DB, in PurchaseInput, amount int64) (*PurchaseResult, error) {

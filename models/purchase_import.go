@@ -219,7 +219,7 @@ func (imp *historyImport) skip(rec []string, line int64, now time.Time) { imp.ch
 // keys taken and records nothing twice.
 func (imp *historyImport) key(who memberRef, at time.Time, amount int64, channel Channel, ref string) string {
 	if ref != "" {
-		return "history:ref:" + ref
+		return OrderKey(ref)
 	}
 	content := strings.Join([]string{who.String(), at.UTC().Format(time.RFC3339Nano), strconv.FormatInt(amount, 10), string(channel)}, "\x00")
 	n := imp.seen[content]
@@ -376,13 +376,22 @@ func (r memberRef) what() string {
 	return "phone number"
 }
 
+// legacyHistoryKey prefixed an imported order's key before imports and
+// the API shared OrderKey; orders imported then are still found by it.
+const legacyHistoryKey = "history:ref:"
+
 // markHistoryDuplicates turns rows whose purchase is recorded, or on an
 // earlier row of the file, into duplicates.
 func markHistoryDuplicates(tx *gorm.DB, rows []*historyRow) error {
 	var keys []string
+	legacy := map[string]string{}
 	for _, r := range rows {
 		if r.issue == nil {
 			keys = append(keys, r.purchase.IdempotencyKey)
+			if ref := r.purchase.OrderRef; ref != "" {
+				legacy[legacyHistoryKey+ref] = r.purchase.IdempotencyKey
+				keys = append(keys, legacyHistoryKey+ref)
+			}
 		}
 	}
 	if len(keys) == 0 {
@@ -394,6 +403,9 @@ func markHistoryDuplicates(tx *gorm.DB, rows []*historyRow) error {
 	}
 	where := map[string]string{}
 	for _, k := range taken {
+		if current, ok := legacy[k]; ok {
+			k = current
+		}
 		where[k] = "already recorded"
 	}
 	for _, r := range rows {

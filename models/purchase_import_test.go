@@ -127,7 +127,7 @@ func TestImportPurchaseHistory(t *testing.T) {
 			ch     models.Channel
 			key    string
 		}{
-			{ada.ID, time.Date(2025, 6, 1, 0, 0, 0, 0, paris), 1250, models.ChannelInStore, "history:ref:A-1"},
+			{ada.ID, time.Date(2025, 6, 1, 0, 0, 0, 0, paris), 1250, models.ChannelInStore, "order:A-1"},
 			{ada.ID, time.Date(2025, 6, 2, 9, 30, 0, 0, paris), 800, models.ChannelOnline, "history:row:"},
 			{bob.ID, time.Date(2025, 6, 3, 10, 0, 0, 0, time.UTC), 2000, models.ChannelInStore, "history:row:"},
 			{bob.ID, time.Date(2025, 6, 6, 0, 0, 0, 0, paris), 700, models.ChannelInStore, "history:row:"},
@@ -359,6 +359,44 @@ func TestImportMembersWithTheDayTheyJoined(t *testing.T) {
 			if !strings.Contains(issues[line].Message, want) {
 				t.Errorf("line %d says %q, want %q", line, issues[line].Message, want)
 			}
+		}
+	})
+}
+
+// An order is one purchase however it arrives: one the web shop already
+// sent through the API, or one an earlier version imported under its old
+// key, comes back from a history import as a duplicate, never a second
+// credit.
+func TestHistoryImportKnowsOrdersFromTheAPI(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		s := newLoyal(t, db, "owner@horders.test", pointsInput("Points"))
+		ada := enrol(t, s.db, models.MemberInput{Name: "Ada", Email: "ada@example.com"}, day0)
+		sent := purchase(s.p.ID, ada.ID, "12.50", models.OrderKey("W-1"))
+		sent.OrderRef = "W-1"
+		if _, err := models.RecordPurchase(s.db, testActor, sent, day0.AddDate(0, 0, -2)); err != nil {
+			t.Fatal(err)
+		}
+		old := purchase(s.p.ID, ada.ID, "8.00", "history:ref:W-2")
+		old.OrderRef = "W-2"
+		if _, err := models.RecordPurchase(s.db, testActor, old, day0.AddDate(0, 0, -1)); err != nil {
+			t.Fatal(err)
+		}
+		content := "member,date,amount,order\n" +
+			"ada@example.com,2026-03-08,12.50,W-1\n" +
+			"ada@example.com,2026-03-09,8.00,W-2\n" +
+			"ada@example.com,2026-03-09,3.00,W-3\n"
+		job := importHistory(t, s.db, models.HistoryInput{Content: []byte(content), ProgramID: s.p.ID})
+		if job.CreatedCount != 1 || job.DuplicateCount != 2 || job.ErrorCount != 0 {
+			t.Fatalf("job = %+v, want W-3 recorded and W-1, W-2 duplicates", job)
+		}
+		issues := importIssues(t, s.db, job.ID)
+		for line, ref := range map[int64]string{2: "W-1", 3: "W-2"} {
+			if want := "Already imported: order " + ref + " is already recorded."; issues[line].Message != want {
+				t.Errorf("line %d = %q, want %q", line, issues[line].Message, want)
+			}
+		}
+		if n := len(purchasesOf(t, s.db)); n != 3 {
+			t.Errorf("%d purchases, want 3", n)
 		}
 	})
 }
