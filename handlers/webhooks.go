@@ -199,7 +199,7 @@ func (a *App) resendDelivery(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := models.ResendWebhookDelivery(a.tenant(c), id, deliveryID, a.now()); err != nil {
+	if _, err := models.ResendWebhookDelivery(a.tenant(c), actor(c), id, deliveryID, a.now()); err != nil {
 		return err
 	}
 	a.flash(c, "success", "Queued again; it is sent within seconds.")

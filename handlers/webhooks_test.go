@@ -116,7 +116,7 @@ func TestWebhookEndpointsPage(t *testing.T) {
 		}
 		expectRedirect(t, acct.owner.post(hookPath+"/enable", nil), hookPath)
 		audit := acct.owner.get("/settings/audit")
-		for _, want := range []string{"Added webhook endpoint", "Rotated the secret of webhook endpoint", "Disabled webhook endpoint", "Enabled webhook endpoint"} {
+		for _, want := range []string{"Added webhook endpoint", "Rotated the secret of webhook endpoint", "Disabled webhook endpoint", "Enabled webhook endpoint", "Resent member.created"} {
 			if !strings.Contains(audit.body, want) {
 				t.Errorf("the audit log lacks %q", want)
 			}

@@ -374,7 +374,7 @@ func ListWebhookDeliveries(db *gorm.DB, endpointID int64) ([]WebhookDelivery, er
 
 // ResendWebhookDelivery queues a copy of a delivery to its endpoint, with
 // the same message id and body and a fresh day of retries.
-func ResendWebhookDelivery(db *gorm.DB, endpointID, deliveryID int64, now time.Time) (*WebhookDelivery, error) {
+func ResendWebhookDelivery(db *gorm.DB, actor Actor, endpointID, deliveryID int64, now time.Time) (*WebhookDelivery, error) {
 	var copied WebhookDelivery
 	err := db.Transaction(func(tx *gorm.DB) error {
 		var d WebhookDelivery
@@ -387,7 +387,7 @@ func ResendWebhookDelivery(db *gorm.DB, endpointID, deliveryID int64, now time.T
 		if err := tx.Create(&copied).Error; err != nil {
 			return fmt.Errorf("webhook: resend %d: %w", deliveryID, err)
 		}
-		return nil
+		return recordAudit(tx, actor, AuditCreate, "webhook_delivery", copied.ID, fmt.Sprintf("Resent %s (delivery %d)", d.Event, d.ID), nil, nil)
 	})
 	if err != nil {
 		return nil, err

@@ -240,7 +240,7 @@ func TestWebhookSignedRetriedAndFailed(t *testing.T) {
 		}
 
 		// Resend queues a copy with the same message and a new day.
-		copied, err := models.ResendWebhookDelivery(l.db, ep.ID, last[len(last)-1].ID, clock.now())
+		copied, err := models.ResendWebhookDelivery(l.db, testActor, ep.ID, last[len(last)-1].ID, clock.now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -517,7 +517,7 @@ func TestWebhookTargetsRefusedInProduction(t *testing.T) {
 			"rotate":  func() error { _, _, err := models.RotateWebhookSecret(other.db, testActor, ep.ID, day0); return err },
 			"disable": func() error { _, err := models.SetWebhookDisabled(other.db, testActor, ep.ID, true, day0); return err },
 			"delete":  func() error { _, err := models.DeleteWebhookEndpoint(other.db, testActor, ep.ID); return err },
-			"resend":  func() error { _, err := models.ResendWebhookDelivery(other.db, ep.ID, d.ID, day0); return err },
+			"resend":  func() error { _, err := models.ResendWebhookDelivery(other.db, testActor, ep.ID, d.ID, day0); return err },
 		} {
 			if err := f(); models.ErrorCode(err) != models.ENOTFOUND {
 				t.Errorf("other merchant's %s: %v, want not found", name, err)

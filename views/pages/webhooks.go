@@ -1,6 +1,10 @@
 package pages
 
-import "github.com/regularshq/regulars/views/components"
+import (
+	"strconv"
+
+	"github.com/regularshq/regulars/views/components"
+)
 
 // WebhookRow is one endpoint in the Settings → API list.
 type WebhookRow struct {
@@ -64,4 +68,11 @@ func deliveryBadge(status string) string {
 		return "badge badge-blocked"
 	}
 	return "badge badge-muted"
+}
+
+func attemptsWord(n int) string {
+	if n == 1 {
+		return "1 attempt"
+	}
+	return strconv.Itoa(n) + " attempts"
 }
