@@ -517,7 +517,10 @@ func TestWebhookTargetsRefusedInProduction(t *testing.T) {
 			"rotate":  func() error { _, _, err := models.RotateWebhookSecret(other.db, testActor, ep.ID, day0); return err },
 			"disable": func() error { _, err := models.SetWebhookDisabled(other.db, testActor, ep.ID, true, day0); return err },
 			"delete":  func() error { _, err := models.DeleteWebhookEndpoint(other.db, testActor, ep.ID); return err },
-			"resend":  func() error { _, err := models.ResendWebhookDelivery(other.db, testActor, ep.ID, d.ID, day0); return err },
+			"resend": func() error {
+				_, err := models.ResendWebhookDelivery(other.db, testActor, ep.ID, d.ID, day0)
+				return err
+			},
 		} {
 			if err := f(); models.ErrorCode(err) != models.ENOTFOUND {
 				t.Errorf("other merchant's %s: %v, want not found", name, err)
