@@ -549,3 +549,12 @@ func TestWebhookBackoff(t *testing.T) {
 		}
 	}
 }
+
+// The Standard Webhooks spec's own example: this secret, id, timestamp
+// and body sign to exactly this header.
+func TestSignWebhookSpecVector(t *testing.T) {
+	sig, err := models.SignWebhook([]string{"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, []byte(`{"test": 2432232314}`))
+	if want := "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="; err != nil || sig != want {
+		t.Fatalf("signature %q, %v; want %q", sig, err, want)
+	}
+}
