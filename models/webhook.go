@@ -360,6 +360,22 @@ func enqueueEvent(tx *gorm.DB, ev WebhookEvent, data any, now time.Time) error {
 	return nil
 }
 
+// WebhookDeliveryLifetime is how long a delivered or failed delivery stays
+// in the log; the daily job sweeps older ones. Pending ones stay until
+// they are done with.
+const WebhookDeliveryLifetime = 30 * 24 * time.Hour
+
+// SweepWebhookDeliveries deletes, across merchants, the deliveries done
+// with (delivered or failed) and queued before their lifetime.
+func SweepWebhookDeliveries(db *gorm.DB, now time.Time) (int64, error) {
+	res := CrossTenant(db).Where("created_at < ? AND status <> ?", now.Add(-WebhookDeliveryLifetime).UTC(), DeliveryPending).
+		Delete(&WebhookDelivery{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("webhook: sweep: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
 // maxDeliveryLog bounds an endpoint's delivery log on its page.
 const maxDeliveryLog = 50
 

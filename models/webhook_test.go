@@ -250,6 +250,19 @@ func TestWebhookSignedRetriedAndFailed(t *testing.T) {
 		if n := deliverDue(t, w); n != 1 || reload[models.WebhookDelivery](t, db, copied.ID).Status != models.DeliveryDelivered {
 			t.Fatalf("resend not delivered (%d attempted)", n)
 		}
+
+		// The daily job sweeps what is done with after 30 days, and
+		// leaves what is still pending.
+		buy(t, l.db, l.p.ID, m.ID, "4.00", "hook-3", clock.now()) // queued, never attempted
+		all := len(deliveries(t, l.db))
+		rep, err := models.RunDaily(db, day0.Add(29*24*time.Hour)) // everything was queued on or after day0
+		if err != nil || rep.WebhooksSwept != 0 {
+			t.Fatalf("daily before 30 days swept %d (%v)", rep.WebhooksSwept, err)
+		}
+		rep, err = models.RunDaily(db, clock.now().Add(31*24*time.Hour))
+		if left := deliveries(t, l.db); err != nil || rep.WebhooksSwept != int64(all-1) || len(left) != 1 || left[0].Status != models.DeliveryPending {
+			t.Fatalf("daily after 30 days swept %d of %d (%v), left %+v; want all but the pending one", rep.WebhooksSwept, all, err, left)
+		}
 	})
 }
 

@@ -247,7 +247,8 @@ func runDaily(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 			log.Error("daily job", "err", err)
 		} else if err == nil {
 			log.Info("daily job", "merchants", rep.Merchants, "skipped", rep.Skipped, "expired", rep.Expired,
-				"birthdays", rep.Birthdays, "downgrades", rep.Downgrades, "idempotency_swept", rep.IdempotencySwept)
+				"birthdays", rep.Birthdays, "downgrades", rep.Downgrades, "idempotency_swept", rep.IdempotencySwept,
+				"webhooks_swept", rep.WebhooksSwept)
 		}
 	})
 }

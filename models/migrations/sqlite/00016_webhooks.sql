@@ -39,6 +39,8 @@ CREATE TABLE webhook_deliveries (
 CREATE INDEX webhook_deliveries_due_idx ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
 -- An endpoint's delivery log, newest first.
 CREATE INDEX webhook_deliveries_endpoint_idx ON webhook_deliveries (endpoint_id, id);
+-- The daily sweep deletes by age across merchants.
+CREATE INDEX webhook_deliveries_created_idx ON webhook_deliveries (created_at);
 
 -- +goose Down
 DROP TABLE webhook_deliveries;
