@@ -45,11 +45,21 @@ func (a *App) apiKeysPage(c echo.Context) error {
 }
 
 func (a *App) renderAPIKeys(c echo.Context, status int, form pages.APIKeyForm) error {
+	return a.renderAPIKeysWith(c, status, form, pages.WebhookForm{})
+}
+
+// renderAPIKeysWith draws Settings → API with both forms: the keys' and
+// the webhook endpoints'.
+func (a *App) renderAPIKeysWith(c echo.Context, status int, form pages.APIKeyForm, hook pages.WebhookForm) error {
 	keys, err := models.ListAPIKeys(a.tenant(c))
 	if err != nil {
 		return err
 	}
-	data := pages.APIKeysData{Form: form, Scopes: scopeOptions(), BaseURL: a.baseURL}
+	hooks, err := a.webhooksData(c, hook)
+	if err != nil {
+		return err
+	}
+	data := pages.APIKeysData{Form: form, Scopes: scopeOptions(), BaseURL: a.baseURL, Webhooks: hooks}
 	for i := range keys {
 		data.Keys = append(data.Keys, apiKeyRow(&keys[i], currentMerchant(c).Location()))
 	}

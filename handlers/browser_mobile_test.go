@@ -2,7 +2,12 @@ package handlers_test
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,6 +81,19 @@ func everyPageFits(t *testing.T, width int) {
 	must(err)
 	r, err := models.SaveReward(db, cafeFixture, p.ID, 0, models.RewardInput{Name: "Slice of lemon drizzle cake", Type: "free_item", Cost: "20", Description: "Any cake from the counter", Stock: "25", PerMemberLimit: "2"})
 	must(err)
+	// A webhook endpoint with a long URL, registered before the member so
+	// what follows fills its delivery log: the first answer is a 200, the
+	// rest 500s.
+	var answered atomic.Int64
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		if answered.Add(1) > 1 {
+			http.Error(w, "upstream order service unavailable, please retry later", http.StatusInternalServerError)
+		}
+	}))
+	t.Cleanup(rcv.Close)
+	hook, _, err := models.CreateWebhookEndpoint(db, cafeFixture, models.WebhookInput{URL: rcv.URL + "/integrations/regulars/webhooks/cafe-maximiliane-web-shop",
+		Events: []string{"member.created", "purchase.recorded", "redemption.created"}}, models.WebhookTargets{AllowPrivate: true}, now)
+	must(err)
 	m, err := models.EnrolMember(db, cafeFixture, models.MemberInput{Name: "Maximiliane Wolkenstein-Hohenberg", Email: "maximiliane.wolkenstein@example.com", Phone: "+49 151 23456789"}, now)
 	must(err)
 	for i := range 3 {
@@ -93,6 +111,9 @@ func everyPageFits(t *testing.T, width int) {
 	var rule models.EarningRule
 	must(db.Where("program_id = ?", p.ID).Take(&rule).Error)
 	_, _, err = models.CreateAPIKey(db, cafeFixture, models.APIKeyInput{Name: "Web shop of the Café Maximiliane", Scope: "read-write"}, now)
+	must(err)
+	_, err = models.NewWebhookWorker(app.db, slog.New(slog.NewTextHandler(io.Discard, nil)),
+		models.WebhookWorkerOptions{Targets: models.WebhookTargets{AllowPrivate: true}}).DeliverDue(t.Context())
 	must(err)
 
 	prog := fmt.Sprintf("/programs/%d", p.ID)
@@ -123,6 +144,7 @@ func everyPageFits(t *testing.T, width int) {
 		{"users", "/settings/users"},
 		{"user", fmt.Sprintf("/settings/users/%d", staff.ID)},
 		{"api-keys", "/settings/api"},
+		{"webhook", fmt.Sprintf("/settings/api/webhooks/%d", hook.ID)},
 		{"audit", "/settings/audit"},
 		{"password", "/account/password"},
 		{"error-404", "/members/999999"},

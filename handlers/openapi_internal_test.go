@@ -10,12 +10,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/regularshq/regulars/models"
 )
 
 // openAPIDoc is the part of an OpenAPI document the checks read.
 type openAPIDoc struct {
 	OpenAPI    string                          `json:"openapi"`
 	Paths      map[string]map[string]openAPIOp `json:"paths"`
+	Webhooks   map[string]map[string]openAPIOp `json:"webhooks"`
 	Components struct {
 		Schemas         map[string]map[string]any `json:"schemas"`
 		Parameters      map[string]map[string]any `json:"parameters"`
@@ -331,4 +334,47 @@ func jsonFields(typ reflect.Type) map[string]reflect.StructField {
 func TestOpenAPIProblemSchema(t *testing.T) {
 	check := schemaCheck{t: t, doc: loadOpenAPI(t)}
 	check.schema("Problem", map[string]any{"$ref": "#/components/schemas/Problem"}, reflect.TypeOf(problemDetails{}), false)
+}
+
+// webhookData is the Go type of each event's data, which the document's
+// webhooks object must describe field by field.
+var webhookData = map[models.WebhookEvent]any{
+	models.EventMemberCreated: models.MemberEventData{}, models.EventPurchaseRecorded: models.PurchaseEventData{},
+	models.EventPurchaseRefunded: models.PurchaseEventData{}, models.EventPointsAdjusted: models.PointsEventData{},
+	models.EventRedemptionCreated: models.VoucherEventData{}, models.EventVoucherUsed: models.VoucherEventData{},
+	models.EventVoucherCancelled: models.VoucherEventData{}, models.EventTierChanged: models.TierEventData{},
+	models.EventPointsExpired: models.PointsEventData{},
+}
+
+// TestOpenAPIWebhooks holds the webhooks object to the events: each one
+// documented, nothing else, its type a constant and its data the Go type's
+// fields.
+func TestOpenAPIWebhooks(t *testing.T) {
+	doc := loadOpenAPI(t)
+	if len(doc.Webhooks) != len(models.WebhookEvents) {
+		t.Errorf("openapi.json documents %d webhooks, there are %d events", len(doc.Webhooks), len(models.WebhookEvents))
+	}
+	for _, ev := range models.WebhookEvents {
+		op, ok := doc.Webhooks[string(ev)]["post"]
+		if !ok {
+			t.Errorf("event %s is not in the webhooks of openapi.json", ev)
+			continue
+		}
+		props := properties(doc, bodySchema(t, string(ev), op.RequestBody, "application/json"))
+		if props["type"]["const"] != string(ev) {
+			t.Errorf("%s: type is %v, want the constant %q", ev, props["type"], ev)
+		}
+		if props["timestamp"]["format"] != "date-time" {
+			t.Errorf("%s: timestamp is not a date-time", ev)
+		}
+		check := schemaCheck{t: t, doc: doc}
+		check.schema(string(ev)+" data", props["data"], reflect.TypeOf(webhookData[ev]), false)
+		var headers []string
+		for _, p := range op.Parameters {
+			headers = append(headers, p["name"].(string))
+		}
+		if !slices.Equal(headers, []string{"webhook-id", "webhook-timestamp", "webhook-signature"}) {
+			t.Errorf("%s: headers %v", ev, headers)
+		}
+	}
 }

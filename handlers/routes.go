@@ -53,6 +53,13 @@ func (a *App) routes() []Route {
 		{"GET", apiKeysURL, models.RoleOwner, a.apiKeysPage},
 		{"POST", apiKeysURL + "/keys", models.RoleOwner, a.createAPIKey},
 		{"POST", apiKeysURL + "/keys/:keyID/revoke", models.RoleOwner, a.revokeAPIKey},
+		{"POST", webhooksURL, models.RoleOwner, a.createWebhook},
+		{"GET", webhooksURL + "/:webhookID", models.RoleOwner, a.webhookPage},
+		{"POST", webhooksURL + "/:webhookID/rotate", models.RoleOwner, a.rotateWebhook},
+		{"POST", webhooksURL + "/:webhookID/disable", models.RoleOwner, a.disableWebhook},
+		{"POST", webhooksURL + "/:webhookID/enable", models.RoleOwner, a.enableWebhook},
+		{"POST", webhooksURL + "/:webhookID/delete", models.RoleOwner, a.deleteWebhook},
+		{"POST", webhooksURL + "/:webhookID/deliveries/:deliveryID/resend", models.RoleOwner, a.resendDelivery},
 
 		// Programs: staff read; owners configure; managers run rewards and
 		// campaigns.

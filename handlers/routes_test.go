@@ -48,13 +48,15 @@ func (c *client) call(method, path string) *response {
 }
 
 // state is what a refused request must leave as it was: every user,
-// member, account and voucher row, and the lengths of the audit log and
+// member, account, voucher, webhook endpoint and delivery row, and the lengths of the audit log and
 // the ledger, which every change appends to.
 type state struct {
 	Users    []models.User
 	Members  []models.Member
 	Accounts []models.Account
 	Vouchers []models.Voucher
+	Webhooks []models.WebhookEndpoint
+	Outbox   []models.WebhookDelivery
 	Audit    int64
 	Ledger   int64
 }
@@ -63,7 +65,7 @@ func (app *testApp) snapshot() state {
 	app.t.Helper()
 	var s state
 	db := models.CrossTenant(app.db)
-	for _, rows := range []any{&s.Users, &s.Members, &s.Accounts, &s.Vouchers} {
+	for _, rows := range []any{&s.Users, &s.Members, &s.Accounts, &s.Vouchers, &s.Webhooks, &s.Outbox} {
 		if err := db.Order("id").Find(rows).Error; err != nil {
 			app.t.Fatal(err)
 		}
@@ -99,6 +101,12 @@ func (app *testApp) fixtures(acct *account, staffID int64) map[string]int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Registered before the member, whose enrolment then queues a delivery.
+	hook, _, err := models.CreateWebhookEndpoint(db, actor, models.WebhookInput{URL: "http://127.0.0.1:1/hooks", Events: []string{"member.created"}},
+		models.WebhookTargets{AllowPrivate: true}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := time.Now()
 	member, err := models.EnrolMember(db, actor, models.MemberInput{Name: "Mo Member", Email: fmt.Sprintf("mo%d@example.com", acct.merchantID)}, now)
 	if err != nil {
@@ -127,7 +135,12 @@ func (app *testApp) fixtures(acct *account, staffID int64) map[string]int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var delivery models.WebhookDelivery
+	if err := db.Where("endpoint_id = ?", hook.ID).Take(&delivery).Error; err != nil {
+		t.Fatal(err)
+	}
 	return map[string]int64{
+		"webhookID": hook.ID, "deliveryID": delivery.ID,
 		"keyID": key.ID, "importID": imported.ID, "userID": staffID, "programID": p.ID, "tierID": tier.ID,
 		"rewardID": reward.ID, "ruleID": rule.ID, "campaignID": campaign.ID,
 		"memberID": member.ID, "purchaseID": purchase.Purchase.ID, "voucherID": voucher.ID,

@@ -87,6 +87,9 @@ func Adjust(db *gorm.DB, actor Actor, role Role, in AdjustInput, now time.Time) 
 		if err != nil {
 			return err
 		}
+		if err := enqueueEvent(tx, EventPointsAdjusted, pointsEvent(e), now); err != nil {
+			return err
+		}
 		summary := fmt.Sprintf("Adjusted %s's %s by %+d: %s", member.Name, p.UnitLabel, amount, in.Reason)
 		return recordAudit(tx, actor, AuditCreate, "adjustment", e.ID, summary, nil, e)
 	})

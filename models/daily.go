@@ -16,6 +16,7 @@ type DailyReport struct {
 	Birthdays          int
 	Downgrades         int
 	IdempotencySwept   int64 // API answers past their lifetime
+	WebhooksSwept      int64 // webhook deliveries done with and past their lifetime
 }
 
 // RunDaily posts expiries, pays birthday treats and applies tier
@@ -23,7 +24,8 @@ type DailyReport struct {
 // transaction; on PostgreSQL a transaction-scoped advisory lock per
 // merchant means two app instances never handle one merchant at once, and
 // the ledger's idempotency keys make a rerun change nothing. Last, the
-// API's stored answers past their lifetime are swept.
+// API's stored answers and the webhook deliveries past their lifetime are
+// swept.
 func RunDaily(db *gorm.DB, now time.Time) (DailyReport, error) {
 	var rep DailyReport
 	var merchants []Merchant
@@ -65,6 +67,10 @@ func RunDaily(db *gorm.DB, now time.Time) (DailyReport, error) {
 	}
 	swept, err := SweepIdempotencyKeys(db, now)
 	rep.IdempotencySwept = swept
+	if err != nil {
+		return rep, err
+	}
+	rep.WebhooksSwept, err = SweepWebhookDeliveries(db, now)
 	return rep, err
 }
 

@@ -158,5 +158,8 @@ func expireAccount(tx *gorm.DB, a *Account, p *Program, now time.Time) (int64, e
 	if err := post(tx, a, e, now); err != nil {
 		return 0, err
 	}
+	if err := enqueueEvent(tx, EventPointsExpired, pointsEvent(e), now); err != nil {
+		return 0, err
+	}
 	return due, nil
 }

@@ -209,7 +209,10 @@ func EnrolMember(db *gorm.DB, actor Actor, in MemberInput, now time.Time) (*Memb
 		if err := insertMember(tx, m, now); err != nil {
 			return err
 		}
-		return payEnrolment(tx, actor, m, now)
+		if err := payEnrolment(tx, actor, m, now); err != nil {
+			return err
+		}
+		return enqueueEvent(tx, EventMemberCreated, MemberEventData{MemberID: m.ID, CardCode: m.CardCode, ReferredByID: m.ReferredByID}, now)
 	})
 	if err != nil {
 		return nil, err

@@ -151,10 +151,14 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 		if err := markRollup(tx, in.MemberID, purchase.OccurredAt); err != nil {
 			return err
 		}
-		if in.MemberID == 0 {
-			return nil
+		var balance *int64
+		if in.MemberID != 0 {
+			if err := earnPurchase(tx, actor, m, p, in.MemberID, &res.Purchase, res, now); err != nil {
+				return err
+			}
+			balance = &res.Account.Balance
 		}
-		return earnPurchase(tx, actor, m, p, in.MemberID, &res.Purchase, res, now)
+		return enqueueEvent(tx, EventPurchaseRecorded, purchaseEvent(&res.Purchase, m.Currency, balance), now)
 	})
 	if err != nil {
 		return nil, err
@@ -476,6 +480,7 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 		if claim.RowsAffected == 0 {
 			return Errorf(ECONFLICT, "This refund was already recorded.")
 		}
+		var balance *int64
 		if clawback > 0 {
 			a, err := lockAccount(tx, pur.ProgramID, *pur.MemberID, now)
 			if err != nil {
@@ -490,6 +495,7 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 				}
 				return err
 			}
+			balance = &a.Balance
 		}
 		pur.RefundedMinor, pur.ClawedBack = refunded, pur.ClawedBack+max(clawback, 0)
 		// Revenue is net of refunds on the purchase's own day, and in
@@ -501,7 +507,12 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 		if err := markRollup(tx, buyer, pur.OccurredAt); err != nil {
 			return err
 		}
-		return tx.Model(pur).Updates(map[string]any{"refunded_minor": pur.RefundedMinor, "clawed_back": pur.ClawedBack}).Error
+		if err := tx.Model(pur).Updates(map[string]any{"refunded_minor": pur.RefundedMinor, "clawed_back": pur.ClawedBack}).Error; err != nil {
+			return fmt.Errorf("refund: record on purchase: %w", err)
+		}
+		ev := purchaseEvent(pur, m.Currency, balance)
+		ev.RefundAmount, ev.PointsClawedBack = refund, max(clawback, 0)
+		return enqueueEvent(tx, EventPurchaseRefunded, ev, now)
 	})
 	if err != nil {
 		return nil, err

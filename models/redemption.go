@@ -81,7 +81,10 @@ func Redeem(db *gorm.DB, actor Actor, in RedeemInput, now time.Time) (*Voucher, 
 			return err
 		}
 		voucher, err = issueVoucher(tx, actor, a, reward, KindRedemption, strings.TrimSpace(in.IdempotencyKey), now)
-		return err
+		if err != nil {
+			return err
+		}
+		return enqueueEvent(tx, EventRedemptionCreated, voucherEvent(voucher, reward.Cost, &a.Balance), now)
 	})
 	if err != nil {
 		return nil, err
@@ -214,7 +217,10 @@ func MarkVoucherUsed(db *gorm.DB, actor Actor, id int64, now time.Time) (*Vouche
 			return Errorf(ECONFLICT, "Voucher %s expired on %s.", FormatCardCode(v.Code), v.ExpiresAt.Format("2 Jan 2006"))
 		}
 		v.Status, v.UsedAt, v.ClosedBy = VoucherUsed, &now, orSystem(actor.Name)
-		return tx.Model(v).Updates(map[string]any{"status": v.Status, "used_at": now, "closed_by": v.ClosedBy}).Error
+		if err := tx.Model(v).Updates(map[string]any{"status": v.Status, "used_at": now, "closed_by": v.ClosedBy}).Error; err != nil {
+			return fmt.Errorf("voucher: use %d: %w", id, err)
+		}
+		return enqueueEvent(tx, EventVoucherUsed, voucherEvent(v, 0, nil), now)
 	})
 	if err != nil {
 		return nil, err
@@ -260,7 +266,10 @@ func CancelVoucher(db *gorm.DB, actor Actor, id int64, now time.Time) (*Voucher,
 		if err := markRollup(tx, 0, v.CreatedAt); err != nil {
 			return err
 		}
-		return tx.Model(v).Updates(map[string]any{"status": v.Status, "closed_by": v.ClosedBy}).Error
+		if err := tx.Model(v).Updates(map[string]any{"status": v.Status, "closed_by": v.ClosedBy}).Error; err != nil {
+			return fmt.Errorf("voucher: cancel %d: %w", id, err)
+		}
+		return enqueueEvent(tx, EventVoucherCancelled, voucherEvent(v, v.Cost, &a.Balance), now)
 	})
 	if err != nil {
 		return nil, err

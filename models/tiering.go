@@ -203,6 +203,10 @@ func moveTier(tx *gorm.DB, a *Account, to *Tier, reason string, now time.Time) e
 	if err := tx.Create(change).Error; err != nil {
 		return fmt.Errorf("tier: history: %w", err)
 	}
+	ev := TierEventData{MemberID: a.MemberID, ProgramID: a.ProgramID, FromTierID: a.TierID, ToTierID: toID, Reason: reason}
+	if err := enqueueEvent(tx, EventTierChanged, ev, now); err != nil {
+		return err
+	}
 	if err := markRollup(tx, a.MemberID, now); err != nil {
 		return err
 	}

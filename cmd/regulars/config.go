@@ -144,6 +144,12 @@ func poolConfig(getenv func(string) string, problems []error) (models.Pool, []er
 	return pool, problems
 }
 
+// webhookTargets is where webhooks may be sent: in production only public
+// addresses (SSRF), in development anywhere, local receivers included.
+func (c Config) webhookTargets() models.WebhookTargets {
+	return models.WebhookTargets{AllowPrivate: !c.Production}
+}
+
 func orDefault(v, def string) string {
 	if v == "" {
 		return def

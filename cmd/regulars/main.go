@@ -132,6 +132,11 @@ func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error
 	imports := models.NewImportWorker(db, log, time.Now)
 	imports.Start(ctx)
 	defer imports.Wait()
+	// The webhook worker also ends with ctx; a delivery it was sending
+	// is retried once its claim lapses.
+	webhooks := models.NewWebhookWorker(db, log, models.WebhookWorkerOptions{Targets: cfg.webhookTargets()})
+	webhooks.Start(ctx)
+	defer webhooks.Wait()
 	srv := &http.Server{
 		Handler: handlers.New(handlers.Options{
 			DB: db, Logger: log, SessionKeys: keys, Production: cfg.Production,
@@ -242,7 +247,8 @@ func runDaily(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 			log.Error("daily job", "err", err)
 		} else if err == nil {
 			log.Info("daily job", "merchants", rep.Merchants, "skipped", rep.Skipped, "expired", rep.Expired,
-				"birthdays", rep.Birthdays, "downgrades", rep.Downgrades, "idempotency_swept", rep.IdempotencySwept)
+				"birthdays", rep.Birthdays, "downgrades", rep.Downgrades, "idempotency_swept", rep.IdempotencySwept,
+				"webhooks_swept", rep.WebhooksSwept)
 		}
 	})
 }

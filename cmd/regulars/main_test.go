@@ -31,13 +31,13 @@ func TestLoadConfig(t *testing.T) {
 		check   func(t *testing.T, c Config)
 	}{
 		{name: "defaults", vars: map[string]string{}, check: func(t *testing.T, c Config) {
-			if c.Addr != ":8080" || c.DatabaseURL != "data/regulars.db" || c.Production || c.DataDir() != "data" {
+			if c.Addr != ":8080" || c.DatabaseURL != "data/regulars.db" || c.Production || c.DataDir() != "data" || !c.webhookTargets().AllowPrivate {
 				t.Fatalf("defaults %+v", c)
 			}
 		}},
 		{name: "production needs keys", vars: map[string]string{"APP_ENV": "production"}, wantErr: "SESSION_KEYS is required"},
 		{name: "production with keys", vars: map[string]string{"APP_ENV": "production", "SESSION_KEYS": key + ", " + key + "2", "BASE_URL": "https://loyalty.example.com"}, check: func(t *testing.T, c Config) {
-			if !c.Production || len(c.SessionKeys) != 2 {
+			if !c.Production || len(c.SessionKeys) != 2 || c.webhookTargets().AllowPrivate {
 				t.Fatalf("%+v", c)
 			}
 		}},

@@ -34,7 +34,8 @@ type APIKeysData struct {
 	Scopes []components.Option
 	New    *NewAPIKey
 	// BaseURL is the API's origin, for the curl example.
-	BaseURL string
+	BaseURL  string
+	Webhooks WebhooksData
 }
 
 // CurlKey is what the curl example authorises with: the new secret while

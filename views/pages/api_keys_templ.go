@@ -270,33 +270,41 @@ func APIKeys(s layouts.Shell, d APIKeysData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</div><button type=\"submit\" data-testid=\"api-key-submit\">Make key</button></form></article><article><header><h2>Try it</h2></header><p>Find a member by email:</p><pre data-testid=\"api-curl\"><code>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</div><button type=\"submit\" data-testid=\"api-key-submit\">Make key</button></form></article>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = webhookSection(s, d.Webhooks).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, " <article><header><h2>Try it</h2></header><p>Find a member by email:</p><pre data-testid=\"api-curl\"><code>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var13 string
 			templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs("curl -H 'Authorization: Bearer " + d.CurlKey() + "' \\\n  '" + d.BaseURL + "/api/v1/members?email=ada@example.com'")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/api_keys.templ`, Line: 68, Col: 155}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/api_keys.templ`, Line: 69, Col: 155}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, "</code></pre><p>Record a purchase of 12.50 (amounts are in minor units); the same <code>Idempotency-Key</code> or order reference never credits twice:</p><pre><code>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</code></pre><p>Record a purchase of 12.50 (amounts are in minor units); the same <code>Idempotency-Key</code> or order reference never credits twice:</p><pre><code>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var14 string
 			templ_7745c5c3_Var14, templ_7745c5c3_Err = templ.JoinStringErrs("curl -X POST -H 'Authorization: Bearer " + d.CurlKey() + "' \\\n  -H 'Content-Type: application/json' -H 'Idempotency-Key: order-1001' \\\n  -d '{\"email\": \"ada@example.com\", \"amount\": 1250, \"order_reference\": \"1001\", \"channel\": \"online\"}' \\\n  '" + d.BaseURL + "/api/v1/purchases'")
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/api_keys.templ`, Line: 70, Col: 313}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/pages/api_keys.templ`, Line: 71, Col: 313}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var14))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "</code></pre><p>Every route, its fields and its answers are described in the <a href=\"/api/v1/openapi.json\" data-testid=\"api-openapi\">OpenAPI document</a> (OpenAPI 3.1; no key needed), for client generators and API tools.</p></article>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 29, "</code></pre><p>Every route, its fields and its answers are described in the <a href=\"/api/v1/openapi.json\" data-testid=\"api-openapi\">OpenAPI document</a> (OpenAPI 3.1; no key needed), for client generators and API tools.</p></article>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
