@@ -15,6 +15,7 @@ type DailyReport struct {
 	Expired            int64 // units
 	Birthdays          int
 	Downgrades         int
+	Lapsed             int   // memberships ended past their end and grace
 	IdempotencySwept   int64 // API answers past their lifetime
 }
 
@@ -87,6 +88,9 @@ func dailyForMerchant(tx *gorm.DB, m *Merchant, now time.Time, rep *DailyReport)
 			}
 		}
 		if err := payBirthdays(tx, m, p, now, rep); err != nil {
+			return err
+		}
+		if err := lapseMemberships(tx, m, p, now, rep); err != nil {
 			return err
 		}
 		if err := downgrade(tx, m, p, now, rep); err != nil {

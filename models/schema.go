@@ -15,5 +15,6 @@ func Models() []any {
 		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
 		&APIKey{}, &IdempotencyKey{},
 		&MemberMonthSpend{}, &MonthlyExpansion{},
+		&Membership{}, &MembershipPeriod{},
 	}
 }
