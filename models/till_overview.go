@@ -47,6 +47,12 @@ type TillMember struct {
 	Account  Account // theirs in the program; a zero balance before their first
 	Tiered   bool    // the program has tiers
 	Tier     *Tier   // their tier in the program; nil before their first
+	// Benefits says which tier's benefits apply (EffectiveTier's rule);
+	// Membership is their hold on a paid tier, nil for none; PaidTiers
+	// are what the till can sell them.
+	Benefits   TierBenefits
+	Membership *Membership
+	PaidTiers  []Tier
 	// What they can do besides buying, read only when they can buy: the
 	// program takes activity and they are not blocked.
 	Rewards  []Reward      // the rewards they can redeem now
@@ -236,9 +242,20 @@ func readTillMember(db *gorm.DB, memberID int64, programs []Program, p *Program,
 		return nil, err
 	}
 	out.Tiered, out.Tier = len(ladder) > 0, TierByID(ladder, out.Account.TierID)
+	if out.Membership, err = MembershipOf(db, out.Account.ID); err != nil {
+		return nil, err
+	}
+	m, err := GetMerchant(db)
+	if err != nil {
+		return nil, err
+	}
+	if out.Benefits, err = accountBenefits(db, &out.Account, p, ladder, now, m.Location()); err != nil {
+		return nil, err
+	}
 	if mem.Blocked || !p.TakesActivity() {
 		return out, nil
 	}
+	out.PaidTiers = PaidTiers(ladder)
 	return out, out.readOffers(db, p, ladder, today, now)
 }
 
