@@ -53,23 +53,32 @@ func membershipPanel(c echo.Context, s membershipSource, now time.Time) *pages.M
 	if s.blocked || !s.program.TakesActivity() {
 		return out
 	}
+	out.Offers = membershipOffers(paid, ms, out.Held, currency)
+	if out.Held && may(c, models.RoleManager) {
+		out.Cancel = &pages.MembershipCancelForm{URL: fmt.Sprintf("/memberships/%d/cancel", ms.ID), Key: randomToken()}
+	}
+	return out
+}
+
+// membershipOffers are the sale buttons: every paid tier, or while one is
+// held its renewal alone (one paid tier at a time: cancel it to sell
+// another).
+func membershipOffers(paid []models.Tier, ms *models.Membership, held bool, currency string) []pages.MembershipOffer {
+	var out []pages.MembershipOffer
 	for i := range paid {
 		t := &paid[i]
-		renew := out.Held && ms.TierID == t.ID
-		if out.Held && !renew {
-			continue // one paid tier at a time: cancel it to sell another
+		renew := held && ms.TierID == t.ID
+		if held && !renew {
+			continue
 		}
 		verb := "Sell"
 		if renew {
 			verb = "Renew"
 		}
-		out.Offers = append(out.Offers, pages.MembershipOffer{
+		out = append(out, pages.MembershipOffer{
 			TierID: strconv.FormatInt(t.ID, 10), Renew: renew, Key: randomToken(),
 			Label: fmt.Sprintf("%s %s · %s for %s", verb, t.Name, money(t.FeeMinor, currency), quantity(fmt.Sprint(t.PeriodMonths), "months")),
 		})
-	}
-	if out.Held && may(c, models.RoleManager) {
-		out.Cancel = &pages.MembershipCancelForm{URL: fmt.Sprintf("/memberships/%d/cancel", ms.ID), Key: randomToken()}
 	}
 	return out
 }

@@ -163,7 +163,9 @@ func TestMembershipRolesAndTenants(t *testing.T) {
 		}
 		cancel := fmt.Sprintf("/memberships/%d/cancel", sale.Membership.ID)
 		// A fresh form each time: post adds the client's own form token.
-		form := func() url.Values { return url.Values{"when": {"now"}, "refund": {"prorata"}, "idempotency_key": {"c1"}} }
+		form := func() url.Values {
+			return url.Values{"when": {"now"}, "refund": {"prorata"}, "idempotency_key": {"c1"}}
+		}
 
 		if s.staff.get(fmt.Sprintf("/members/%d", ann.ID)).has(`[data-testid="membership-cancel-form"]`) {
 			t.Error("staff see the cancel form")
