@@ -19,8 +19,8 @@ type DailyReport struct {
 	IdempotencySwept   int64 // API answers past their lifetime
 }
 
-// RunDaily posts expiries, pays birthday treats and applies tier
-// downgrades for every merchant. Each merchant is handled in its own
+// RunDaily posts expiries, pays birthday treats, lapses paid memberships
+// and applies tier downgrades for every merchant. Each merchant is handled in its own
 // transaction; on PostgreSQL a transaction-scoped advisory lock per
 // merchant means two app instances never handle one merchant at once, and
 // the ledger's idempotency keys make a rerun change nothing. Last, the
