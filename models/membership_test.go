@@ -49,6 +49,25 @@ func TestAddMonths(t *testing.T) {
 	}
 }
 
+// Grace days are local days: across the spring DST change three of them
+// last 71 hours; a membership cancelled for its end has none.
+func TestLapsesAt(t *testing.T) {
+	t.Parallel()
+	paris := mustZone(t, "Europe/Paris")
+	end := time.Date(2027, 3, 27, 10, 0, 0, 0, paris)
+	plus := &models.Tier{Paid: true, GraceDays: 3}
+	ms := &models.Membership{EndsAt: end.UTC()}
+	if got := ms.LapsesAt(plus, paris); !got.Equal(time.Date(2027, 3, 30, 10, 0, 0, 0, paris)) || got.Sub(end) != 71*time.Hour {
+		t.Errorf("lapses at %s (%s after the end), want 30 Mar 10:00, 71h", got.In(paris), got.Sub(end))
+	}
+	if got := (&models.Membership{EndsAt: end.UTC()}).LapsesAt(&models.Tier{Paid: true}, paris); !got.Equal(end) {
+		t.Errorf("no grace: lapses at %s, want the end", got.In(paris))
+	}
+	if got := (&models.Membership{EndsAt: end.UTC(), CancelAtEnd: true}).LapsesAt(plus, paris); !got.Equal(end) {
+		t.Errorf("cancelled for the end: lapses at %s, want the end", got.In(paris))
+	}
+}
+
 // The better multiplier and discount win; a paid tier wins a tie; an
 // earned tier alone is what it is.
 func TestEffectiveTier(t *testing.T) {
@@ -394,6 +413,12 @@ func membershipRefusals(t *testing.T, db *gorm.DB) {
 		if _, err := models.SellMembership(c.db, testActor, sc.in, day0); models.ErrorCode(err) != sc.code {
 			t.Errorf("%s: %v, want %s", sc.name, err, sc.code)
 		}
+	}
+	// The paid tier's settings are bounded.
+	for _, grace := range []string{"366", "-1", "x"} {
+		_, err := models.UpdateTier(c.db, testActor, c.p.ID, c.plus.ID, models.TierInput{Name: "Plus", Position: "1", Paid: true,
+			Fee: "5.00", PeriodMonths: "1", GraceDays: grace, EarnMultiplier: "2"})
+		wantFieldMessage(t, err, "grace_days", "0 to 365")
 	}
 	// A key reused for a purchase is not a sale.
 	buy(t, c.db, c.p.ID, ann.ID, "10.00", "used", day0)

@@ -133,7 +133,7 @@ func ReadTill(db *gorm.DB, m *Merchant, q TillQuery, now time.Time) (*TillOvervi
 	case o.Receipt != nil:
 		err = o.Receipt.read(db, o.Program)
 	case q.MemberID != 0:
-		o.Member, err = readTillMember(db, q.MemberID, programs, o.Program, now.In(m.Location()).Format(dateLayout), now)
+		o.Member, err = readTillMember(db, q.MemberID, programs, o.Program, m.Location(), now)
 	}
 	if err != nil {
 		return nil, err
@@ -209,9 +209,9 @@ func (r *TillReceipt) read(db *gorm.DB, p *Program) error {
 	return nil
 }
 
-// readTillMember reads a member's card in program p (nil for none); today
-// is the merchant's local date, now the moment vouchers expire against.
-func readTillMember(db *gorm.DB, memberID int64, programs []Program, p *Program, today string, now time.Time) (*TillMember, error) {
+// readTillMember reads a member's card in program p (nil for none) at
+// now, in the merchant's zone loc.
+func readTillMember(db *gorm.DB, memberID int64, programs []Program, p *Program, loc *time.Location, now time.Time) (*TillMember, error) {
 	mem, err := GetMember(db, memberID)
 	if err != nil {
 		return nil, err
@@ -245,18 +245,14 @@ func readTillMember(db *gorm.DB, memberID int64, programs []Program, p *Program,
 	if out.Membership, err = MembershipOf(db, out.Account.ID); err != nil {
 		return nil, err
 	}
-	m, err := GetMerchant(db)
-	if err != nil {
-		return nil, err
-	}
-	if out.Benefits, err = accountBenefits(db, &out.Account, p, ladder, now, m.Location()); err != nil {
+	if out.Benefits, err = accountBenefits(db, &out.Account, p, ladder, now, loc); err != nil {
 		return nil, err
 	}
 	if mem.Blocked || !p.TakesActivity() {
 		return out, nil
 	}
 	out.PaidTiers = PaidTiers(ladder)
-	return out, out.readOffers(db, p, ladder, today, now)
+	return out, out.readOffers(db, p, ladder, now.In(loc).Format(dateLayout), now)
 }
 
 // readOffers adds what the member can do in p besides buying: redeem what
