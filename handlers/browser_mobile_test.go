@@ -104,6 +104,10 @@ func everyPageFits(t *testing.T, width int) {
 	must(err)
 	res, err := models.RecordPurchase(db, cafeFixture, models.PurchaseInput{ProgramID: p.ID, MemberID: m.ID, Amount: "8.00", IdempotencyKey: "mobile-receipt"}, now)
 	must(err)
+	plus, err := models.CreateTier(db, cafeFixture, p.ID, models.TierInput{Name: "Club Plus", Position: "1", Paid: true, Fee: "5.00", PeriodMonths: "1", GraceDays: "3", EarnMultiplier: "2", Discount: "5", Perks: "A free refill"})
+	must(err)
+	_, err = models.SellMembership(db, cafeFixture, models.MembershipSale{ProgramID: p.ID, MemberID: m.ID, TierID: plus.ID, IdempotencyKey: "mobile-membership"}, now)
+	must(err)
 	staff, _, err := models.AddUser(db, cafeFixture, models.AddUserInput{Name: "Bartholomew Staff-Member", Email: "bartholomew.staff@example.com", Role: models.RoleStaff})
 	must(err)
 	var tier models.Tier
@@ -129,6 +133,7 @@ func everyPageFits(t *testing.T, width int) {
 		{"members", "/members"},
 		{"member", fmt.Sprintf("/members/%d", m.ID)},
 		{"import", "/members/import"},
+		{"memberships", "/memberships?days=60"},
 		{"programs", "/programs"},
 		{"program", prog},
 		{"tiers", prog + "/tiers"},

@@ -352,7 +352,7 @@ func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.
 		data.Member.ReferredBy, data.Member.ReferredByURL = r.Name, memberURL(r.ID)
 	}
 	for i := range ov.Programs {
-		data.Programs = append(data.Programs, programCard(c, &ov.Programs[i]))
+		data.Programs = append(data.Programs, programCard(c, &ov.Programs[i], &ov.Member, a.now()))
 	}
 	for i := range ov.Vouchers {
 		data.Vouchers = append(data.Vouchers, voucherRow(c, &ov.Vouchers[i], ov, loc, a.now()))
@@ -466,7 +466,7 @@ func memberHeader(m *models.Member, loc *time.Location) pages.MemberHeader {
 }
 
 // programCard is a member's standing in one program.
-func programCard(c echo.Context, ps *models.ProgramSummary) pages.MemberProgram {
+func programCard(c echo.Context, ps *models.ProgramSummary, m *models.Member, now time.Time) pages.MemberProgram {
 	p, merchant := ps.Program, currentMerchant(c)
 	loc, currency := merchant.Location(), merchant.Currency
 	card := pages.MemberProgram{
@@ -474,6 +474,10 @@ func programCard(c echo.Context, ps *models.ProgramSummary) pages.MemberProgram 
 		Balance: units(p, ps.Account.Balance, currency),
 	}
 	tierProgress(&card, ps, currency)
+	card.Membership = membershipPanel(c, membershipSource{
+		program: p, memberID: m.ID, blocked: m.Blocked, tiers: ps.Tiers,
+		benefits: ps.Benefits, membership: ps.Membership, sellURL: memberURL(m.ID) + "/membership",
+	}, now)
 	for _, e := range ps.Expiring {
 		row := pages.ExpiringRow{Amount: units(p, e.Amount, currency), On: localDate(&e.On, loc)}
 		if p.ExpiryPolicy == models.ExpireInactivity {
@@ -592,6 +596,9 @@ func purchaseRow(pur *models.Purchase, ov *models.MemberSummary, currency string
 	row := pages.PurchaseRow{
 		ID: pur.ID, When: pur.OccurredAt.In(loc).Format("2 Jan 2006 15:04"),
 		Amount: money(pur.AmountMinor, currency), OrderRef: pur.OrderRef,
+	}
+	if pur.Kind == models.PurchaseMembership {
+		row.OrderRef = "Membership fee"
 	}
 	if p := ov.Program(pur.ProgramID); p != nil {
 		row.Program = p.Name

@@ -117,6 +117,10 @@ func (a *App) routes() []Route {
 		{"POST", "/vouchers/:voucherID/use", models.RoleStaff, a.useVoucher},
 		{"POST", "/vouchers/:voucherID/cancel", models.RoleManager, a.cancelVoucher},
 		{"POST", "/purchases/:purchaseID/refund", models.RoleManager, a.refundPurchase},
+		// Paid membership: staff sell, renew and list; managers cancel.
+		{"POST", "/members/:memberID/membership", models.RoleStaff, a.memberMembership},
+		{"GET", "/memberships", models.RoleStaff, a.membershipsPage},
+		{"POST", "/memberships/:membershipID/cancel", models.RoleManager, a.cancelMembership},
 
 		// Reports: managers and owners. Each page answers its tables as
 		// CSV too (?format=csv&table=…); see serveReport.
@@ -133,6 +137,7 @@ func (a *App) routes() []Route {
 		{"POST", "/till/purchase", models.RoleStaff, a.tillPurchase},
 		{"POST", "/till/credit", models.RoleStaff, a.tillCredit},
 		{"POST", "/till/redeem", models.RoleStaff, a.tillRedeem},
+		{"POST", "/till/membership", models.RoleStaff, a.tillMembership},
 		{"POST", "/till/vouchers/:voucherID/use", models.RoleStaff, a.tillUseVoucher},
 	}
 }

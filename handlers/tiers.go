@@ -67,6 +67,7 @@ func tierInput(c echo.Context) models.TierInput {
 		Discount: c.FormValue("discount"), Perks: c.FormValue("perks"),
 		FreeShipping: c.FormValue("free_shipping") != "", Paid: c.FormValue("paid") != "",
 		Fee: c.FormValue("fee"), PeriodMonths: c.FormValue("period_months"),
+		GraceDays: c.FormValue("grace_days"), FeeEarns: c.FormValue("fee_earns") != "",
 	}
 }
 
@@ -82,7 +83,7 @@ func storedTierFields(p *models.Program, t *models.Tier, currency string) pages.
 	if t.Paid {
 		f.Threshold = ""
 	} else {
-		f.Fee, f.PeriodMonths = "", ""
+		f.Fee, f.PeriodMonths, f.GraceDays = "", "", ""
 	}
 	return f
 }

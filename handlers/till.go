@@ -433,6 +433,12 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 		d.Receipt = t.receipt()
 	case o.Member != nil:
 		t.member(&d)
+		if tm := o.Member; o.Program != nil {
+			d.Member.Membership = membershipPanel(c, membershipSource{
+				program: o.Program, memberID: tm.Member.ID, blocked: tm.Member.Blocked, tiers: tm.PaidTiers,
+				benefits: tm.Benefits, membership: tm.Membership, sellURL: "/till/membership",
+			}, a.now())
+		}
 	default:
 		if d.Notice = t.closed(); d.Notice == "" {
 			d.Sale = t.form(0)

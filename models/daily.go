@@ -15,12 +15,13 @@ type DailyReport struct {
 	Expired            int64 // units
 	Birthdays          int
 	Downgrades         int
+	Lapsed             int   // memberships ended past their end and grace
 	IdempotencySwept   int64 // API answers past their lifetime
 	WebhooksSwept      int64 // webhook deliveries done with and past their lifetime
 }
 
-// RunDaily posts expiries, pays birthday treats and applies tier
-// downgrades for every merchant. Each merchant is handled in its own
+// RunDaily posts expiries, pays birthday treats, lapses paid memberships
+// and applies tier downgrades for every merchant. Each merchant is handled in its own
 // transaction; on PostgreSQL a transaction-scoped advisory lock per
 // merchant means two app instances never handle one merchant at once, and
 // the ledger's idempotency keys make a rerun change nothing. Last, the
@@ -93,6 +94,9 @@ func dailyForMerchant(tx *gorm.DB, m *Merchant, now time.Time, rep *DailyReport)
 			}
 		}
 		if err := payBirthdays(tx, m, p, now, rep); err != nil {
+			return err
+		}
+		if err := lapseMemberships(tx, m, p, now, rep); err != nil {
 			return err
 		}
 		if err := downgrade(tx, m, p, now, rep); err != nil {

@@ -56,6 +56,11 @@ type ProgramSummary struct {
 	// the top, in a paid tier and without tiers.
 	NextTier   *Tier
 	Qualifying int64
+	// Benefits says which tier's benefits apply (EffectiveTier's rule)
+	// and Membership is their hold on a paid tier, nil for none, ended
+	// ones too.
+	Benefits   TierBenefits
+	Membership *Membership
 	// Rewards is the catalog on offer (archived rewards left out), each
 	// with the member's standing: Redeemable now, Saving (only points
 	// short, with the distance), or Barred and why.
@@ -173,11 +178,17 @@ func (ps *ProgramSummary) readTier(db *gorm.DB, now time.Time, loc *time.Locatio
 		return nil
 	}
 	ps.Tier = TierByID(ps.Tiers, ps.Account.TierID)
+	var err error
+	if ps.Membership, err = MembershipOf(db, ps.Account.ID); err != nil {
+		return err
+	}
+	if ps.Benefits, err = accountBenefits(db, &ps.Account, ps.Program, ps.Tiers, now, loc); err != nil {
+		return err
+	}
 	if ps.Tier != nil && ps.Tier.Paid {
 		return nil // no value moves a paid tier
 	}
 	if ps.Account.ID != 0 {
-		var err error
 		if ps.Qualifying, err = QualifyingValue(db, &ps.Account, ps.Program, now, loc); err != nil {
 			return err
 		}

@@ -27,6 +27,7 @@ type Purchase struct {
 	ID             int64
 	MerchantID     int64
 	ProgramID      int64
+	Kind           PurchaseKind `gorm:"default:sale"` // a sale, or a membership fee (models/membership.go)
 	MemberID       *int64
 	AccountID      *int64
 	AmountMinor    int64
@@ -134,7 +135,7 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			return err
 		}
 		purchase := Purchase{
-			ProgramID: p.ID, AmountMinor: amount, OrderRef: in.OrderRef, Channel: in.Channel,
+			Kind: PurchaseSale, ProgramID: p.ID, AmountMinor: amount, OrderRef: in.OrderRef, Channel: in.Channel,
 			OccurredAt: in.OccurredAt.UTC(), IdempotencyKey: in.IdempotencyKey, ActorName: orSystem(actor.Name),
 		}
 		// The key's row is claimed first: a retry, even one racing the
@@ -252,10 +253,18 @@ func blockedFromEarning(m *Member) error {
 func purchaseEarn(tx *gorm.DB, m *Merchant, p *Program, a *Account, amountMinor int64, at time.Time) (EarnBreakdown, error) {
 	var tier *Tier
 	if a != nil && a.TierID != nil {
-		var err error
-		if tier, err = GetTier(tx, p.ID, *a.TierID); err != nil {
+		ladder, err := ListTiers(tx, p.ID)
+		if err != nil {
 			return EarnBreakdown{}, err
 		}
+		if TierByID(ladder, a.TierID) == nil {
+			return EarnBreakdown{}, Errorf(ENOTFOUND, "No such tier.")
+		}
+		b, err := accountBenefits(tx, a, p, ladder, at, m.Location())
+		if err != nil {
+			return EarnBreakdown{}, err
+		}
+		tier = b.Multiplier
 	}
 	campaigns, err := CampaignsRunningOn(tx, p.ID, at, m.Location())
 	if err != nil {
@@ -396,7 +405,7 @@ func replayPurchase(tx *gorm.DB, in PurchaseInput, amount int64) (*PurchaseResul
 		return nil, fmt.Errorf("purchase: replay: %w", err)
 	}
 	sameMember := (first.MemberID == nil && in.MemberID == 0) || (first.MemberID != nil && *first.MemberID == in.MemberID)
-	if first.ProgramID != in.ProgramID || first.AmountMinor != amount || !sameMember {
+	if first.Kind != PurchaseSale || first.ProgramID != in.ProgramID || first.AmountMinor != amount || !sameMember {
 		return nil, Errorf(ECONFLICT, "This idempotency key was already used for a different purchase.")
 	}
 	res := &PurchaseResult{Purchase: first, Replayed: true}

@@ -284,7 +284,7 @@ func (e *Economics) readSegments(db *gorm.DB, merchantID int64) error {
 		err = db.Raw(`SELECT coalesce(ms.tier_id, 0) AS tier_id, coalesce(ms.redeemed, ?) AS redeemed,
 				count(*) AS customers, sum(s.purchases) AS purchases, sum(s.revenue_minor) AS revenue_minor
 			FROM (SELECT member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor FROM purchases
-				WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND member_id IS NOT NULL GROUP BY member_id) s
+				WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND member_id IS NOT NULL AND `+productSales+` GROUP BY member_id) s
 			LEFT JOIN member_spend ms ON ms.merchant_id = ? AND ms.program_id = ? AND ms.member_id = s.member_id
 			GROUP BY 1, 2`, false, merchantID, e.Range.From.UTC(), e.Range.To.UTC(), merchantID, e.Program.ID).Scan(&rows).Error
 	}

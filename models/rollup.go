@@ -459,7 +459,7 @@ func (r rollup) refreshDay(day string) error {
 			coalesce(sum(refunded_minor), 0) AS refunded_minor,
 			coalesce(sum(CASE WHEN earned > 0 THEN 1 ELSE 0 END), 0) AS earning_purchases,
 			count(DISTINCT member_id) AS visitors
-		FROM purchases WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ?`, id, from, to).Scan(&sales).Error
+		FROM purchases WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND `+productSales, id, from, to).Scan(&sales).Error
 	if err != nil {
 		return fmt.Errorf("rollup: sales of %s: %w", day, err)
 	}
@@ -527,7 +527,7 @@ func (r rollup) refreshWeek(week string) error {
 	from, to := r.bounds(week, 7)
 	var w WeeklyActivity
 	err := r.tx.Raw(`SELECT count(DISTINCT member_id) AS active_members, count(member_id) AS visits FROM purchases
-		WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ?`, r.m.ID, from, to).Scan(&w).Error
+		WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND `+productSales, r.m.ID, from, to).Scan(&w).Error
 	if err != nil {
 		return fmt.Errorf("rollup: week %s: %w", week, err)
 	}
@@ -624,7 +624,7 @@ func (r rollup) members(ids []int64) error {
 	}
 	var bought []memberPurchase
 	err = r.tx.Model(&Purchase{}).Select("member_id, occurred_at, amount_minor - refunded_minor AS net_minor").Where("member_id IN ?", ids).
-		Order("member_id, occurred_at").Scan(&bought).Error
+		Where(productSales).Order("member_id, occurred_at").Scan(&bought).Error
 	if err != nil {
 		return fmt.Errorf("rollup: visits: %w", err)
 	}
@@ -705,7 +705,7 @@ func (r rollup) saveVisits(visits []memberVisits) error {
 // (at - days, at], from the purchases index alone.
 func ActiveMembers(db *gorm.DB, at time.Time, days int) (int64, error) {
 	var n int64
-	err := db.Model(&Purchase{}).Where("occurred_at > ? AND occurred_at <= ? AND member_id IS NOT NULL",
+	err := db.Model(&Purchase{}).Where("occurred_at > ? AND occurred_at <= ? AND member_id IS NOT NULL AND "+productSales,
 		at.AddDate(0, 0, -days).UTC(), at.UTC()).Distinct("member_id").Count(&n).Error
 	if err != nil {
 		return 0, fmt.Errorf("rollup: active members: %w", err)

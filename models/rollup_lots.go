@@ -79,7 +79,7 @@ type segment struct {
 func (r rollup) memberSpend(ids []int64) error {
 	var bought []MemberSpend
 	err := r.tx.Model(&Purchase{}).Select("member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor").
-		Where("member_id IN ?", ids).Group("member_id").Scan(&bought).Error
+		Where("member_id IN ?", ids).Where(productSales).Group("member_id").Scan(&bought).Error
 	if err != nil {
 		return fmt.Errorf("rollup: spend: %w", err)
 	}

@@ -29,7 +29,15 @@ func TestUpgradeToRollupsBuildsThemOnTheFirstCatchUp(t *testing.T) {
 			create := func(rows ...any) {
 				t.Helper()
 				for _, r := range rows {
-					if err := s.Create(r).Error; err != nil {
+					// Columns added after version 8 are not there yet.
+					q := s
+					switch r.(type) {
+					case *models.Tier:
+						q = s.Omit("GraceDays", "FeeEarns")
+					case *models.Purchase:
+						q = s.Omit("Kind")
+					}
+					if err := q.Create(r).Error; err != nil {
 						t.Fatalf("create %T: %v", r, err)
 					}
 				}

@@ -116,7 +116,7 @@ func payReferral(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Memb
 	}
 	rule := rules[0]
 	var earlier int64
-	if err := tx.Model(&Purchase{}).Where("member_id = ? AND program_id = ? AND amount_minor >= ? AND id <> ?",
+	if err := tx.Model(&Purchase{}).Where(productSales).Where("member_id = ? AND program_id = ? AND amount_minor >= ? AND id <> ?",
 		member.ID, p.ID, rule.MinPurchaseMinor, pur.ID).Count(&earlier).Error; err != nil {
 		return fmt.Errorf("referral: first purchase: %w", err)
 	}

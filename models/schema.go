@@ -16,5 +16,6 @@ func Models() []any {
 		&APIKey{}, &IdempotencyKey{},
 		&MemberMonthSpend{}, &MonthlyExpansion{},
 		&WebhookEndpoint{}, &WebhookDelivery{},
+		&Membership{}, &MembershipPeriod{},
 	}
 }

@@ -31,6 +31,8 @@ type Tier struct {
 	Paid                bool
 	FeeMinor            int64
 	PeriodMonths        int64
+	GraceDays           int64 // a paid tier's days held past its end before the daily job lapses it
+	FeeEarns            bool  // a paid tier's fee earns as a purchase does
 	CreatedAt           time.Time
 	UpdatedAt           time.Time
 }
@@ -52,7 +54,8 @@ type TierInput struct {
 	Name, Color, Position, Threshold string
 	EarnMultiplier, Discount, Perks  string
 	FreeShipping, Paid               bool
-	Fee, PeriodMonths                string
+	Fee, PeriodMonths, GraceDays     string
+	FeeEarns                         bool
 }
 
 var colorPattern = regexp.MustCompile(`^#[0-9a-fA-F]{6}$`)
@@ -73,11 +76,13 @@ func (in TierInput) apply(t *Tier, p *Program, currency string) Validation {
 	t.Perks = strings.TrimSpace(in.Perks)
 	v.Check(utf8.RuneCountInString(t.Perks) <= 500, "perks", "Use at most 500 characters.")
 	t.Paid = in.Paid
-	t.Threshold, t.FeeMinor, t.PeriodMonths = 0, 0, 0
+	t.Threshold, t.FeeMinor, t.PeriodMonths, t.GraceDays, t.FeeEarns = 0, 0, 0, 0, false
 	if t.Paid {
 		t.FeeMinor = moneyField(v, "fee", in.Fee, currency, maxMoneyMinor)
 		v.Check(t.FeeMinor > 0, "fee", "A paid tier needs a fee above 0.")
 		t.PeriodMonths = numberField(v, "period_months", in.PeriodMonths, 1, 120, "Enter 1 to 120 months.")
+		t.GraceDays = numberField(v, "grace_days", orDefault(in.GraceDays, "0"), 0, 365, "Enter 0 to 365 days of grace.")
+		t.FeeEarns = in.FeeEarns
 	} else if p.TierMetric == MetricSpend {
 		t.Threshold = moneyField(v, "threshold", in.Threshold, currency, maxMoneyMinor)
 	} else {
@@ -280,6 +285,7 @@ func (t *Tier) FormInput(p *Program, currency string) TierInput {
 		EarnMultiplier: FormatRate(t.EarnMultiplierMilli, 3), Discount: FormatRate(t.DiscountBasisPoints, 2),
 		Perks: t.Perks, FreeShipping: t.FreeShipping, Paid: t.Paid,
 		Fee: FormatMoney(t.FeeMinor, currency), PeriodMonths: fmt.Sprint(t.PeriodMonths),
+		GraceDays: fmt.Sprint(t.GraceDays), FeeEarns: t.FeeEarns,
 		Threshold: fmt.Sprint(t.Threshold),
 	}
 	if p.TierMetric == MetricSpend {

@@ -61,9 +61,9 @@ func qualifyingBetween(db *gorm.DB, a *Account, p *Program, since, until time.Ti
 	}
 	switch p.TierMetric {
 	case MetricSpend:
-		err = bounded(db.Model(&Purchase{})).Select("COALESCE(SUM(amount_minor - refunded_minor), 0)").Scan(&v).Error
+		err = bounded(db.Model(&Purchase{})).Where(productSales).Select("COALESCE(SUM(amount_minor - refunded_minor), 0)").Scan(&v).Error
 	case MetricVisits:
-		err = bounded(db.Model(&Purchase{})).Where("refunded_minor < amount_minor").Select("COUNT(*)").Scan(&v).Error
+		err = bounded(db.Model(&Purchase{})).Where(productSales).Where("refunded_minor < amount_minor").Select("COUNT(*)").Scan(&v).Error
 	default:
 		kinds := []EntryKind{KindPurchaseEarn, KindRuleEarn, KindCampaignBonus, KindManualCredit, KindOpeningBalance, KindRecognition}
 		err = bounded(db.Model(&LedgerEntry{})).Where("kind IN ?", kinds).Select("COALESCE(SUM(amount), 0)").Scan(&v).Error

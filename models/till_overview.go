@@ -47,6 +47,12 @@ type TillMember struct {
 	Account  Account // theirs in the program; a zero balance before their first
 	Tiered   bool    // the program has tiers
 	Tier     *Tier   // their tier in the program; nil before their first
+	// Benefits says which tier's benefits apply (EffectiveTier's rule);
+	// Membership is their hold on a paid tier, nil for none; PaidTiers
+	// are what the till can sell them.
+	Benefits   TierBenefits
+	Membership *Membership
+	PaidTiers  []Tier
 	// What they can do besides buying, read only when they can buy: the
 	// program takes activity and they are not blocked.
 	Rewards  []Reward      // the rewards they can redeem now
@@ -127,7 +133,7 @@ func ReadTill(db *gorm.DB, m *Merchant, q TillQuery, now time.Time) (*TillOvervi
 	case o.Receipt != nil:
 		err = o.Receipt.read(db, o.Program)
 	case q.MemberID != 0:
-		o.Member, err = readTillMember(db, q.MemberID, programs, o.Program, now.In(m.Location()).Format(dateLayout), now)
+		o.Member, err = readTillMember(db, q.MemberID, programs, o.Program, m.Location(), now)
 	}
 	if err != nil {
 		return nil, err
@@ -203,9 +209,9 @@ func (r *TillReceipt) read(db *gorm.DB, p *Program) error {
 	return nil
 }
 
-// readTillMember reads a member's card in program p (nil for none); today
-// is the merchant's local date, now the moment vouchers expire against.
-func readTillMember(db *gorm.DB, memberID int64, programs []Program, p *Program, today string, now time.Time) (*TillMember, error) {
+// readTillMember reads a member's card in program p (nil for none) at
+// now, in the merchant's zone loc.
+func readTillMember(db *gorm.DB, memberID int64, programs []Program, p *Program, loc *time.Location, now time.Time) (*TillMember, error) {
 	mem, err := GetMember(db, memberID)
 	if err != nil {
 		return nil, err
@@ -236,10 +242,17 @@ func readTillMember(db *gorm.DB, memberID int64, programs []Program, p *Program,
 		return nil, err
 	}
 	out.Tiered, out.Tier = len(ladder) > 0, TierByID(ladder, out.Account.TierID)
+	if out.Membership, err = MembershipOf(db, out.Account.ID); err != nil {
+		return nil, err
+	}
+	if out.Benefits, err = accountBenefits(db, &out.Account, p, ladder, now, loc); err != nil {
+		return nil, err
+	}
 	if mem.Blocked || !p.TakesActivity() {
 		return out, nil
 	}
-	return out, out.readOffers(db, p, ladder, today, now)
+	out.PaidTiers = PaidTiers(ladder)
+	return out, out.readOffers(db, p, ladder, now.In(loc).Format(dateLayout), now)
 }
 
 // readOffers adds what the member can do in p besides buying: redeem what

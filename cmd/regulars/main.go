@@ -239,7 +239,7 @@ func every(ctx context.Context, interval time.Duration, fn func(now time.Time)) 
 }
 
 // runDaily runs the daily job now and then every dailyEvery until ctx
-// ends: expiries, birthdays and tier downgrades.
+// ends: expiries, birthdays, lapsed memberships and tier downgrades.
 func runDaily(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 	every(ctx, dailyEvery, func(now time.Time) {
 		rep, err := models.RunDaily(db.WithContext(ctx), now)
@@ -247,7 +247,7 @@ func runDaily(ctx context.Context, db *gorm.DB, log *slog.Logger) {
 			log.Error("daily job", "err", err)
 		} else if err == nil {
 			log.Info("daily job", "merchants", rep.Merchants, "skipped", rep.Skipped, "expired", rep.Expired,
-				"birthdays", rep.Birthdays, "downgrades", rep.Downgrades, "idempotency_swept", rep.IdempotencySwept,
+				"birthdays", rep.Birthdays, "lapsed", rep.Lapsed, "downgrades", rep.Downgrades, "idempotency_swept", rep.IdempotencySwept,
 				"webhooks_swept", rep.WebhooksSwept)
 		}
 	})

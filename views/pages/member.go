@@ -44,6 +44,9 @@ type MemberProgram struct {
 	Rewards       []AffordableReward
 	Saving        []SavingReward // the nearest rewards only points stand between
 	Actions       []ActionButton
+	// Membership is their paid membership and its forms; nil when the
+	// program has no paid tier.
+	Membership *MembershipPanel
 	// Message is a refused redemption or action in this program.
 	Message string
 }

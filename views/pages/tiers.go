@@ -19,7 +19,8 @@ type TierFields struct {
 	Name, Color, Position, Threshold string
 	EarnMultiplier, Discount, Perks  string
 	FreeShipping, Paid               bool
-	Fee, PeriodMonths                string
+	Fee, PeriodMonths, GraceDays     string
+	FeeEarns                         bool
 }
 
 // TierForm is a tier form's input and messages.

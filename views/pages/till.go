@@ -62,6 +62,9 @@ type TillMember struct {
 	Rewards   []TillReward  // what they can afford in the chosen program now
 	Vouchers  []TillVoucherUse
 	Credit    *TillCredit // a cashback program's pay-with-credit form
+	// Membership is their paid membership and its forms; nil when the
+	// program has no paid tier.
+	Membership *MembershipPanel
 }
 
 // TillBalance is the member's balance in one program.
