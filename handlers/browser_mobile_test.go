@@ -29,8 +29,8 @@ const overflowJS = `(() => {
     if (r.width === 0 || r.height === 0) continue; // not shown
     if (r.right > w + 1 || r.left < -1) out.push(el.tagName.toLowerCase() + " " + JSON.stringify((el.textContent || el.name || "").trim().slice(0, 30)) + " spans " + Math.round(r.left) + "–" + Math.round(r.right));
   }
-  // A stacked list must fit, not scroll inside its box.
-  for (const t of document.querySelectorAll("table.stack-narrow")) {
+  // On a phone a stacked list must fit, not scroll inside its box.
+  for (const t of w <= 576 ? document.querySelectorAll("table.stack-narrow") : []) {
     const r = t.getBoundingClientRect();
     if (r.width > 0 && r.right > w + 1) out.push("table " + (t.id || t.className) + " spans to " + Math.round(r.right));
   }
