@@ -139,8 +139,16 @@ func (app *testApp) fixtures(acct *account, staffID int64) map[string]int64 {
 	if err := db.Where("endpoint_id = ?", hook.ID).Take(&delivery).Error; err != nil {
 		t.Fatal(err)
 	}
+	plus, err := models.CreateTier(db, actor, p.ID, models.TierInput{Name: "Club Plus", Position: "2", Paid: true, Fee: "5.00", PeriodMonths: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sale, err := models.SellMembership(db, actor, models.MembershipSale{ProgramID: p.ID, MemberID: member.ID, TierID: plus.ID, IdempotencyKey: "fixture-membership"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return map[string]int64{
-		"webhookID": hook.ID, "deliveryID": delivery.ID,
+		"webhookID": hook.ID, "deliveryID": delivery.ID, "membershipID": sale.Membership.ID,
 		"keyID": key.ID, "importID": imported.ID, "userID": staffID, "programID": p.ID, "tierID": tier.ID,
 		"rewardID": reward.ID, "ruleID": rule.ID, "campaignID": campaign.ID,
 		"memberID": member.ID, "purchaseID": purchase.Purchase.ID, "voucherID": voucher.ID,
