@@ -247,7 +247,7 @@ func (a *App) memberPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return a.renderMember(c, m, memberView{status: http.StatusOK})
+	return a.renderMember(c, m, memberView{status: http.StatusOK, pageKey: addressKey(c)})
 }
 
 func (a *App) updateMember(c echo.Context) error {
@@ -320,6 +320,7 @@ type memberView struct {
 	refund     string // the amount typed
 	refundKey  string
 	tags       string // formTags: what was typed
+	pageKey    string // the key in the address (addressKey); "" for a fresh one
 }
 
 // renderMember draws a member's page.
@@ -351,8 +352,11 @@ func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.
 	if r := ov.Referrer; r != nil {
 		data.Member.ReferredBy, data.Member.ReferredByURL = r.Name, memberURL(r.ID)
 	}
+	if v.pageKey == "" {
+		v.pageKey = randomToken()
+	}
 	for i := range ov.Programs {
-		data.Programs = append(data.Programs, programCard(c, &ov.Programs[i], &ov.Member, a.now()))
+		data.Programs = append(data.Programs, programCard(c, &ov.Programs[i], &ov.Member, v.pageKey, a.now()))
 	}
 	for i := range ov.Vouchers {
 		data.Vouchers = append(data.Vouchers, voucherRow(c, &ov.Vouchers[i], ov, loc, a.now()))
@@ -466,7 +470,7 @@ func memberHeader(m *models.Member, loc *time.Location) pages.MemberHeader {
 }
 
 // programCard is a member's standing in one program.
-func programCard(c echo.Context, ps *models.ProgramSummary, m *models.Member, now time.Time) pages.MemberProgram {
+func programCard(c echo.Context, ps *models.ProgramSummary, m *models.Member, pageKey string, now time.Time) pages.MemberProgram {
 	p, merchant := ps.Program, currentMerchant(c)
 	loc, currency := merchant.Location(), merchant.Currency
 	card := pages.MemberProgram{
@@ -476,7 +480,7 @@ func programCard(c echo.Context, ps *models.ProgramSummary, m *models.Member, no
 	tierProgress(&card, ps, currency)
 	card.Membership = membershipPanel(c, membershipSource{
 		program: p, memberID: m.ID, blocked: m.Blocked, tiers: ps.Tiers,
-		benefits: ps.Benefits, membership: ps.Membership, sellURL: memberURL(m.ID) + "/membership",
+		benefits: ps.Benefits, membership: ps.Membership, sellURL: memberURL(m.ID) + "/membership", pageKey: pageKey,
 	}, now)
 	for _, e := range ps.Expiring {
 		row := pages.ExpiringRow{Amount: units(p, e.Amount, currency), On: localDate(&e.On, loc)}
@@ -597,8 +601,8 @@ func purchaseRow(pur *models.Purchase, ov *models.MemberSummary, currency string
 		ID: pur.ID, When: pur.OccurredAt.In(loc).Format("2 Jan 2006 15:04"),
 		Amount: money(pur.AmountMinor, currency), OrderRef: pur.OrderRef,
 	}
-	if pur.Kind == models.PurchaseMembership {
-		row.OrderRef = "Membership fee"
+	if !pur.RefundsDirectly() {
+		row.OrderRef, canRefund = "Membership fee (refunded by cancelling the membership)", false
 	}
 	if p := ov.Program(pur.ProgramID); p != nil {
 		row.Program = p.Name

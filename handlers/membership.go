@@ -27,6 +27,7 @@ type membershipSource struct {
 	benefits   models.TierBenefits
 	membership *models.Membership
 	sellURL    string
+	pageKey    string // the page's key (pageKey), which the forms' keys derive from
 }
 
 // membershipPanel words a member's membership in a program; nil when the
@@ -38,7 +39,9 @@ func membershipPanel(c echo.Context, s membershipSource, now time.Time) *pages.M
 	}
 	merchant := currentMerchant(c)
 	loc, currency := merchant.Location(), merchant.Currency
-	out := &pages.MembershipPanel{SellURL: s.sellURL, MemberID: strconv.FormatInt(s.memberID, 10), ProgramID: strconv.FormatInt(s.program.ID, 10)}
+	out := &pages.MembershipPanel{
+		SellURL: s.sellURL, MemberID: strconv.FormatInt(s.memberID, 10), ProgramID: strconv.FormatInt(s.program.ID, 10), PageKey: s.pageKey,
+	}
 	ms := s.membership
 	var held *models.Tier
 	if ms != nil {
@@ -53,17 +56,19 @@ func membershipPanel(c echo.Context, s membershipSource, now time.Time) *pages.M
 	if s.blocked || !s.program.TakesActivity() {
 		return out
 	}
-	out.Offers = membershipOffers(paid, ms, out.Held, currency)
+	out.Offers = membershipOffers(paid, ms, out.Held, currency, s.pageKey)
 	if out.Held && may(c, models.RoleManager) {
-		out.Cancel = &pages.MembershipCancelForm{URL: fmt.Sprintf("/memberships/%d/cancel", ms.ID), Key: randomToken()}
+		out.Cancel = &pages.MembershipCancelForm{URL: fmt.Sprintf("/memberships/%d/cancel", ms.ID), Key: s.pageKey + ":cancel"}
 	}
 	return out
 }
 
 // membershipOffers are the sale buttons: every paid tier, or while one is
 // held its renewal alone (one paid tier at a time: cancel it to sell
-// another).
-func membershipOffers(paid []models.Tier, ms *models.Membership, held bool, currency string) []pages.MembershipOffer {
+// another). Each key is the page's with the tier: Back draws the page
+// anew from its address, and a second press of the same button replays
+// the sale instead of selling another period.
+func membershipOffers(paid []models.Tier, ms *models.Membership, held bool, currency, pageKey string) []pages.MembershipOffer {
 	var out []pages.MembershipOffer
 	for i := range paid {
 		t := &paid[i]
@@ -76,7 +81,7 @@ func membershipOffers(paid []models.Tier, ms *models.Membership, held bool, curr
 			verb = "Renew"
 		}
 		out = append(out, pages.MembershipOffer{
-			TierID: strconv.FormatInt(t.ID, 10), Renew: renew, Key: randomToken(),
+			TierID: strconv.FormatInt(t.ID, 10), Renew: renew, Key: fmt.Sprintf("%s:membership:%d", pageKey, t.ID),
 			Label: fmt.Sprintf("%s %s · %s for %s", verb, t.Name, money(t.FeeMinor, currency), quantity(fmt.Sprint(t.PeriodMonths), "months")),
 		})
 	}

@@ -216,3 +216,124 @@ func TestMembershipRolesAndTenants(t *testing.T) {
 		}
 	})
 }
+
+// Back draws the till anew from its address, which carries the page's
+// key: the sale button drawn again has the key it had, so pressing it a
+// second time replays the sale instead of selling another month.
+func TestMembershipSaleSurvivesBack(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		plus := app.paidTier(s, "Plus")
+		ann := app.enrolIn(s.acct.merchantID, "Ann Member")
+		for _, page := range []struct{ path, post, back string }{
+			{fmt.Sprintf("/till?member=%d&program=%d", ann.ID, s.coffee.ID), "/till/membership", "/till?"},
+			{fmt.Sprintf("/members/%d?", ann.ID), fmt.Sprintf("/members/%d/membership", ann.ID), fmt.Sprintf("/members/%d", ann.ID)},
+		} {
+			path, post := page.path, page.post
+			keyInURL := s.staff.get(path).doc.Find(`[data-testid="membership"] input[data-key-in-url]`).AttrOr("value", "")
+			if len(keyInURL) != 43 {
+				t.Fatalf("%s: the membership panel puts no page key in the address: %q", path, keyInURL)
+			}
+			back := path + "&key=" + keyInURL
+			verb := "membership-sell"
+			if app.fees() > 0 {
+				verb = "membership-renew"
+			}
+			form := sellForm(t, s.staff.get(back), verb)
+			if want := fmt.Sprintf("%s:membership:%d", keyInURL, plus.ID); form.Get("idempotency_key") != want {
+				t.Fatalf("%s: sale key %q, want the page's %q", path, form.Get("idempotency_key"), want)
+			}
+			fees, months := app.fees(), int64(0)
+			if fees > 0 {
+				months = int64(app.membershipOf(ann.ID).Months)
+			}
+			expectRedirect(t, s.staff.post(post, form), page.back)
+			// Back, and the same button again: the same key, a replay.
+			again := sellForm(t, s.staff.get(back), "membership-renew")
+			if again.Get("idempotency_key") != form.Get("idempotency_key") {
+				t.Fatalf("%s: after Back the button has key %q, want %q", path, again.Get("idempotency_key"), form.Get("idempotency_key"))
+			}
+			r := s.staff.post(post, again)
+			if got := s.staff.get(r.location()).text(`[data-testid="flash"]`); !strings.Contains(got, "already recorded") {
+				t.Errorf("%s: replay flash %q", path, got)
+			}
+			if n, m := app.fees(), int64(app.membershipOf(ann.ID).Months); n != fees+1 || m != months+1 {
+				t.Errorf("%s: %d fees and %d months, want %d and %d", path, n, m, fees+1, months+1)
+			}
+			// A fresh page (no key in the address) sells afresh.
+			if k := sellForm(t, s.staff.get(path), "membership-renew").Get("idempotency_key"); k == form.Get("idempotency_key") {
+				t.Errorf("%s: a fresh page reuses the sold key", path)
+			}
+		}
+	})
+}
+
+// A fee is refunded only by cancelling the membership: refunded as a
+// purchase it would leave the member holding a tier nobody paid for.
+func TestMembershipFeeIsNotRefundedAsAPurchase(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		plus := app.paidTier(s, "Plus")
+		ann := app.enrolIn(s.acct.merchantID, "Ann Member")
+		db := models.ForMerchant(app.db, s.acct.merchantID)
+		sale, err := models.SellMembership(db, models.Actor{Name: "fixture"}, models.MembershipSale{ProgramID: s.coffee.ID, MemberID: ann.ID, TierID: plus.ID, IdempotencyKey: "fixture"}, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := s.manager.get(fmt.Sprintf("/members/%d", ann.ID))
+		if page.has(`[data-testid="refund-form"]`) {
+			t.Error("the fee has a refund form")
+		}
+		if got := page.text(`[data-testid="purchase-row"]`); !strings.Contains(got, "refunded by cancelling the membership") {
+			t.Errorf("fee row %q does not say how it is refunded", got)
+		}
+		r := s.manager.post(fmt.Sprintf("/purchases/%d/refund", sale.Purchase.ID), url.Values{"amount": {"5.00"}, "idempotency_key": {"r1"}})
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(r.body, "cancelling the membership") {
+			t.Errorf("the refusal does not say what to do:\n%.2000s", r.body)
+		}
+		var fee models.Purchase
+		if err := db.Take(&fee, sale.Purchase.ID).Error; err != nil || fee.RefundedMinor != 0 {
+			t.Errorf("fee refunded %d (%v), want 0", fee.RefundedMinor, err)
+		}
+		if !app.membershipOf(ann.ID).Active() {
+			t.Error("the refused refund ended the membership")
+		}
+	})
+}
+
+// Fees are revenue of their own on the dashboard, net of what a
+// cancellation refunded, and never part of product revenue.
+func TestMembershipFeesOnTheDashboard(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s := app.shop()
+		plus := app.paidTier(s, "Plus")
+		db := models.ForMerchant(app.db, s.acct.merchantID)
+		actor, now := models.Actor{Name: "fixture"}, app.clock.now()
+		if r := s.manager.get("/dashboard"); r.has(`[data-testid="value-membership-fees"]`) {
+			t.Error("a business that sold no membership is shown membership fees")
+		}
+		var sold []*models.MembershipResult
+		for i, name := range []string{"Ann Member", "Bo Member"} {
+			m := app.enrolIn(s.acct.merchantID, name)
+			res, err := models.SellMembership(db, actor, models.MembershipSale{ProgramID: s.coffee.ID, MemberID: m.ID, TierID: plus.ID, IdempotencyKey: fmt.Sprint("fee", i)}, now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sold = append(sold, res)
+		}
+		if _, err := models.RecordPurchase(db, actor, models.PurchaseInput{ProgramID: s.coffee.ID, MemberID: *sold[0].Purchase.MemberID, Amount: "12.00", IdempotencyKey: "sale"}, now); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := models.CancelMembership(db, actor, sold[1].Membership.ID, models.MembershipCancel{When: models.CancelNow, Refund: models.RefundFull, IdempotencyKey: "c"}, now); err != nil {
+			t.Fatal(err)
+		}
+		r := s.manager.get("/dashboard")
+		expectStatus(t, r, http.StatusOK)
+		for id, want := range map[string]string{"membership-fees": "5.00 EUR", "revenue": "12.00 EUR", "purchases": "1"} {
+			if got := r.text(`[data-testid="value-` + id + `"]`); got != want {
+				t.Errorf("%s = %q, want %q", id, got, want)
+			}
+		}
+	})
+}

@@ -155,8 +155,8 @@ func (v dashboardView) people() dashboardGroup {
 func (v dashboardView) sales() dashboardGroup {
 	d := v.d
 	revenueNote := "Amounts less what has been refunded of them so far, on the day of the purchase"
-	return dashboardGroup{"Sales", "sales", []dashboardFigure{
-		v.money("revenue", "Revenue", d.Revenue, revenueNote+": all purchases."),
+	figures := []dashboardFigure{
+		v.money("revenue", "Revenue", d.Revenue, revenueNote+": all product sales (membership fees are not in it)."),
 		v.money("member-revenue", "Revenue from members", d.MemberRevenue, revenueNote+": purchases by a member."),
 		v.money("non-member-revenue", "Revenue from non-members", d.NonMemberRevenue, revenueNote+": anonymous purchases."),
 		v.count("purchases", "Purchases", d.Purchases,
@@ -165,7 +165,13 @@ func (v dashboardView) sales() dashboardGroup {
 		v.count("non-member-purchases", "Purchases by non-members", d.NonMemberPurchases, "Purchases in the range without a member."),
 		v.share("membership-rate", "Membership rate", d.MembershipRate, fmt.Sprintf(
 			"Purchases by members ÷ all purchases in the range. By revenue, members made %s.", percent(d.MemberRevenueShare))),
-	}}
+	}
+	// Only a business that sells paid memberships has fees to show.
+	if f := d.MembershipFees; f.Current != 0 || f.Previous != 0 {
+		figures = append(figures, v.money("membership-fees", "Membership fees", f,
+			"Paid-membership fees sold in the range, less what cancellations refunded of them; apart from revenue."))
+	}
+	return dashboardGroup{"Sales", "sales", figures}
 }
 
 func (v dashboardView) points() dashboardGroup {

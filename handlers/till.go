@@ -92,13 +92,7 @@ func (a *App) tillPage(c echo.Context) error {
 		}
 		a.rememberTillProgram(c, p)
 	}
-	// The purchase form's key rides in the address (app.js puts it there):
-	// pages behind login are never stored, so Back draws the form anew,
-	// and the key in the URL is what makes an unsure second Enter replay
-	// the first purchase instead of crediting it twice.
-	if key := c.QueryParam("key"); isFormKey(key) {
-		v.key = key
-	}
+	v.key = addressKey(c)
 	if v.query != "" && v.memberID == 0 {
 		id, err := a.tillMatch(c, v.query)
 		if err != nil {
@@ -109,6 +103,18 @@ func (a *App) tillPage(c echo.Context) error {
 		}
 	}
 	return a.renderTill(c, http.StatusOK, v)
+}
+
+// addressKey is the page key in the address, "" when there is none: the
+// till's and the member page's form keys ride there (app.js puts them
+// there). Pages behind login are never stored, so Back draws the forms
+// anew, and the key in the URL is what makes an unsure second Enter replay
+// the first purchase or sale instead of recording it twice.
+func addressKey(c echo.Context) string {
+	if key := c.QueryParam("key"); isFormKey(key) {
+		return key
+	}
+	return ""
 }
 
 // isFormKey tells a key randomToken made from anything else a URL holds.
@@ -426,6 +432,9 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 	if err != nil {
 		return pages.TillData{}, err
 	}
+	if v.key == "" {
+		v.key = randomToken()
+	}
 	t := tillPage{o: o, v: v, currency: m.Currency, loc: m.Location()}
 	d := pages.TillData{Message: v.message, Programs: t.programs(), Search: t.search()}
 	switch {
@@ -436,7 +445,7 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 		if tm := o.Member; o.Program != nil {
 			d.Member.Membership = membershipPanel(c, membershipSource{
 				program: o.Program, memberID: tm.Member.ID, blocked: tm.Member.Blocked, tiers: tm.PaidTiers,
-				benefits: tm.Benefits, membership: tm.Membership, sellURL: "/till/membership",
+				benefits: tm.Benefits, membership: tm.Membership, sellURL: "/till/membership", pageKey: v.key,
 			}, a.now())
 		}
 	default:
@@ -523,9 +532,6 @@ func (t tillPage) form(memberID int64) *pages.TillPurchase {
 	f := &pages.TillPurchase{
 		ProgramID: strconv.FormatInt(t.o.Program.ID, 10), Key: t.v.key, Currency: t.currency,
 		Amount: t.v.amount, Error: t.v.amountErr, Confirm: t.v.confirm,
-	}
-	if f.Key == "" {
-		f.Key = randomToken()
 	}
 	if memberID != 0 {
 		f.MemberID = strconv.FormatInt(memberID, 10)

@@ -573,7 +573,7 @@ func refundMembership(tx *gorm.DB, actor Actor, m *Merchant, ms *Membership, in 
 			continue
 		}
 		k := fmt.Sprintf("%s:period:%d", in.IdempotencyKey, per.ID)
-		if _, err := RefundPurchase(tx, actor, pur.ID, FormatMoney(owed, m.Currency), k, now); err != nil {
+		if _, err := refundPurchase(tx, actor, pur.ID, PurchaseMembership, FormatMoney(owed, m.Currency), k, now); err != nil {
 			return 0, err
 		}
 		total += owed

@@ -443,11 +443,22 @@ type Refund struct {
 	CreatedAt      time.Time
 }
 
+// RefundsDirectly tells whether the purchase is refunded on its own: a
+// membership fee is refunded only by cancelling the membership, so that
+// the tier it paid for ends with the money.
+func (p *Purchase) RefundsDirectly() bool { return p.Kind != PurchaseMembership }
+
 // RefundPurchase records a full or partial refund and claws back the
 // purchase's units in proportion. The clawback is the one entry that may
 // take a balance below zero; later earnings pay it back first. A refund's
 // idempotency key is used once: a retry is refused.
 func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempotencyKey string, now time.Time) (*Purchase, error) {
+	return refundPurchase(db, actor, purchaseID, PurchaseSale, amount, idempotencyKey, now)
+}
+
+// refundPurchase refunds a purchase of the kind the caller refunds:
+// sales through RefundPurchase, fees through CancelMembership.
+func refundPurchase(db *gorm.DB, actor Actor, purchaseID int64, kind PurchaseKind, amount, idempotencyKey string, now time.Time) (*Purchase, error) {
 	var pur *Purchase
 	err := db.Transaction(func(tx *gorm.DB) error {
 		m, err := GetMerchant(tx)
@@ -456,6 +467,9 @@ func RefundPurchase(db *gorm.DB, actor Actor, purchaseID int64, amount, idempote
 		}
 		if pur, err = GetPurchase(tx.Clauses(clause.Locking{Strength: "UPDATE"}), purchaseID); err != nil {
 			return err
+		}
+		if pur.Kind != kind {
+			return Errorf(EINVALID, "A membership fee is refunded by cancelling the membership on the member's page, so that the tier ends with it.")
 		}
 		// A retry is told it was recorded, even when what is left to
 		// refund no longer allows its amount (a full refund retried).

@@ -88,6 +88,9 @@ type Dashboard struct {
 	Revenue, MemberRevenue, NonMemberRevenue       Compared // minor units, net of refunds
 	MembershipRate                                 ComparedRatio
 	MemberRevenueShare                             Ratio
+	// MembershipFees are paid-membership fees, net of refunds: money the
+	// program itself takes, kept out of Revenue (product sales).
+	MembershipFees Compared
 
 	// Points, in Program's units; all zero when Program is nil.
 	Program                   *Program
@@ -109,8 +112,8 @@ type DashboardQuery struct {
 
 // dayFigures is what one rollup day adds to the dashboard.
 type dayFigures struct {
-	newMembers, purchases, memberPurchases, revenue, memberRevenue int64
-	issued, redeemed, expired, net                                 int64
+	newMembers, purchases, memberPurchases, revenue, memberRevenue, fees int64
+	issued, redeemed, expired, net                                       int64
 }
 
 // ReportDashboard computes the dashboard of the scoped merchant, catching
@@ -189,7 +192,7 @@ func (d *Dashboard) loadDays(db *gorm.DB) (map[string]*dayFigures, error) {
 	for _, s := range sales {
 		f := at(s.Day)
 		f.newMembers, f.purchases, f.memberPurchases = s.NewMembers, s.Purchases, s.MemberPurchases
-		f.revenue, f.memberRevenue = s.RevenueMinor, s.MemberRevenueMinor
+		f.revenue, f.memberRevenue, f.fees = s.RevenueMinor, s.MemberRevenueMinor, s.FeeRevenueMinor
 	}
 	if d.Program == nil {
 		return days, nil
@@ -252,6 +255,7 @@ func (d *Dashboard) sumDays(days map[string]*dayFigures, o dashboardOpening) {
 		{&d.Revenue, func(f *dayFigures) int64 { return f.revenue }},
 		{&d.MemberRevenue, func(f *dayFigures) int64 { return f.memberRevenue }},
 		{&d.NonMemberRevenue, func(f *dayFigures) int64 { return f.revenue - f.memberRevenue }},
+		{&d.MembershipFees, func(f *dayFigures) int64 { return f.fees }},
 		{&d.Issued, func(f *dayFigures) int64 { return f.issued }},
 		{&d.Redeemed, func(f *dayFigures) int64 { return f.redeemed }},
 		{&d.Expired, func(f *dayFigures) int64 { return f.expired }},

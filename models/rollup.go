@@ -48,6 +48,7 @@ type DailySales struct {
 	MemberPurchases    int64
 	RevenueMinor       int64
 	MemberRevenueMinor int64
+	FeeRevenueMinor    int64 // membership fees, net of refunds: not in RevenueMinor
 	RefundedMinor      int64
 	EarningPurchases   int64 // purchases that earned something: the till uses the program
 	Visitors           int64 // distinct members with a purchase
@@ -462,6 +463,11 @@ func (r rollup) refreshDay(day string) error {
 		FROM purchases WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND `+productSales, id, from, to).Scan(&sales).Error
 	if err != nil {
 		return fmt.Errorf("rollup: sales of %s: %w", day, err)
+	}
+	err = r.tx.Model(&Purchase{}).Where("occurred_at >= ? AND occurred_at < ? AND kind = ?", from, to, PurchaseMembership).
+		Select("coalesce(sum(amount_minor - refunded_minor), 0)").Scan(&sales.FeeRevenueMinor).Error
+	if err != nil {
+		return fmt.Errorf("rollup: fees of %s: %w", day, err)
 	}
 	if err := r.tx.Model(&Member{}).Where("created_at >= ? AND created_at < ?", from, to).Count(&sales.NewMembers).Error; err != nil {
 		return fmt.Errorf("rollup: new members of %s: %w", day, err)

@@ -20,6 +20,9 @@ type MembershipPanel struct {
 	ProgramID string
 	Cancel    *MembershipCancelForm // managers, while held
 	Message   string                // a refused sale or cancellation
+	// PageKey goes into the page's address (app.js), so that the page
+	// drawn again by Back gives the forms the keys they had.
+	PageKey string
 }
 
 // Shown reports whether there is anything to show.
