@@ -51,6 +51,17 @@ func (app *testApp) membershipOf(memberID int64) *models.Membership {
 	return &ms
 }
 
+// sold records a sale of tier to member, as staff at the till would.
+func (app *testApp) sold(s *shop, tier *models.Tier, member *models.Member, key string) *models.MembershipResult {
+	app.t.Helper()
+	res, err := models.SellMembership(models.ForMerchant(app.db, s.acct.merchantID), models.Actor{Name: "fixture"},
+		models.MembershipSale{ProgramID: s.coffee.ID, MemberID: member.ID, TierID: tier.ID, IdempotencyKey: key}, app.clock.now())
+	if err != nil {
+		app.t.Fatal(err)
+	}
+	return res
+}
+
 // sellForm is the till's sale form for a member as the page drew it.
 func sellForm(t *testing.T, r *response, testid string) url.Values {
 	t.Helper()
@@ -157,10 +168,7 @@ func TestMembershipRolesAndTenants(t *testing.T) {
 		plus := app.paidTier(s, "Plus")
 		ann := app.enrolIn(s.acct.merchantID, "Ann Member")
 		db := models.ForMerchant(app.db, s.acct.merchantID)
-		sale, err := models.SellMembership(db, models.Actor{Name: "fixture"}, models.MembershipSale{ProgramID: s.coffee.ID, MemberID: ann.ID, TierID: plus.ID, IdempotencyKey: "fixture"}, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
+		sale := app.sold(s, plus, ann, "fixture")
 		cancel := fmt.Sprintf("/memberships/%d/cancel", sale.Membership.ID)
 		// A fresh form each time: post adds the client's own form token.
 		form := func() url.Values {
@@ -273,13 +281,9 @@ func TestMembershipSaleSurvivesBack(t *testing.T) {
 func TestMembershipFeeIsNotRefundedAsAPurchase(t *testing.T) {
 	eachApp(t, func(t *testing.T, app *testApp) {
 		s := app.shop()
-		plus := app.paidTier(s, "Plus")
 		ann := app.enrolIn(s.acct.merchantID, "Ann Member")
+		sale := app.sold(s, app.paidTier(s, "Plus"), ann, "fixture")
 		db := models.ForMerchant(app.db, s.acct.merchantID)
-		sale, err := models.SellMembership(db, models.Actor{Name: "fixture"}, models.MembershipSale{ProgramID: s.coffee.ID, MemberID: ann.ID, TierID: plus.ID, IdempotencyKey: "fixture"}, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
 		page := s.manager.get(fmt.Sprintf("/members/%d", ann.ID))
 		if page.has(`[data-testid="refund-form"]`) {
 			t.Error("the fee has a refund form")
@@ -315,12 +319,7 @@ func TestMembershipFeesOnTheDashboard(t *testing.T) {
 		}
 		var sold []*models.MembershipResult
 		for i, name := range []string{"Ann Member", "Bo Member"} {
-			m := app.enrolIn(s.acct.merchantID, name)
-			res, err := models.SellMembership(db, actor, models.MembershipSale{ProgramID: s.coffee.ID, MemberID: m.ID, TierID: plus.ID, IdempotencyKey: fmt.Sprint("fee", i)}, now)
-			if err != nil {
-				t.Fatal(err)
-			}
-			sold = append(sold, res)
+			sold = append(sold, app.sold(s, plus, app.enrolIn(s.acct.merchantID, name), fmt.Sprint("fee", i)))
 		}
 		if _, err := models.RecordPurchase(db, actor, models.PurchaseInput{ProgramID: s.coffee.ID, MemberID: *sold[0].Purchase.MemberID, Amount: "12.00", IdempotencyKey: "sale"}, now); err != nil {
 			t.Fatal(err)
