@@ -60,8 +60,9 @@ bench: ## seed PostgreSQL when the seed changed (1M members, 10M entries, two ye
 		psql "$(BENCH_PG)/postgres" -qc 'CREATE DATABASE $(BENCH_DB)' && \
 		DATABASE_URL="$(BENCH_URL)" $(GO) run ./cmd/regulars seed --members $(BENCH_MEMBERS) --entries $(BENCH_ENTRIES) || exit 1; \
 	fi
-	$(GO) test -run '^$$' -bench . -skip Scale -benchmem ./...
+	$(GO) test -run '^$$' -bench . -skip 'Scale|PurchaseThroughput' -benchmem ./...
 	BENCH_DATABASE_URL="$(BENCH_URL)" $(GO) test -run '^$$' -bench Scale -benchtime 1x -timeout 60m ./models/ ./handlers/
+	BENCH_DATABASE_URL="$(BENCH_URL)" $(GO) test -run '^$$' -bench PurchaseThroughput -benchtime 1x -timeout 20m ./handlers/
 
 clean:
 	rm -rf bin

@@ -149,15 +149,20 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			return err
 		}
 		res = &PurchaseResult{Purchase: purchase}
-		if err := markRollup(tx, in.MemberID, purchase.OccurredAt); err != nil {
-			return err
-		}
 		var balance *int64
 		if in.MemberID != 0 {
 			if err := earnPurchase(tx, actor, m, p, in.MemberID, &res.Purchase, res, now); err != nil {
 				return err
 			}
 			balance = &res.Account.Balance
+		}
+		// The purchase's moment needs its rollups rebuilt; a credit of
+		// its own posted now has marked that very moment for the member.
+		credited := res.Breakdown.Multiplied > 0 || res.Breakdown.Bonus > 0
+		if in.MemberID == 0 || !credited || !purchase.OccurredAt.Equal(now.UTC()) {
+			if err := markRollup(tx, in.MemberID, purchase.OccurredAt); err != nil {
+				return err
+			}
 		}
 		return enqueueEvent(tx, EventPurchaseRecorded, purchaseEvent(&res.Purchase, m.Currency, balance), now)
 	})

@@ -17,9 +17,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 
 	"github.com/regularshq/regulars/models"
 )
@@ -141,7 +143,16 @@ func Open(t testing.TB, d models.Dialect) *gorm.DB {
 // what gets logged.
 func OpenLogged(t testing.TB, d models.Dialect, log *slog.Logger) *gorm.DB {
 	t.Helper()
-	dsn := DSN(t, d)
+	return openMigrated(t, DSN(t, d), log)
+}
+
+// openMigrated opens dsn, closed when the test ends, and migrates it.
+func openMigrated(t testing.TB, dsn string, log *slog.Logger) *gorm.DB {
+	t.Helper()
+	d := models.SQLite
+	if models.IsPostgresURL(dsn) {
+		d = models.Postgres
+	}
 	db, err := models.Open(dsn, log)
 	if err != nil {
 		t.Fatalf("dbtest: open %s: %v", d, err)
@@ -155,6 +166,29 @@ func OpenLogged(t testing.TB, d models.Dialect, log *slog.Logger) *gorm.DB {
 		t.Fatalf("dbtest: migrate %s: %v", d, err)
 	}
 	return db
+}
+
+// Throwaway creates a database of its own (prefix and random letters) on
+// the PostgreSQL server that admin connects to, migrates it and returns it
+// open; it is dropped WITH (FORCE) when t ends. For benchmarks that write
+// and must leave a seeded database alone.
+func Throwaway(t testing.TB, admin, prefix string) *gorm.DB {
+	t.Helper()
+	u, err := url.Parse(admin)
+	if err != nil || !models.IsPostgresURL(admin) {
+		t.Fatalf("dbtest: %q is not a PostgreSQL URL (%v)", admin, err)
+	}
+	name := prefix + randomHex(6)
+	if err := adminExec(admin, "CREATE DATABASE "+name); err != nil {
+		t.Fatalf("dbtest: create database %s: %v", name, err)
+	}
+	t.Cleanup(func() {
+		if err := adminExec(admin, "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)"); err != nil {
+			t.Errorf("dbtest: drop database %s: %v", name, err)
+		}
+	})
+	u.Path = "/" + name
+	return openMigrated(t, u.String(), quietLogger())
 }
 
 // DSN returns the connection string of a fresh, empty database of dialect
@@ -194,4 +228,25 @@ func quietLogger() *slog.Logger {
 		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// CountStatements makes db's logger also count into n every statement it
+// traces (BEGIN and COMMIT are not traced). Sessions made from db after
+// the call count too.
+func CountStatements(db *gorm.DB, n *atomic.Int64) {
+	db.Logger = countingLogger{db.Logger, n}
+}
+
+type countingLogger struct {
+	logger.Interface
+	n *atomic.Int64
+}
+
+func (l countingLogger) LogMode(level logger.LogLevel) logger.Interface {
+	return countingLogger{l.Interface.LogMode(level), l.n}
+}
+
+func (l countingLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	l.n.Add(1)
+	l.Interface.Trace(ctx, begin, fc, err)
 }
