@@ -212,7 +212,7 @@ func EnrolMember(db *gorm.DB, actor Actor, in MemberInput, now time.Time) (*Memb
 		if err := payEnrolment(tx, actor, m, now); err != nil {
 			return err
 		}
-		return enqueueEvent(tx, EventMemberCreated, MemberEventData{MemberID: m.ID, CardCode: m.CardCode, ReferredByID: m.ReferredByID}, now)
+		return enqueueEvent(tx, EventMemberCreated, memberCreated(m), now)
 	})
 	if err != nil {
 		return nil, err

@@ -209,6 +209,13 @@ func (imp *memberImport) write(tx *gorm.DB, rows []*memberRow, now time.Time) er
 	if err := createMembers(tx, members); err != nil {
 		return fmt.Errorf("insert members: %w", err)
 	}
+	created := make([]any, len(members))
+	for i, m := range members {
+		created[i] = memberCreated(m)
+	}
+	if err := enqueueEvents(tx, EventMemberCreated, created, now); err != nil {
+		return err
+	}
 	var tags []MemberTag
 	var openings []opening
 	for _, r := range rows {

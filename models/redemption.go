@@ -81,10 +81,7 @@ func Redeem(db *gorm.DB, actor Actor, in RedeemInput, now time.Time) (*Voucher, 
 			return err
 		}
 		voucher, err = issueVoucher(tx, actor, a, reward, KindRedemption, strings.TrimSpace(in.IdempotencyKey), now)
-		if err != nil {
-			return err
-		}
-		return enqueueEvent(tx, EventRedemptionCreated, voucherEvent(voucher, reward.Cost, &a.Balance), now)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -134,8 +131,9 @@ func redeemable(tx *gorm.DB, a *Account, r *Reward, today string) error {
 }
 
 // issueVoucher debits a locked account for a reward, takes stock and
-// creates the voucher. kind is a redemption, or the card's own debit for
-// a full stamp card.
+// creates the voucher, and tells the webhooks: a redemption asked for and
+// a full stamp card's reward are both redemption.created. kind is a
+// redemption, or the card's own debit for a full stamp card.
 func issueVoucher(tx *gorm.DB, actor Actor, a *Account, r *Reward, kind EntryKind, idemKey string, now time.Time) (*Voucher, error) {
 	if r.Stock != nil {
 		res := tx.Model(r).Where("stock > 0").Update("stock", gorm.Expr("stock - 1"))
@@ -165,6 +163,9 @@ func issueVoucher(tx *gorm.DB, actor Actor, a *Account, r *Reward, kind EntryKin
 		if errors.Is(err, errAlreadyPosted) {
 			return nil, Errorf(ECONFLICT, "This redemption was already recorded.")
 		}
+		return nil, err
+	}
+	if err := enqueueEvent(tx, EventRedemptionCreated, voucherEvent(v, r.Cost, &a.Balance), now); err != nil {
 		return nil, err
 	}
 	return v, nil

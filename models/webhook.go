@@ -332,29 +332,37 @@ func newMessageID() (string, error) {
 // rolls back with the change it reports. With no subscriber it costs one
 // indexed read.
 func enqueueEvent(tx *gorm.DB, ev WebhookEvent, data any, now time.Time) error {
+	return enqueueEvents(tx, ev, []any{data}, now)
+}
+
+// enqueueEvents is enqueueEvent for many changes of one kind at once (an
+// import batch's members), reading the subscribers once.
+func enqueueEvents(tx *gorm.DB, ev WebhookEvent, data []any, now time.Time) error {
 	var ids []int64
 	if err := tx.Model(&WebhookEndpoint{}).Where("disabled_at IS NULL AND events & ? <> 0", ev.bit()).
 		Order("id").Pluck("id", &ids).Error; err != nil {
 		return fmt.Errorf("webhook: subscribers of %s: %w", ev, err)
 	}
-	if len(ids) == 0 {
+	if len(ids) == 0 || len(data) == 0 {
 		return nil
 	}
 	now = now.UTC()
-	body, err := json.Marshal(webhookPayload{Type: ev, Timestamp: now.Format(time.RFC3339), Data: data})
-	if err != nil {
-		return fmt.Errorf("webhook: payload of %s: %w", ev, err)
+	rows := make([]WebhookDelivery, 0, len(ids)*len(data))
+	for _, d := range data {
+		body, err := json.Marshal(webhookPayload{Type: ev, Timestamp: now.Format(time.RFC3339), Data: d})
+		if err != nil {
+			return fmt.Errorf("webhook: payload of %s: %w", ev, err)
+		}
+		msgID, err := newMessageID()
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			rows = append(rows, WebhookDelivery{EndpointID: id, MessageID: msgID, Event: ev, Payload: string(body),
+				Status: DeliveryPending, NextAttemptAt: now, CreatedAt: now})
+		}
 	}
-	msgID, err := newMessageID()
-	if err != nil {
-		return err
-	}
-	rows := make([]WebhookDelivery, len(ids))
-	for i, id := range ids {
-		rows[i] = WebhookDelivery{EndpointID: id, MessageID: msgID, Event: ev, Payload: string(body),
-			Status: DeliveryPending, NextAttemptAt: now, CreatedAt: now}
-	}
-	if err := tx.Create(&rows).Error; err != nil {
+	if err := tx.CreateInBatches(&rows, memberBatch).Error; err != nil {
 		return fmt.Errorf("webhook: queue %s: %w", ev, err)
 	}
 	return nil

@@ -13,6 +13,11 @@ type MemberEventData struct {
 	ReferredByID *int64 `json:"referred_by_id"`
 }
 
+// memberCreated is member.created's data for m, enrolled or imported.
+func memberCreated(m *Member) MemberEventData {
+	return MemberEventData{MemberID: m.ID, CardCode: m.CardCode, ReferredByID: m.ReferredByID}
+}
+
 // PurchaseEventData is purchase.recorded's and purchase.refunded's data.
 // RefundAmount and PointsClawedBack are a refund's; Balance is null for an
 // anonymous sale and for a refund that took no points.

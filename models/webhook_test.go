@@ -327,6 +327,58 @@ func TestWebhookEveryEventIsQueued(t *testing.T) {
 	})
 }
 
+// The changes made in bulk or by the ledger itself are heard too: each
+// imported member is a member.created, and a full stamp card's reward a
+// redemption.created, with the member and the balance after the card.
+func TestWebhookImportsAndStampCardsAreHeard(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		s := newLoyal(t, db, "bulk-events@example.com", stampsInput("Stamps"))
+		coffee := createReward(t, s.db, s.p.ID, models.RewardInput{Name: "Coffee", Type: "free_item", Cost: "1"})
+		in := s.p.FormInput("EUR")
+		in.StampsPerCard, in.CardRewardID = "3", itoa(coffee.ID)
+		if _, err := models.UpdateProgram(s.db, testActor, s.p.ID, in); err != nil {
+			t.Fatal(err)
+		}
+		register(t, s.db, newReceiver(t).srv.URL, models.EventMemberCreated, models.EventRedemptionCreated)
+
+		job := runImport(t, s.db, startImport(t, s.db, models.RoleOwner, models.ImportInput{
+			Content: []byte("name,email\nAnn,ann@bulk.test\nBo,bo@bulk.test\nAnn again,ann@bulk.test\n"), ProgramID: s.p.ID,
+		}).ID)
+		if job.CreatedCount != 2 {
+			t.Fatalf("import created %d, want 2", job.CreatedCount)
+		}
+		ann := memberByEmail(t, s.db, "ann@bulk.test")
+		var full *models.PurchaseResult
+		for i := range 3 {
+			full = buy(t, s.db, s.p.ID, ann.ID, "4", fmt.Sprint("card", i), day0)
+		}
+		if len(full.Vouchers) != 1 {
+			t.Fatalf("the third stamp issued %d vouchers, want 1", len(full.Vouchers))
+		}
+		created, redeemed := map[float64]bool{}, 0
+		for _, d := range deliveries(t, s.db) {
+			var body struct {
+				Data map[string]any `json:"data"`
+			}
+			if err := json.Unmarshal([]byte(d.Payload), &body); err != nil {
+				t.Fatal(err)
+			}
+			switch d.Event {
+			case models.EventMemberCreated:
+				created[body.Data["member_id"].(float64)] = true
+			case models.EventRedemptionCreated:
+				redeemed++
+				if body.Data["member_id"] != float64(ann.ID) || body.Data["code"] != models.FormatCardCode(full.Vouchers[0].Code) && body.Data["code"] != full.Vouchers[0].Code {
+					t.Errorf("card redemption payload %s", d.Payload)
+				}
+			}
+		}
+		if len(created) != 2 || !created[float64(ann.ID)] || redeemed != 1 {
+			t.Errorf("member.created for %v (want Ann and Bo), %d redemption.created (want 1)", created, redeemed)
+		}
+	})
+}
+
 func TestWebhookRolledBackChangeQueuesNothing(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
 		l := newLoyal(t, db, "rollback@example.com", pointsInput("Beans"))
