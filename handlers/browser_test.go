@@ -29,8 +29,8 @@ import (
 // SCREENSHOT_DIR to keep full-page PNGs of the main screens.
 
 const (
-	browserTimeout = 60 * time.Second // the whole test, so a hung browser fails
-	waitTimeout    = 10 * time.Second // one wait for an element
+	browserTimeout = 120 * time.Second // the whole test, so a hung browser fails (generous: CI machines are shared)
+	waitTimeout    = 10 * time.Second  // one wait for an element
 	// browserZone is the zone the browser reports, so the sign-up form's
 	// detection has a known answer that differs from what we type.
 	browserZone = "America/New_York"

@@ -102,13 +102,14 @@ func OpenPool(dsn string, log *slog.Logger, pool Pool) (*gorm.DB, error) {
 
 // sqliteDSN adds the pragmas every Regulars SQLite file runs with: WAL for
 // concurrent readers, enforced foreign keys, a busy timeout instead of
-// instant "database is locked", and IMMEDIATE transactions so a writer
-// takes the lock at BEGIN rather than failing half-way through.
+// instant "database is locked" (30 s: an import batch on a loaded machine
+// can hold the one write lock for seconds), and IMMEDIATE transactions so
+// a writer takes the lock at BEGIN rather than failing half-way through.
 func sqliteDSN(path string) string {
 	q := url.Values{}
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "foreign_keys(1)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "busy_timeout(30000)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	// No _time_format: the driver stops reading options after it, which
 	// would silently drop _txlock.
