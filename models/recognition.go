@@ -455,7 +455,7 @@ func Remaining(db *gorm.DB, giver Party, now time.Time) (left, allowance int64, 
 
 // GiveInput is a give form as typed.
 type GiveInput struct {
-	Giver, Receiver              Party
+	Giver, Receiver             Party
 	Points, Message, Value, Key string
 }
 
