@@ -192,3 +192,9 @@ func RecognitionOverrides(db *gorm.DB) (map[int64]Participation, error) {
 	}
 	return out, nil
 }
+
+// GiverTierIDs are the tiers of members who give, as form values.
+func (s *RecognitionSettings) GiverTierIDs() []string { return splitList(s.MemberGiverTiers) }
+
+// ReceiverTierIDs are the tiers of members who receive, as form values.
+func (s *RecognitionSettings) ReceiverTierIDs() []string { return splitList(s.MemberReceiverTiers) }
