@@ -189,3 +189,40 @@ func TestRecognitionHideReversesOnce(t *testing.T) {
 		}
 	})
 }
+
+// A person's own setting beats their role's: an observer made a giver
+// gives, to a user, whose kudos balance takes the points.
+func TestRecognitionOverrideAndKudos(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s, _, _ := app.recognitionShop()
+		var sam models.User
+		if err := models.CrossTenant(app.db).Where("email = ?", "sam@example.com").Take(&sam).Error; err != nil {
+			t.Fatal(err)
+		}
+		owner := "u:" + strconv.FormatInt(s.acct.ownerID, 10)
+		expectStatus(t, s.staff.post("/recognition", giveForm(owner, "5", "Thanks for the new rota", "o1")), http.StatusUnprocessableEntity)
+		audit := app.count(&models.AuditEntry{})
+		form := url.Values{"user_id": {strconv.FormatInt(sam.ID, 10)}, "participation": {"giver"}}
+		expectRedirect(t, s.acct.owner.post("/settings/recognition/overrides", form), "/settings/recognition")
+		if app.count(&models.AuditEntry{}) != audit+1 {
+			t.Fatal("override not audited")
+		}
+		page := s.acct.owner.get("/settings/recognition")
+		if v, _ := page.doc.Find(`[data-testid="recognition-person"]:contains("Sam Staff") option[selected]`).Attr("value"); v != "giver" {
+			t.Errorf("override shown as %q", v)
+		}
+		expectStatus(t, s.acct.owner.post("/settings/recognition/overrides", withFields(form, "participation", "boss")), http.StatusUnprocessableEntity)
+		expectRedirect(t, s.staff.post("/recognition", giveForm(owner, "5", "Thanks for the new rota", "o2")), "/recognition")
+		if b, err := models.KudosBalance(models.ForMerchant(app.db, s.acct.merchantID), s.acct.ownerID); err != nil || b != 5 {
+			t.Fatalf("owner's kudos %d %v", b, err)
+		}
+		// Back to the role's default: an observer again.
+		expectRedirect(t, s.acct.owner.post("/settings/recognition/overrides", withFields(form, "participation", "")), "/settings/recognition")
+		expectStatus(t, s.staff.post("/recognition", giveForm(owner, "5", "Thanks for the new rota", "o3")), http.StatusUnprocessableEntity)
+		// Another merchant's user id is not found.
+		other := app.signUp("Other Shop", "other@example.com")
+		if r := other.owner.post("/settings/recognition/overrides", url.Values{"user_id": form["user_id"], "participation": {"giver"}}); r.status != http.StatusNotFound {
+			t.Fatalf("other merchant: %d %s", r.status, r.text("main"))
+		}
+	})
+}
