@@ -412,24 +412,31 @@ func recognitionMonth(loc *time.Location, now time.Time) string { return now.In(
 // an account: FOR UPDATE on PostgreSQL; SQLite's immediate transactions
 // already hold the database's one write lock.
 func lockAllowance(tx *gorm.DB, giver, month string, now time.Time) (*RecognitionAllowance, error) {
-	var as []RecognitionAllowance
+	fresh := &RecognitionAllowance{Giver: giver, Month: month, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
+	return lockOrOpen(tx, "recognition allowance", fresh, "giver = ? AND month = ?", giver, month)
+}
+
+// lockOrOpen locks the one row matching query, inserting fresh first when
+// there is none. Two first uses at once both insert; the loser's insert
+// does nothing and both then lock the one row.
+func lockOrOpen[T any](tx *gorm.DB, what string, fresh *T, query string, args ...any) (*T, error) {
+	var rows []T
 	find := func() error {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("giver = ? AND month = ?", giver, month).Limit(1).Find(&as).Error
+		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where(query, args...).Limit(1).Find(&rows).Error
 	}
 	if err := find(); err != nil {
-		return nil, fmt.Errorf("recognition: lock allowance: %w", err)
+		return nil, fmt.Errorf("%s: lock: %w", what, err)
 	}
-	if len(as) == 1 {
-		return &as[0], nil
+	if len(rows) == 1 {
+		return &rows[0], nil
 	}
-	fresh := &RecognitionAllowance{Giver: giver, Month: month, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(fresh).Error; err != nil {
-		return nil, fmt.Errorf("recognition: open allowance: %w", err)
+		return nil, fmt.Errorf("%s: open: %w", what, err)
 	}
-	if err := find(); err != nil || len(as) != 1 {
-		return nil, fmt.Errorf("recognition: lock new allowance: %w", err)
+	if err := find(); err != nil || len(rows) != 1 {
+		return nil, fmt.Errorf("%s: lock new: %w", what, err)
 	}
-	return &as[0], nil
+	return &rows[0], nil
 }
 
 // Remaining is what a giver may still give this month.
@@ -620,24 +627,8 @@ func payRecognition(tx *gorm.DB, actor Actor, merchant *Merchant, r *Recognition
 
 // lockKudos returns a user's kudos account, opened if needed, locked.
 func lockKudos(tx *gorm.DB, userID int64, now time.Time) (*KudosAccount, error) {
-	var as []KudosAccount
-	find := func() error {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("user_id = ?", userID).Limit(1).Find(&as).Error
-	}
-	if err := find(); err != nil {
-		return nil, fmt.Errorf("kudos: lock: %w", err)
-	}
-	if len(as) == 1 {
-		return &as[0], nil
-	}
 	fresh := &KudosAccount{UserID: userID, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
-	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(fresh).Error; err != nil {
-		return nil, fmt.Errorf("kudos: open: %w", err)
-	}
-	if err := find(); err != nil || len(as) != 1 {
-		return nil, fmt.Errorf("kudos: lock new: %w", err)
-	}
-	return &as[0], nil
+	return lockOrOpen(tx, "kudos account", fresh, "user_id = ?", userID)
 }
 
 // postKudos appends e to the user's kudos ledger and moves the balance
