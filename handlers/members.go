@@ -366,7 +366,8 @@ func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.
 		data.Purchases = append(data.Purchases, purchaseRow(&ov.Purchases[i], ov, currency, loc, data.CanManage))
 	}
 	placeRefusal(&data, v)
-	return data, nil
+	data.Recognition, err = a.recognitionHistory(c, models.Party{MemberID: m.ID})
+	return data, err
 }
 
 // referralRows lists the members this one referred, and what each

@@ -118,6 +118,10 @@ func (a *App) feedItems(c echo.Context, f models.FeedFilter) ([]pages.Recognitio
 	if err != nil {
 		return nil, err
 	}
+	return recognitionItems(c, rs), nil
+}
+
+func recognitionItems(c echo.Context, rs []models.Recognition) []pages.RecognitionItem {
 	loc := currentMerchant(c).Location()
 	items := make([]pages.RecognitionItem, len(rs))
 	for i, r := range rs {
@@ -127,7 +131,7 @@ func (a *App) feedItems(c echo.Context, f models.FeedFilter) ([]pages.Recognitio
 			HideURL: fmt.Sprintf("%s/%d/hide", recognitionURL, r.ID),
 		}
 	}
-	return items, nil
+	return items
 }
 
 func (a *App) giveRecognition(c echo.Context) error {
@@ -298,4 +302,25 @@ func (a *App) setRecognitionOverride(c echo.Context) error {
 		}
 		return a.renderRecognitionSettings(c, status, storedRecognitionSettings(s), err)
 	}, func() string { return "The person's recognition setting is saved." }, "/settings/recognition")
+}
+
+// recognitionHistory is what a party received and gave, for their page.
+func (a *App) recognitionHistory(c echo.Context, p models.Party) (pages.RecognitionHistory, error) {
+	h := pages.RecognitionHistory{FeedURL: recognitionURL + "?person=" + p.String(), ShowKudos: p.UserID != 0}
+	rs, err := models.ListRecognitions(a.tenant(c), models.FeedFilter{Person: p, Limit: 20})
+	if err != nil {
+		return h, err
+	}
+	items := recognitionItems(c, rs)
+	for i, r := range rs {
+		if (r.ReceiverUserID != nil && *r.ReceiverUserID == p.UserID) || (r.ReceiverMemberID != nil && *r.ReceiverMemberID == p.MemberID) {
+			h.Received = append(h.Received, items[i])
+		} else {
+			h.Given = append(h.Given, items[i])
+		}
+	}
+	if h.ShowKudos {
+		h.Kudos, err = models.KudosBalance(a.tenant(c), p.UserID)
+	}
+	return h, err
 }

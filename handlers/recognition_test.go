@@ -226,3 +226,30 @@ func TestRecognitionOverrideAndKudos(t *testing.T) {
 		}
 	})
 }
+
+// A member's page and a user's page show what they received and gave.
+func TestRecognitionOnMemberAndUserPages(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s, gold, _ := app.recognitionShop()
+		expectRedirect(t, s.manager.post("/recognition", giveForm("m:"+strconv.FormatInt(gold.ID, 10), "20", "Thanks for the kind words!", "h1")), "/recognition")
+		expectRedirect(t, s.manager.post("/recognition", giveForm("u:"+strconv.FormatInt(s.acct.ownerID, 10), "15", "Thanks for the new rota!", "h2")), "/recognition")
+		member := s.staff.get("/members/" + strconv.FormatInt(gold.ID, 10))
+		expectStatus(t, member, http.StatusOK)
+		if got := rowTexts(member, `[data-testid="recognition-received"] [data-testid="history-item"]`); len(got) != 1 || !strings.HasPrefix(got[0], "Mia Manager → Gus Gold +20 points #friendly") {
+			t.Errorf("member received %q", got)
+		}
+		var mia models.User
+		if err := models.CrossTenant(app.db).Where("email = ?", "mia@example.com").Take(&mia).Error; err != nil {
+			t.Fatal(err)
+		}
+		user := s.acct.owner.get("/settings/users/" + strconv.FormatInt(mia.ID, 10))
+		expectStatus(t, user, http.StatusOK)
+		if got := rowTexts(user, `[data-testid="recognition-given"] [data-testid="history-item"]`); len(got) != 2 {
+			t.Errorf("manager gave %q", got)
+		}
+		owner := s.acct.owner.get("/settings/users/" + strconv.FormatInt(s.acct.ownerID, 10))
+		if got := owner.text(`[data-testid="kudos-balance"]`); got != "Kudos balance: 15 points" {
+			t.Errorf("owner's kudos %q", got)
+		}
+	})
+}

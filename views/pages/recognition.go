@@ -82,3 +82,11 @@ type RecognitionPerson struct {
 	UserID               string
 	Name, Role, Override string
 }
+
+// RecognitionHistory is what a member or a user received and gave.
+type RecognitionHistory struct {
+	Received, Given []RecognitionItem
+	FeedURL         string
+	Kudos           int64
+	ShowKudos       bool
+}
