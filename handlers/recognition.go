@@ -44,8 +44,12 @@ func feedFilter(c echo.Context) (models.FeedFilter, pages.FeedFilters) {
 	return f, shown
 }
 
+func freshGiveForm() pages.GiveForm {
+	return pages.GiveForm{Action: recognitionURL, Title: "Recognise someone", Key: randomToken()}
+}
+
 func (a *App) recognitionPage(c echo.Context) error {
-	form := pages.GiveForm{Key: randomToken()}
+	form := freshGiveForm()
 	return a.renderRecognition(c, http.StatusOK, form, "")
 }
 
@@ -80,7 +84,7 @@ func (a *App) renderRecognition(c echo.Context, status int, form pages.GiveForm,
 		return err
 	}
 	d := pages.RecognitionData{Enabled: s.Enabled, CanGive: canGive, CanHide: may(c, models.RoleManager), Owner: may(c, models.RoleOwner), HideMessage: hideMessage}
-	if err := a.fillGiveForm(c, &form, receivers, s.Values()); err != nil {
+	if err := a.fillGiveForm(c, me(c), &form, receivers, s.Values()); err != nil {
 		return err
 	}
 	d.Form = form
@@ -100,15 +104,15 @@ func (a *App) renderRecognition(c echo.Context, status int, form pages.GiveForm,
 	return render(c, status, pages.Recognition(a.shell(c, "Recognition"), d))
 }
 
-func (a *App) fillGiveForm(c echo.Context, f *pages.GiveForm, receivers []models.Candidate, values []string) error {
+func (a *App) fillGiveForm(c echo.Context, giver models.Party, f *pages.GiveForm, receivers []models.Candidate, values []string) error {
 	var others []models.Candidate
 	for _, r := range receivers {
-		if r.Party != me(c) {
+		if r.Party != giver {
 			others = append(others, r)
 		}
 	}
 	f.Receivers, f.Values = personOptions(others, "Choose someone"), valueOptions(values, "No value")
-	left, allowance, err := models.Remaining(a.tenant(c), me(c), a.now())
+	left, allowance, err := models.Remaining(a.tenant(c), giver, a.now())
 	f.Left, f.Allowance = left, allowance
 	return err
 }
@@ -135,21 +139,65 @@ func recognitionItems(c echo.Context, rs []models.Recognition) []pages.Recogniti
 }
 
 func (a *App) giveRecognition(c echo.Context) error {
-	form := pages.GiveForm{
-		Receiver: c.FormValue("receiver"), Points: c.FormValue("points"), Message: c.FormValue("message"),
-		Value: c.FormValue("value"), Key: c.FormValue("idempotency_key"),
-	}
+	form, r, err := a.give(c, me(c))
+	return a.answer(c, err, func(status int) error {
+		return a.renderRecognition(c, status, form, "")
+	}, func() string { return "Your recognition of " + r.ReceiverName + " is posted." }, recognitionURL)
+}
+
+// give records what the posted give form says, from giver.
+func (a *App) give(c echo.Context, giver models.Party) (pages.GiveForm, *models.Recognition, error) {
+	form := freshGiveForm()
+	form.Receiver, form.Points, form.Message = c.FormValue("receiver"), c.FormValue("points"), c.FormValue("message")
+	form.Value, form.Key = c.FormValue("value"), c.FormValue("idempotency_key")
 	r, err := models.Give(a.tenant(c), actor(c), models.GiveInput{
-		Giver: me(c), Receiver: models.ParseParty(form.Receiver), Points: form.Points,
+		Giver: giver, Receiver: models.ParseParty(form.Receiver), Points: form.Points,
 		Message: form.Message, Value: form.Value, Key: form.Key,
 	}, a.now())
 	if models.ErrorCode(err) == models.ENOTFOUND {
 		err = models.Errorf(models.EINVALID, "%s", models.ErrorMessage(err))
 	}
-	return a.answer(c, err, func(status int) error {
+	if err != nil {
 		form.Errors, form.Message2 = models.FieldErrors(err), models.ErrorMessage(err)
-		return a.renderRecognition(c, status, form, "")
-	}, func() string { return "Your recognition of " + r.ReceiverName + " is posted." }, recognitionURL)
+	}
+	return form, r, err
+}
+
+// memberGives is the staff-assisted form of a member who thanks someone
+// at the counter: the member gives, the staff member is the actor.
+func (a *App) memberGives(c echo.Context) error {
+	m, err := a.member(c)
+	if err != nil {
+		return err
+	}
+	form, r, err := a.give(c, models.Party{MemberID: m.ID})
+	return a.answer(c, err, func(status int) error {
+		return a.renderMember(c, m, memberView{status: status, give: &form})
+	}, func() string { return m.Name + "'s recognition of " + r.ReceiverName + " is posted." }, memberURL(m.ID))
+}
+
+// memberGiveForm is a member's give form when they may give, as typed
+// back after a refusal or fresh.
+func (a *App) memberGiveForm(c echo.Context, memberID int64, typed *pages.GiveForm) (*pages.GiveForm, error) {
+	giver := models.Party{MemberID: memberID}
+	db := a.tenant(c)
+	if ok, err := models.MayGive(db, giver); err != nil || !ok && typed == nil {
+		return nil, err // a refusal is shown with the form it refused
+	}
+	form := freshGiveForm()
+	if typed != nil {
+		form = *typed
+	}
+	form.Action, form.Title = memberURL(memberID)+"/recognition", "Recognise someone for this member"
+	s, err := models.GetRecognitionSettings(db)
+	if err != nil {
+		return nil, err
+	}
+	receivers, err := models.Receivers(db, recognitionPeople)
+	if err != nil {
+		return nil, err
+	}
+	return &form, a.fillGiveForm(c, giver, &form, receivers, s.Values())
 }
 
 func (a *App) hideRecognition(c echo.Context) error {
@@ -166,7 +214,7 @@ func (a *App) hideRecognition(c echo.Context) error {
 		if m := models.FieldErrors(err)["reason"]; m != "" {
 			msg = m
 		}
-		return a.renderRecognition(c, status, pages.GiveForm{Key: randomToken()}, msg)
+		return a.renderRecognition(c, status, freshGiveForm(), msg)
 	}, func() string { return "The recognition of " + r.ReceiverName + " is hidden and its points reversed." }, recognitionURL)
 }
 

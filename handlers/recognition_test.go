@@ -253,3 +253,43 @@ func TestRecognitionOnMemberAndUserPages(t *testing.T) {
 		}
 	})
 }
+
+// A member standing at the counter thanks someone through the staff
+// member's screen: the member gives, from their own allowance.
+func TestRecognitionStaffAssistedMemberGives(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s, gold, bronze := app.recognitionShop()
+		expectRedirect(t, s.acct.owner.post("/settings/recognition", withFields(recognitionForm(s), "member_givers", "tag", "member_giver_tag", "Ambassador")), "/settings/recognition")
+		expectRedirect(t, s.staff.post("/members/"+strconv.FormatInt(gold.ID, 10)+"/tags", url.Values{"tags": {"ambassador"}}), "/members/")
+		goldPage := "/members/" + strconv.FormatInt(gold.ID, 10)
+		page := s.staff.get(goldPage)
+		if !page.has(`[data-testid="give-form"][action="` + goldPage + `/recognition"]`) {
+			t.Fatal("no give form on an ambassador's page")
+		}
+		if s.staff.get("/members/" + strconv.FormatInt(bronze.ID, 10)).has(`[data-testid="give-form"]`) {
+			t.Error("a member who may not give is offered the form")
+		}
+		owner := "u:" + strconv.FormatInt(s.acct.ownerID, 10)
+		expectRedirect(t, s.staff.post(goldPage+"/recognition", giveForm(owner, "10", "The best flat white in town", "m1")), goldPage)
+		if b, err := models.KudosBalance(models.ForMerchant(app.db, s.acct.merchantID), s.acct.ownerID); err != nil || b != 10 {
+			t.Fatalf("owner's kudos %d %v", b, err)
+		}
+		if got := rowTexts(s.staff.get(goldPage), `[data-testid="recognition-given"] [data-testid="history-item"]`); len(got) != 1 || !strings.HasPrefix(got[0], "Gus Gold → Olive Owner +10 points") {
+			t.Errorf("member gave %q", got)
+		}
+		before := app.snapshot()
+		r := s.staff.post("/members/"+strconv.FormatInt(bronze.ID, 10)+"/recognition", giveForm(owner, "1", "The best flat white in town", "m2"))
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(r.text("main"), "Bea Bronze is not allowed to give") {
+			t.Errorf("refusal not shown:\n%.500s", r.text("main"))
+		}
+		r = s.staff.post(goldPage+"/recognition", giveForm(owner, "91", "The best flat white in town", "m3"))
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		if !strings.Contains(r.text(`[data-testid="error-points"]`), "At most 50") {
+			t.Errorf("over the maximum: %q", r.text(`[data-testid="error-points"]`))
+		}
+		if after := app.snapshot(); !reflect.DeepEqual(before, after) {
+			t.Fatal("a refused member recognition wrote")
+		}
+	})
+}

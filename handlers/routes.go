@@ -117,6 +117,7 @@ func (a *App) routes() []Route {
 		{"POST", "/members/:memberID/adjust", models.RoleStaff, a.adjustBalance},
 		{"POST", "/members/:memberID/redeem", models.RoleStaff, a.redeemReward},
 		{"POST", "/members/:memberID/actions", models.RoleStaff, a.awardAction},
+		{"POST", "/members/:memberID/recognition", models.RoleStaff, a.memberGives},
 		{"POST", "/vouchers/:voucherID/use", models.RoleStaff, a.useVoucher},
 		{"POST", "/vouchers/:voucherID/cancel", models.RoleManager, a.cancelVoucher},
 		{"POST", "/purchases/:purchaseID/refund", models.RoleManager, a.refundPurchase},

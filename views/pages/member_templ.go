@@ -144,7 +144,7 @@ func Member(s layouts.Shell, d MemberData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = RecognitionHistoryOf(d.Recognition).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = RecognitionHistoryOf(s, d.Recognition).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -16,11 +16,11 @@ func RecognitionTabs(active string, owner bool) []components.Tab {
 
 // GiveForm is the give form as shown and as typed back.
 type GiveForm struct {
-	Receiver, Points, Message, Value, Key string
-	Receivers, Values                     []components.Option
-	Left, Allowance                       int64
-	Errors                                components.Errors
-	Message2                              string // the form's refusal
+	Action, Title, Receiver, Points, Message, Value, Key string
+	Receivers, Values                                    []components.Option
+	Left, Allowance                                      int64
+	Errors                                               components.Errors
+	Message2                                             string // the form's refusal
 }
 
 // RecognitionItem is one recognition of the feed.
@@ -87,6 +87,7 @@ type RecognitionPerson struct {
 type RecognitionHistory struct {
 	Received, Given []RecognitionItem
 	FeedURL         string
+	Give            *GiveForm // a member's staff-assisted give form, when they may give
 	Kudos           int64
 	ShowKudos       bool
 }

@@ -483,7 +483,7 @@ func User(s layouts.Shell, d UserData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = RecognitionHistoryOf(d.Recognition).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = RecognitionHistoryOf(s, d.Recognition).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
