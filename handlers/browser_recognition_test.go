@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -8,6 +9,32 @@ import (
 	"github.com/regularshq/regulars/models"
 	"github.com/regularshq/regulars/models/dbtest"
 )
+
+// recognitionCafe is the café with a Gold tier, a Gold member, a manager
+// and a staff user.
+func recognitionCafe(t *testing.T, app *testApp, b *browser) (cafe, *models.Member, *models.Tier) {
+	t.Helper()
+	shop := openCafe(t, app, b)
+	now := app.clock.now()
+	_, bronzeErr := models.CreateTier(shop.db, cafeFixture, shop.program.ID, models.TierInput{Name: "Bronze", Position: "1", Threshold: "0"})
+	gold, goldErr := models.CreateTier(shop.db, cafeFixture, shop.program.ID, models.TierInput{Name: "Gold", Position: "2", Threshold: "500"})
+	gus, gusErr := models.EnrolMember(shop.db, cafeFixture, models.MemberInput{Name: "Gus Gold"}, now)
+	if err := errors.Join(bronzeErr, goldErr, gusErr); err != nil {
+		t.Fatal(err)
+	}
+	_, err := models.RecordPurchase(shop.db, cafeFixture, models.PurchaseInput{ProgramID: shop.program.ID, MemberID: gus.ID, Amount: "600", IdempotencyKey: "gus", ConfirmedLarge: true}, now)
+	for _, u := range []models.AddUserInput{
+		{Name: "Mia Manager", Email: "mia@example.com", Role: models.RoleManager, Password: testPassword},
+		{Name: "Sam Staff", Email: "sam@example.com", Role: models.RoleStaff, Password: testPassword},
+	} {
+		_, _, addErr := models.AddUser(shop.db, cafeFixture, u)
+		err = errors.Join(err, addErr)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return shop, gus, gold
+}
 
 // The story: the owner makes staff observers and managers givers
 // and lets Gold members receive; a manager recognises a Gold member with
@@ -18,29 +45,7 @@ func TestBrowserRecognition(t *testing.T) {
 		t.Run(fmt.Sprint(width), func(t *testing.T) {
 			app := newTestApp(t, dbtest.Open(t, models.SQLite))
 			b := newBrowser(t, app, width, 900)
-			shop := openCafe(t, app, b)
-			must := func(err error) {
-				t.Helper()
-				if err != nil {
-					t.Fatal(err)
-				}
-			}
-			_, err := models.CreateTier(shop.db, cafeFixture, shop.program.ID, models.TierInput{Name: "Bronze", Position: "1", Threshold: "0"})
-			must(err)
-			gold, err := models.CreateTier(shop.db, cafeFixture, shop.program.ID, models.TierInput{Name: "Gold", Position: "2", Threshold: "500"})
-			must(err)
-			gus, err := models.EnrolMember(shop.db, cafeFixture, models.MemberInput{Name: "Gus Gold"}, app.clock.now())
-			must(err)
-			_, err = models.RecordPurchase(shop.db, cafeFixture, models.PurchaseInput{ProgramID: shop.program.ID, MemberID: gus.ID, Amount: "600", IdempotencyKey: "gus", ConfirmedLarge: true}, app.clock.now())
-			must(err)
-			for _, u := range []models.AddUserInput{
-				{Name: "Mia Manager", Email: "mia@example.com", Role: models.RoleManager, Password: testPassword},
-				{Name: "Sam Staff", Email: "sam@example.com", Role: models.RoleStaff, Password: testPassword},
-			} {
-				_, _, err = models.AddUser(shop.db, cafeFixture, u)
-				must(err)
-			}
-
+			shop, gus, gold := recognitionCafe(t, app, b)
 			b.open("/settings/recognition")
 			b.tick("input-enabled")
 			b.fill("values", "friendly, above-and-beyond", "monthly_allowance", "100", "max_per_recognition", "50")
