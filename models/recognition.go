@@ -249,6 +249,7 @@ type participant struct {
 	override Participation // a user's own setting, "" for none
 	tiers    []int64       // a member's current tiers
 	tags     []string      // a member's tags
+	blocked  bool          // a blocked member neither gives nor receives
 }
 
 func (s *RecognitionSettings) userPart(p participant) Participation {
@@ -259,6 +260,9 @@ func (s *RecognitionSettings) userPart(p participant) Participation {
 }
 
 func memberIn(scope MemberScope, tierList, tag string, p participant) bool {
+	if p.blocked {
+		return false
+	}
 	switch scope {
 	case ScopeAll:
 		return true
@@ -394,7 +398,7 @@ func loadParticipant(tx *gorm.DB, p Party) (participant, error) {
 	if err := tx.Take(&m, p.MemberID).Error; err != nil {
 		return out, notFound(err, "No such member.", "recognition: member %d", p.MemberID)
 	}
-	out.name = m.Name
+	out.name, out.blocked = m.Name, m.Blocked
 	if err := tx.Model(&Account{}).Where("member_id = ? AND tier_id IS NOT NULL", m.ID).Pluck("tier_id", &out.tiers).Error; err != nil {
 		return out, fmt.Errorf("recognition: tiers: %w", err)
 	}

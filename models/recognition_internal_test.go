@@ -92,6 +92,12 @@ func TestRecognitionEligibilityMatrix(t *testing.T) {
 			}
 		}
 	}
+	// A blocked member neither gives nor receives, whatever the scope.
+	s := defaultRecognitionSettings()
+	s.Enabled, s.MemberGivers, s.MemberReceivers = true, ScopeAll, ScopeAll
+	blocked := participant{Party: Party{MemberID: 99}, name: "Blocked", blocked: true}
+	expectRefusal(t, checkGive(s, blocked, members[0], ok, 0, 0), "Blocked is not allowed to give", "blocked giver")
+	expectRefusal(t, checkGive(s, participant{Party: Party{MemberID: 98}, name: "Open"}, blocked, ok, 0, 0), "Blocked is not allowed to receive", "blocked receiver")
 	if checked != 2*4*4*5*5+4*4*4*3 {
 		t.Fatalf("checked %d combinations", checked)
 	}
