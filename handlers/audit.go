@@ -67,6 +67,7 @@ func localDay(v models.Validation, s, field string, loc *time.Location) (time.Ti
 var auditTypeLabels = map[string]string{
 	"business": "Business", "user": "Team member", "program": "Program", "tier": "Tier",
 	"reward": "Reward", "earning_rule": "Earning rule", "campaign": "Campaign", "adjustment": "Balance adjustment", "member": "Member", "import": "Member import",
+	"recognition": "Recognition (hidden)", "recognition_settings": "Recognition settings",
 }
 
 func auditTypeLabel(t string) string {

@@ -319,8 +319,9 @@ type memberView struct {
 	adjust     *pages.AdjustForm
 	refund     string // the amount typed
 	refundKey  string
-	tags       string // formTags: what was typed
-	pageKey    string // the key in the address (addressKey); "" for a fresh one
+	tags       string          // formTags: what was typed
+	pageKey    string          // the key in the address (addressKey); "" for a fresh one
+	give       *pages.GiveForm // a refused staff-assisted recognition, as typed
 }
 
 // renderMember draws a member's page.
@@ -366,7 +367,11 @@ func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.
 		data.Purchases = append(data.Purchases, purchaseRow(&ov.Purchases[i], ov, currency, loc, data.CanManage))
 	}
 	placeRefusal(&data, v)
-	return data, nil
+	if data.Recognition, err = a.recognitionHistory(c, models.Party{MemberID: m.ID}); err != nil {
+		return data, err
+	}
+	data.Recognition.Give, err = a.memberGiveForm(c, m.ID, v.give)
+	return data, err
 }
 
 // referralRows lists the members this one referred, and what each

@@ -49,6 +49,9 @@ func (a *App) routes() []Route {
 		{"POST", "/settings/users/:userID/deactivate", models.RoleOwner, a.deactivateUser},
 		{"POST", "/settings/users/:userID/reactivate", models.RoleOwner, a.reactivateUser},
 		{"POST", "/settings/users/:userID/password-link", models.RoleOwner, a.passwordLink},
+		{"GET", "/settings/recognition", models.RoleOwner, a.recognitionSettingsPage},
+		{"POST", "/settings/recognition", models.RoleOwner, a.saveRecognitionSettings},
+		{"POST", "/settings/recognition/overrides", models.RoleOwner, a.setRecognitionOverride},
 		{"GET", "/settings/audit", models.RoleOwner, a.auditPage},
 		{"GET", apiKeysURL, models.RoleOwner, a.apiKeysPage},
 		{"POST", apiKeysURL + "/keys", models.RoleOwner, a.createAPIKey},
@@ -114,6 +117,7 @@ func (a *App) routes() []Route {
 		{"POST", "/members/:memberID/adjust", models.RoleStaff, a.adjustBalance},
 		{"POST", "/members/:memberID/redeem", models.RoleStaff, a.redeemReward},
 		{"POST", "/members/:memberID/actions", models.RoleStaff, a.awardAction},
+		{"POST", "/members/:memberID/recognition", models.RoleStaff, a.memberGives},
 		{"POST", "/vouchers/:voucherID/use", models.RoleStaff, a.useVoucher},
 		{"POST", "/vouchers/:voucherID/cancel", models.RoleManager, a.cancelVoucher},
 		{"POST", "/purchases/:purchaseID/refund", models.RoleManager, a.refundPurchase},
@@ -130,6 +134,13 @@ func (a *App) routes() []Route {
 		{"GET", "/reports/retention", models.RoleManager, a.retentionReport},
 		{"GET", "/reports/engagement", models.RoleManager, a.engagementReport},
 		{"GET", "/reports/economics", models.RoleManager, a.economicsReport},
+
+		// Recognition: everyone signed in reads the feed and gives as the
+		// owner's settings allow; managers hide.
+		{"GET", recognitionURL, models.RoleStaff, a.recognitionPage},
+		{"POST", recognitionURL, models.RoleStaff, a.giveRecognition},
+		{"GET", recognitionURL + "/leaderboard", models.RoleStaff, a.recognitionLeaderboard},
+		{"POST", recognitionURL + "/:recognitionID/hide", models.RoleManager, a.hideRecognition},
 
 		{"GET", "/till", models.RoleStaff, a.tillPage},
 		{"GET", "/till/search", models.RoleStaff, a.tillSearch},

@@ -147,8 +147,19 @@ func (app *testApp) fixtures(acct *account, staffID int64) map[string]int64 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if _, err := models.SaveRecognitionSettings(db, actor, models.RecognitionSettingsInput{
+		Enabled: true, OwnerRole: "both", ManagerRole: "both", StaffRole: "both", MemberGivers: "none", MemberReceivers: "all",
+		MonthlyAllowance: "100", ProgramID: strconv.FormatInt(p.ID, 10),
+	}, now); err != nil {
+		t.Fatal(err)
+	}
+	thanks, err := models.Give(db, actor, models.GiveInput{Giver: models.Party{UserID: acct.ownerID}, Receiver: models.Party{MemberID: member.ID},
+		Points: "5", Message: "Thanks for coming in", Key: "fixture-recognition"}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return map[string]int64{
-		"webhookID": hook.ID, "deliveryID": delivery.ID, "membershipID": sale.Membership.ID,
+		"recognitionID": thanks.ID, "webhookID": hook.ID, "deliveryID": delivery.ID, "membershipID": sale.Membership.ID,
 		"keyID": key.ID, "importID": imported.ID, "userID": staffID, "programID": p.ID, "tierID": tier.ID,
 		"rewardID": reward.ID, "ruleID": rule.ID, "campaignID": campaign.ID,
 		"memberID": member.ID, "purchaseID": purchase.Purchase.ID, "voucherID": voucher.ID,

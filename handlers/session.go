@@ -316,6 +316,7 @@ func navFor(role models.Role, path string) []layouts.NavItem {
 		{"Members", "/members", models.RoleStaff},
 		{"Programs", "/programs", models.RoleStaff},
 		{"Rewards", "/rewards", models.RoleStaff},
+		{"Recognition", "/recognition", models.RoleStaff},
 		{"Reports", "/reports", models.RoleManager},
 		{"Settings", "/settings/business", models.RoleOwner},
 	}

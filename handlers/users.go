@@ -105,6 +105,9 @@ func (a *App) renderUser(c echo.Context, status int, roleErr, message string) er
 		return err
 	}
 	data := pages.UserData{User: userRow(u, currentUser(c), currentMerchant(c).Location()), Roles: roleOptions(), RoleError: roleErr, Message: message}
+	if data.Recognition, err = a.recognitionHistory(c, models.Party{UserID: u.ID}); err != nil {
+		return err
+	}
 	s := a.session(c)
 	if link, ok := s.Values[keyLink].(string); ok {
 		if owner, url, _ := strings.Cut(link, "|"); owner == strconv.FormatInt(u.ID, 10) {

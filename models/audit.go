@@ -161,7 +161,7 @@ type AuditFilter struct {
 }
 
 // AuditEntityTypes lists what the audit log records, for its filter.
-var AuditEntityTypes = []string{"business", "user", "program", "tier", "reward", "earning_rule", "campaign", "member", "adjustment", "import", "api_key"}
+var AuditEntityTypes = []string{"business", "user", "program", "tier", "reward", "earning_rule", "campaign", "member", "adjustment", "import", "api_key", "recognition", "recognition_settings"}
 
 // ListAudit returns the scoped merchant's audit entries, newest first.
 func ListAudit(db *gorm.DB, f AuditFilter) ([]AuditEntry, error) {

@@ -313,24 +313,34 @@ func ListEntries(db *gorm.DB, memberID, beforeID int64, limit int) ([]LedgerEntr
 	return es, nil
 }
 
-// Imbalance is an account whose stored balance differs from its ledger.
+// Imbalance is an account whose stored balance differs from its ledger:
+// a member's account (Ledger "points") or a user's kudos account
+// (Ledger "kudos").
 type Imbalance struct {
 	MerchantID int64
+	Ledger     string
 	AccountID  int64
 	Balance    int64
 	LedgerSum  int64
 }
 
 // VerifyBalances checks ledger rule 2 (docs/ledger.md) for every account
-// of every merchant: the stored balance equals the sum of the account's
-// entries. It returns the accounts that break it.
+// of every merchant, and for every kudos account: the stored balance
+// equals the sum of the account's entries. It returns the accounts that
+// break it.
 func VerifyBalances(db *gorm.DB) ([]Imbalance, error) {
 	var bad []Imbalance
-	err := db.Raw(`SELECT a.merchant_id, a.id AS account_id, a.balance, COALESCE(SUM(e.amount), 0) AS ledger_sum
+	err := db.Raw(`SELECT * FROM (
+		SELECT a.merchant_id, 'points' AS ledger, a.id AS account_id, a.balance, COALESCE(SUM(e.amount), 0) AS ledger_sum
 		FROM accounts a LEFT JOIN ledger_entries e ON e.account_id = a.id
 		GROUP BY a.merchant_id, a.id, a.balance
 		HAVING a.balance <> COALESCE(SUM(e.amount), 0)
-		ORDER BY a.id`).Scan(&bad).Error
+		UNION ALL
+		SELECT k.merchant_id, 'kudos' AS ledger, k.id AS account_id, k.balance, COALESCE(SUM(e.amount), 0) AS ledger_sum
+		FROM kudos_accounts k LEFT JOIN kudos_entries e ON e.account_id = k.id
+		GROUP BY k.merchant_id, k.id, k.balance
+		HAVING k.balance <> COALESCE(SUM(e.amount), 0)
+	) bad ORDER BY ledger DESC, account_id`).Scan(&bad).Error
 	if err != nil {
 		return nil, fmt.Errorf("ledger: verify: %w", err)
 	}

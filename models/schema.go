@@ -17,5 +17,6 @@ func Models() []any {
 		&MemberMonthSpend{}, &MonthlyExpansion{},
 		&WebhookEndpoint{}, &WebhookDelivery{},
 		&Membership{}, &MembershipPeriod{},
+		&RecognitionSettings{}, &RecognitionOverride{}, &RecognitionAllowance{}, &Recognition{}, &KudosAccount{}, &KudosEntry{},
 	}
 }

@@ -175,7 +175,8 @@ func serve(ctx context.Context, cfg Config, db *gorm.DB, log *slog.Logger) error
 	return nil
 }
 
-// verify checks ledger rule 2 (docs/ledger.md) for every account and prints each account
+// verify checks ledger rule 2 (docs/ledger.md) for every account, members'
+// and staff kudos alike, and prints each account
 // whose balance differs from the sum of its entries.
 func verify(db *gorm.DB, stdout, stderr io.Writer) int {
 	bad, err := models.VerifyBalances(db)
@@ -184,8 +185,12 @@ func verify(db *gorm.DB, stdout, stderr io.Writer) int {
 		return 1
 	}
 	for _, b := range bad {
-		fmt.Fprintf(stdout, "merchant %d account %d: balance %d, ledger sum %d, difference %d\n",
-			b.MerchantID, b.AccountID, b.Balance, b.LedgerSum, b.Balance-b.LedgerSum)
+		what := "account"
+		if b.Ledger == "kudos" {
+			what = "kudos account"
+		}
+		fmt.Fprintf(stdout, "merchant %d %s %d: balance %d, ledger sum %d, difference %d\n",
+			b.MerchantID, what, b.AccountID, b.Balance, b.LedgerSum, b.Balance-b.LedgerSum)
 	}
 	if len(bad) > 0 {
 		fmt.Fprintf(stdout, "%d account(s) do not balance\n", len(bad))

@@ -25,12 +25,13 @@ func ProgramTabs(programID int64, active string) []Tab {
 }
 
 // SettingsTabs lists the owner's settings sections: business, team, API,
-// audit.
+// recognition, audit.
 func SettingsTabs(active string) []Tab {
 	return markActive([]Tab{
 		{Label: "Business", Href: "/settings/business", TestID: "business"},
 		{Label: "Team", Href: "/settings/users", TestID: "team"},
 		{Label: "API", Href: "/settings/api", TestID: "api"},
+		{Label: "Recognition", Href: "/settings/recognition", TestID: "recognition"},
 		{Label: "Audit log", Href: "/settings/audit", TestID: "audit"},
 	}, active)
 }

@@ -164,6 +164,7 @@ type AdjustForm struct {
 // MemberData is a member's page.
 type MemberData struct {
 	Member         MemberHeader
+	Recognition    RecognitionHistory
 	Programs       []MemberProgram
 	Vouchers       []VoucherRow
 	Purchases      []PurchaseRow

@@ -34,6 +34,7 @@ type UsersData struct {
 // UserData is one staff account's page.
 type UserData struct {
 	User         UserRow
+	Recognition  RecognitionHistory
 	Roles        []components.Option
 	PasswordLink string // shown once, right after it was made
 	RoleError    string

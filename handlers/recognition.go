@@ -1,0 +1,374 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/regularshq/regulars/models"
+	"github.com/regularshq/regulars/views/components"
+	"github.com/regularshq/regulars/views/pages"
+)
+
+const (
+	recognitionURL     = "/recognition"
+	recognitionFeedMax = 50
+	recognitionPeople  = 200
+)
+
+var (
+	participationLabels = map[models.Participation]string{
+		models.PartBoth: "Gives and receives", models.PartGiver: "Gives only",
+		models.PartReceiver: "Receives only", models.PartObserver: "Observer (reads the feed)",
+	}
+	scopeLabels = map[models.MemberScope]string{
+		models.ScopeNone: "None", models.ScopeAll: "All members",
+		models.ScopeTiers: "Members in chosen tiers", models.ScopeTag: "Members with a tag",
+	}
+	monthText = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+)
+
+func me(c echo.Context) models.Party { return models.Party{UserID: currentUser(c).ID} }
+
+// feedFilter reads the feed's filters; a month that is not YYYY-MM is
+// no filter.
+func feedFilter(c echo.Context) (models.FeedFilter, pages.FeedFilters) {
+	shown := pages.FeedFilters{Value: c.QueryParam("value"), Person: c.QueryParam("person"), Month: c.QueryParam("month")}
+	if !monthText.MatchString(shown.Month) {
+		shown.Month = ""
+	}
+	f := models.FeedFilter{Value: shown.Value, Person: models.ParseParty(shown.Person), Month: shown.Month, Limit: recognitionFeedMax}
+	return f, shown
+}
+
+func freshGiveForm() pages.GiveForm {
+	return pages.GiveForm{Action: recognitionURL, Title: "Recognise someone", Key: randomToken()}
+}
+
+func (a *App) recognitionPage(c echo.Context) error {
+	form := freshGiveForm()
+	return a.renderRecognition(c, http.StatusOK, form, "")
+}
+
+func personOptions(cs []models.Candidate, none string) []components.Option {
+	opts := []components.Option{{Value: "", Label: none}}
+	for _, p := range cs {
+		opts = append(opts, components.Option{Value: p.Party.String(), Label: p.Name})
+	}
+	return opts
+}
+
+func valueOptions(values []string, none string) []components.Option {
+	opts := []components.Option{{Value: "", Label: none}}
+	for _, v := range values {
+		opts = append(opts, components.Option{Value: v, Label: "#" + v})
+	}
+	return opts
+}
+
+func (a *App) renderRecognition(c echo.Context, status int, form pages.GiveForm, hideMessage string) error {
+	db := a.tenant(c)
+	s, err := models.GetRecognitionSettings(db)
+	if err != nil {
+		return err
+	}
+	canGive, err := models.MayGive(db, me(c))
+	if err != nil {
+		return err
+	}
+	receivers, err := models.Receivers(db, recognitionPeople)
+	if err != nil {
+		return err
+	}
+	d := pages.RecognitionData{Enabled: s.Enabled, CanGive: canGive, CanHide: may(c, models.RoleManager), Owner: may(c, models.RoleOwner), HideMessage: hideMessage}
+	if err := a.fillGiveForm(c, me(c), &form, receivers, s.Values()); err != nil {
+		return err
+	}
+	d.Form = form
+	filter, shown := feedFilter(c)
+	shown.Values, shown.People = valueOptions(s.Values(), "Any value"), personOptions(receivers, "Anyone")
+	d.Filters = shown
+	if d.Items, err = a.feedItems(c, filter); err != nil {
+		return err
+	}
+	nudge, err := models.Nudge(db, a.now(), 10)
+	if err != nil {
+		return err
+	}
+	for _, n := range nudge {
+		d.Nudge = append(d.Nudge, n.Name)
+	}
+	return render(c, status, pages.Recognition(a.shell(c, "Recognition"), d))
+}
+
+func (a *App) fillGiveForm(c echo.Context, giver models.Party, f *pages.GiveForm, receivers []models.Candidate, values []string) error {
+	var others []models.Candidate
+	for _, r := range receivers {
+		if r.Party != giver {
+			others = append(others, r)
+		}
+	}
+	f.Receivers, f.Values = personOptions(others, "Choose someone"), valueOptions(values, "No value")
+	left, allowance, err := models.Remaining(a.tenant(c), giver, a.now())
+	f.Left, f.Allowance = left, allowance
+	return err
+}
+
+func (a *App) feedItems(c echo.Context, f models.FeedFilter) ([]pages.RecognitionItem, error) {
+	rs, err := models.ListRecognitions(a.tenant(c), f)
+	if err != nil {
+		return nil, err
+	}
+	return recognitionItems(c, rs), nil
+}
+
+func recognitionItems(c echo.Context, rs []models.Recognition) []pages.RecognitionItem {
+	loc := currentMerchant(c).Location()
+	items := make([]pages.RecognitionItem, len(rs))
+	for i, r := range rs {
+		items[i] = pages.RecognitionItem{
+			ID: r.ID, Giver: r.GiverName, Receiver: r.ReceiverName, Points: r.Points, Value: r.Value,
+			Message: r.Message, At: r.CreatedAt.In(loc).Format("2 Jan 2006 15:04"),
+			HideURL: fmt.Sprintf("%s/%d/hide", recognitionURL, r.ID),
+		}
+	}
+	return items
+}
+
+func (a *App) giveRecognition(c echo.Context) error {
+	form, r, err := a.give(c, me(c))
+	return a.answer(c, err, func(status int) error {
+		return a.renderRecognition(c, status, form, "")
+	}, func() string { return "Your recognition of " + r.ReceiverName + " is posted." }, recognitionURL)
+}
+
+// give records what the posted give form says, from giver.
+func (a *App) give(c echo.Context, giver models.Party) (pages.GiveForm, *models.Recognition, error) {
+	form := freshGiveForm()
+	form.Receiver, form.Points, form.Message = c.FormValue("receiver"), c.FormValue("points"), c.FormValue("message")
+	form.Value, form.Key = c.FormValue("value"), c.FormValue("idempotency_key")
+	r, err := models.Give(a.tenant(c), actor(c), models.GiveInput{
+		Giver: giver, Receiver: models.ParseParty(form.Receiver), Points: form.Points,
+		Message: form.Message, Value: form.Value, Key: form.Key,
+	}, a.now())
+	if models.ErrorCode(err) == models.ENOTFOUND {
+		err = models.Errorf(models.EINVALID, "%s", models.ErrorMessage(err))
+	}
+	if err != nil {
+		form.Errors, form.Message2 = models.FieldErrors(err), models.ErrorMessage(err)
+	}
+	return form, r, err
+}
+
+// memberGives is the staff-assisted form of a member who thanks someone
+// at the counter: the member gives, the staff member is the actor.
+func (a *App) memberGives(c echo.Context) error {
+	m, err := a.member(c)
+	if err != nil {
+		return err
+	}
+	form, r, err := a.give(c, models.Party{MemberID: m.ID})
+	return a.answer(c, err, func(status int) error {
+		return a.renderMember(c, m, memberView{status: status, give: &form})
+	}, func() string { return m.Name + "'s recognition of " + r.ReceiverName + " is posted." }, memberURL(m.ID))
+}
+
+// memberGiveForm is a member's give form when they may give, as typed
+// back after a refusal or fresh.
+func (a *App) memberGiveForm(c echo.Context, memberID int64, typed *pages.GiveForm) (*pages.GiveForm, error) {
+	giver := models.Party{MemberID: memberID}
+	db := a.tenant(c)
+	if ok, err := models.MayGive(db, giver); err != nil || !ok && typed == nil {
+		return nil, err // a refusal is shown with the form it refused
+	}
+	form := freshGiveForm()
+	if typed != nil {
+		form = *typed
+	}
+	form.Action, form.Title = memberURL(memberID)+"/recognition", "Recognise someone for this member"
+	s, err := models.GetRecognitionSettings(db)
+	if err != nil {
+		return nil, err
+	}
+	receivers, err := models.Receivers(db, recognitionPeople)
+	if err != nil {
+		return nil, err
+	}
+	return &form, a.fillGiveForm(c, giver, &form, receivers, s.Values())
+}
+
+func (a *App) hideRecognition(c echo.Context) error {
+	id, err := idParam(c, "recognitionID")
+	if err != nil {
+		return err
+	}
+	if _, err := models.GetRecognition(a.tenant(c), id); err != nil {
+		return err
+	}
+	r, err := models.Hide(a.tenant(c), actor(c), id, c.FormValue("reason"), a.now())
+	return a.answer(c, err, func(status int) error {
+		msg := models.ErrorMessage(err)
+		if m := models.FieldErrors(err)["reason"]; m != "" {
+			msg = m
+		}
+		return a.renderRecognition(c, status, freshGiveForm(), msg)
+	}, func() string { return "The recognition of " + r.ReceiverName + " is hidden and its points reversed." }, recognitionURL)
+}
+
+func leaderRows(rows []models.LeaderRow) []pages.LeaderRow {
+	out := make([]pages.LeaderRow, len(rows))
+	for i, r := range rows {
+		out[i] = pages.LeaderRow(r)
+	}
+	return out
+}
+
+func (a *App) recognitionLeaderboard(c echo.Context) error {
+	d := pages.LeaderboardData{AllTime: c.QueryParam("period") == "all", Owner: may(c, models.RoleOwner)}
+	d.Month = a.now().In(currentMerchant(c).Location()).Format("2006-01")
+	month := d.Month
+	if d.AllTime {
+		month = ""
+	}
+	board, err := models.RecognitionLeaders(a.tenant(c), month, 10)
+	if err != nil {
+		return err
+	}
+	d.Receivers, d.Givers, d.Values = leaderRows(board.Receivers), leaderRows(board.Givers), leaderRows(board.Values)
+	return render(c, http.StatusOK, pages.RecognitionLeaderboard(a.shell(c, "Recognition leaderboard"), d))
+}
+
+// recognitionSettingsFields reads the posted settings; unticked boxes
+// post nothing.
+func recognitionSettingsFields(c echo.Context) models.RecognitionSettingsInput {
+	form, _ := c.FormParams()
+	return models.RecognitionSettingsInput{
+		Enabled: c.FormValue("enabled") != "", ValueRequired: c.FormValue("value_required") != "",
+		Values: c.FormValue("values"), MinMessageLength: c.FormValue("min_message_length"), RefusedWords: c.FormValue("refused_words"),
+		OwnerRole: c.FormValue("owner_role"), ManagerRole: c.FormValue("manager_role"), StaffRole: c.FormValue("staff_role"),
+		MemberGivers: c.FormValue("member_givers"), MemberGiverTag: c.FormValue("member_giver_tag"),
+		MemberReceivers: c.FormValue("member_receivers"), MemberReceiverTag: c.FormValue("member_receiver_tag"),
+		MemberGiverTiers: form["member_giver_tiers"], MemberReceiverTiers: form["member_receiver_tiers"],
+		MonthlyAllowance: c.FormValue("monthly_allowance"), MaxPerRecognition: c.FormValue("max_per_recognition"),
+		MaxPerPair: c.FormValue("max_per_pair"), ProgramID: c.FormValue("program_id"),
+	}
+}
+
+func storedRecognitionSettings(s *models.RecognitionSettings) models.RecognitionSettingsInput {
+	program := ""
+	if s.ProgramID != nil {
+		program = strconv.FormatInt(*s.ProgramID, 10)
+	}
+	return models.RecognitionSettingsInput{
+		Enabled: s.Enabled, ValueRequired: s.ValueRequired, Values: s.RecognitionValues,
+		MinMessageLength: fmt.Sprint(s.MinMessageLength), RefusedWords: s.RefusedWords,
+		OwnerRole: string(s.OwnerRole), ManagerRole: string(s.ManagerRole), StaffRole: string(s.StaffRole),
+		MemberGivers: string(s.MemberGivers), MemberGiverTag: s.MemberGiverTag,
+		MemberReceivers: string(s.MemberReceivers), MemberReceiverTag: s.MemberReceiverTag,
+		MemberGiverTiers: s.GiverTierIDs(), MemberReceiverTiers: s.ReceiverTierIDs(),
+		MonthlyAllowance: fmt.Sprint(s.MonthlyAllowance), MaxPerRecognition: fmt.Sprint(s.MaxPerRecognition),
+		MaxPerPair: fmt.Sprint(s.MaxPerPair), ProgramID: program,
+	}
+}
+
+func (a *App) recognitionSettingsPage(c echo.Context) error {
+	s, err := models.GetRecognitionSettings(a.tenant(c))
+	if err != nil {
+		return err
+	}
+	return a.renderRecognitionSettings(c, http.StatusOK, storedRecognitionSettings(s), nil)
+}
+
+func (a *App) renderRecognitionSettings(c echo.Context, status int, in models.RecognitionSettingsInput, err error) error {
+	f := pages.RecognitionSettingsForm{
+		Enabled: in.Enabled, ValueRequired: in.ValueRequired, Values: in.Values, MinMessageLength: in.MinMessageLength,
+		RefusedWords: in.RefusedWords, OwnerRole: in.OwnerRole, ManagerRole: in.ManagerRole, StaffRole: in.StaffRole,
+		MemberGivers: in.MemberGivers, MemberGiverTag: in.MemberGiverTag, MemberReceivers: in.MemberReceivers,
+		MemberReceiverTag: in.MemberReceiverTag, GiverTiers: in.MemberGiverTiers, ReceiverTiers: in.MemberReceiverTiers,
+		MonthlyAllowance: in.MonthlyAllowance, MaxPerRecognition: in.MaxPerRecognition, MaxPerPair: in.MaxPerPair,
+		ProgramID: in.ProgramID, Participations: choices(models.Participations, participationLabels),
+		Scopes: choices(models.MemberScopes, scopeLabels),
+	}
+	if err != nil {
+		f.Errors, f.Message = models.FieldErrors(err), models.ErrorMessage(err)
+	}
+	if err := a.settingsChoices(c, &f); err != nil {
+		return err
+	}
+	return render(c, status, pages.RecognitionSettings(a.shell(c, "Recognition settings"), f))
+}
+
+// settingsChoices lists the programs, tiers and people the form offers.
+func (a *App) settingsChoices(c echo.Context, f *pages.RecognitionSettingsForm) error {
+	db := a.tenant(c)
+	programs, err := models.ListPrograms(db)
+	if err != nil {
+		return err
+	}
+	f.Programs = []components.Option{{Value: "", Label: "None (members receive no points)"}}
+	for _, p := range programs {
+		f.Programs = append(f.Programs, components.Option{Value: strconv.FormatInt(p.ID, 10), Label: p.Name})
+		tiers, err := models.ListTiers(db, p.ID)
+		if err != nil {
+			return err
+		}
+		for _, t := range tiers {
+			f.Tiers = append(f.Tiers, components.Option{Value: strconv.FormatInt(t.ID, 10), Label: p.Name + " " + t.Name})
+		}
+	}
+	users, err := models.ListUsers(db)
+	if err != nil {
+		return err
+	}
+	overrides, err := models.RecognitionOverrides(db)
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		f.People = append(f.People, pages.RecognitionPerson{UserID: strconv.FormatInt(u.ID, 10), Name: u.Name, Role: string(u.Role), Override: string(overrides[u.ID])})
+	}
+	return nil
+}
+
+func (a *App) saveRecognitionSettings(c echo.Context) error {
+	in := recognitionSettingsFields(c)
+	_, err := models.SaveRecognitionSettings(a.tenant(c), actor(c), in, a.now())
+	return a.answer(c, err, func(status int) error {
+		return a.renderRecognitionSettings(c, status, in, err)
+	}, func() string { return "Recognition settings are saved." }, "/settings/recognition")
+}
+
+func (a *App) setRecognitionOverride(c echo.Context) error {
+	err := models.SetRecognitionOverride(a.tenant(c), actor(c), formID(c, "user_id"), c.FormValue("participation"), a.now())
+	return a.answer(c, err, func(status int) error {
+		s, serr := models.GetRecognitionSettings(a.tenant(c))
+		if serr != nil {
+			return serr
+		}
+		return a.renderRecognitionSettings(c, status, storedRecognitionSettings(s), err)
+	}, func() string { return "The person's recognition setting is saved." }, "/settings/recognition")
+}
+
+// recognitionHistory is what a party received and gave, for their page.
+func (a *App) recognitionHistory(c echo.Context, p models.Party) (pages.RecognitionHistory, error) {
+	h := pages.RecognitionHistory{FeedURL: recognitionURL + "?person=" + p.String(), ShowKudos: p.UserID != 0}
+	rs, err := models.ListRecognitions(a.tenant(c), models.FeedFilter{Person: p, Limit: 20})
+	if err != nil {
+		return h, err
+	}
+	items := recognitionItems(c, rs)
+	for i, r := range rs {
+		if (r.ReceiverUserID != nil && *r.ReceiverUserID == p.UserID) || (r.ReceiverMemberID != nil && *r.ReceiverMemberID == p.MemberID) {
+			h.Received = append(h.Received, items[i])
+		} else {
+			h.Given = append(h.Given, items[i])
+		}
+	}
+	if h.ShowKudos {
+		h.Kudos, err = models.KudosBalance(a.tenant(c), p.UserID)
+	}
+	return h, err
+}
