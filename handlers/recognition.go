@@ -176,9 +176,30 @@ func (a *App) memberGives(c echo.Context) error {
 	}, func() string { return m.Name + "'s recognition of " + r.ReceiverName + " is posted." }, memberURL(m.ID))
 }
 
+// tillGives is the same form at the till, for the member being served:
+// refused, the till shows it again; given, the till comes back.
+func (a *App) tillGives(c echo.Context) error {
+	m, p, err := a.tillMemberProgram(c)
+	if err != nil {
+		return err
+	}
+	form, r, err := a.give(c, models.Party{MemberID: m.ID})
+	return a.answer(c, err, func(status int) error {
+		return a.renderTill(c, status, tillView{memberID: m.ID, programID: p.ID, give: &form})
+	}, func() string { return m.Name + "'s recognition of " + r.ReceiverName + " is posted." }, tillURL(m.ID, p.ID, 0))
+}
+
+// tillGiveForm is memberGiveForm on the till, carrying the member and
+// program back to it.
+func (a *App) tillGiveForm(c echo.Context, memberID, programID int64, typed *pages.GiveForm) (*pages.GiveForm, error) {
+	return a.memberGiveForm(c, memberID, typed, "/till/recognition",
+		pages.HiddenField{Name: "member_id", Value: strconv.FormatInt(memberID, 10)},
+		pages.HiddenField{Name: "program_id", Value: strconv.FormatInt(programID, 10)})
+}
+
 // memberGiveForm is a member's give form when they may give, as typed
-// back after a refusal or fresh.
-func (a *App) memberGiveForm(c echo.Context, memberID int64, typed *pages.GiveForm) (*pages.GiveForm, error) {
+// back after a refusal or fresh, sent to action with the hidden fields.
+func (a *App) memberGiveForm(c echo.Context, memberID int64, typed *pages.GiveForm, action string, hidden ...pages.HiddenField) (*pages.GiveForm, error) {
 	giver := models.Party{MemberID: memberID}
 	db := a.tenant(c)
 	if ok, err := models.MayGive(db, giver); err != nil || !ok && typed == nil {
@@ -188,7 +209,7 @@ func (a *App) memberGiveForm(c echo.Context, memberID int64, typed *pages.GiveFo
 	if typed != nil {
 		form = *typed
 	}
-	form.Action, form.Title = memberURL(memberID)+"/recognition", "Recognise someone for this member"
+	form.Action, form.Title, form.Hidden = action, "Recognise someone for this member", hidden
 	s, err := models.GetRecognitionSettings(db)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -290,6 +291,53 @@ func TestRecognitionStaffAssistedMemberGives(t *testing.T) {
 		}
 		if after := app.snapshot(); !reflect.DeepEqual(before, after) {
 			t.Fatal("a refused member recognition wrote")
+		}
+	})
+}
+
+// A member at the counter thanks the barista from the till: the till
+// serving them carries the form, and comes back to them.
+func TestRecognitionAtTheTill(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s, gold, bronze := app.recognitionShop()
+		expectRedirect(t, s.acct.owner.post("/settings/recognition", withFields(recognitionForm(s), "member_givers", "all")), "/settings/recognition")
+		till := fmt.Sprintf("/till?member=%d&program=%d", gold.ID, s.coffee.ID)
+		page := s.staff.get(till)
+		form := page.doc.Find(`[data-testid="give-form"][action="/till/recognition"]`)
+		if form.Length() == 0 {
+			t.Fatalf("no give form on the till:\n%.3000s", page.body)
+		}
+		if form.Find(`input[name="member_id"]`).AttrOr("value", "") != strconv.FormatInt(gold.ID, 10) {
+			t.Error("the till's form does not carry the member")
+		}
+		owner := "u:" + strconv.FormatInt(s.acct.ownerID, 10)
+		// A fresh form each time: post adds the client's own form token.
+		giveAt := func(memberID int64, key, message string) url.Values {
+			return withFields(giveForm(owner, "10", message, key),
+				"member_id", strconv.FormatInt(memberID, 10), "program_id", strconv.FormatInt(s.coffee.ID, 10))
+		}
+		r := s.staff.post("/till/recognition", giveAt(gold.ID, "t1", "The best flat white in town"))
+		expectRedirect(t, r, "/till?")
+		if got := s.staff.get(r.location()).text(`[data-testid="flash"]`); !strings.Contains(got, "Gus Gold's recognition of Olive Owner is posted") {
+			t.Errorf("flash %q", got)
+		}
+		expectRedirect(t, s.staff.post("/till/recognition", giveAt(gold.ID, "t1", "The best flat white in town")), "/till?") // a second press gives once
+		if b, err := models.KudosBalance(models.ForMerchant(app.db, s.acct.merchantID), s.acct.ownerID); err != nil || b != 10 {
+			t.Fatalf("owner's kudos %d %v, want 10", b, err)
+		}
+		// Refused: the till again, with the reason, and nothing written.
+		other := app.signUp("Other Shop", "other@example.com")
+		before := app.snapshot()
+		r = s.staff.post("/till/recognition", giveAt(gold.ID, "t2", "Thanks"))
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		if r.text(`[data-testid="till-member-name"]`) != "Gus Gold" || !strings.Contains(r.text(`[data-testid="give-form"]`), "at least 10") {
+			t.Errorf("refusal at the till:\n%.2000s", r.text("main"))
+		}
+		// Another merchant's member or program: not found.
+		expectStatus(t, other.owner.post("/till/recognition", giveAt(gold.ID, "t3", "The best flat white in town")), http.StatusNotFound)
+		expectStatus(t, s.staff.post("/till/recognition", giveAt(bronze.ID+1000, "t4", "The best flat white in town")), http.StatusNotFound)
+		if after := app.snapshot(); !reflect.DeepEqual(before, after) {
+			t.Fatal("a refused till recognition wrote")
 		}
 	})
 }

@@ -118,6 +118,7 @@ func (a *App) routes() []Route {
 		{"POST", "/members/:memberID/redeem", models.RoleStaff, a.redeemReward},
 		{"POST", "/members/:memberID/actions", models.RoleStaff, a.awardAction},
 		{"POST", "/members/:memberID/recognition", models.RoleStaff, a.memberGives},
+		{"POST", "/till/recognition", models.RoleStaff, a.tillGives},
 		{"POST", "/vouchers/:voucherID/use", models.RoleStaff, a.useVoucher},
 		{"POST", "/vouchers/:voucherID/cancel", models.RoleManager, a.cancelVoucher},
 		{"POST", "/purchases/:purchaseID/refund", models.RoleManager, a.refundPurchase},

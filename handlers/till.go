@@ -62,6 +62,7 @@ type tillView struct {
 	preview   *pages.TillPreview
 	paidID    int64 // a store-credit payment's receipt
 	credit    *pages.TillCredit
+	give      *pages.GiveForm // a refused recognition by the member, as typed
 }
 
 // keyTillProgram is the session's memory of the program the till last
@@ -447,6 +448,9 @@ func (a *App) tillData(c echo.Context, v tillView) (pages.TillData, error) {
 				program: o.Program, memberID: tm.Member.ID, blocked: tm.Member.Blocked, tiers: tm.PaidTiers,
 				benefits: tm.Benefits, membership: tm.Membership, sellURL: "/till/membership", pageKey: v.key,
 			}, a.now())
+			if d.Member.Give, err = a.tillGiveForm(c, tm.Member.ID, o.Program.ID, v.give); err != nil {
+				return pages.TillData{}, err
+			}
 		}
 	default:
 		if d.Notice = t.closed(); d.Notice == "" {

@@ -21,7 +21,13 @@ type GiveForm struct {
 	Left, Allowance                                      int64
 	Errors                                               components.Errors
 	Message2                                             string // the form's refusal
+	// Hidden are fields the form carries back to where it was drawn
+	// (the till's member and program).
+	Hidden []HiddenField
 }
+
+// HiddenField is a form's hidden input.
+type HiddenField struct{ Name, Value string }
 
 // RecognitionItem is one recognition of the feed.
 type RecognitionItem struct {

@@ -65,6 +65,9 @@ type TillMember struct {
 	// Membership is their paid membership and its forms; nil when the
 	// program has no paid tier.
 	Membership *MembershipPanel
+	// Give is the member's recognition form (a member at the counter
+	// thanks the barista); nil when they may not give.
+	Give *GiveForm
 }
 
 // TillBalance is the member's balance in one program.
