@@ -80,6 +80,11 @@ func TestBrowserRecognition(t *testing.T) {
 			if bad := eval[[]string](b, overflowJS); len(bad) > 0 {
 				t.Errorf("feed at %dpx: %s", width, strings.Join(bad, "; "))
 			}
+			b.open("/reports/engagement?range=30d")
+			if got := b.text("value-recognition-allowance"); got != "15%" {
+				t.Errorf("allowance used on the engagement report %q", got)
+			}
+			b.screenshot(fmt.Sprintf("recognition-report-%d.png", width))
 
 			b.logOut()
 			b.fill("email", "sam@example.com", "password", testPassword)

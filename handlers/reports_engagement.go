@@ -77,6 +77,7 @@ type engagementData struct {
 	rule                 *models.EarningRule // nil when none is opened
 	ruleWeeks            []models.RuleWeek
 	nearTier, nearReward *models.GoalList
+	recognition          *models.RecognitionUse // nil while recognition is off
 }
 
 func loadEngagement(rq *reportRequest, p *models.Program, in engagementInput) (*engagementData, error) {
@@ -99,6 +100,9 @@ func loadEngagement(rq *reportRequest, p *models.Program, in engagementInput) (*
 			return nil, err
 		}
 	}
+	if d.recognition, err = models.RecognitionReport(rq.DB, rq.Now); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -114,6 +118,10 @@ func (d *engagementData) page(f *pages.ReportFrame, programs []models.Program) r
 	}
 	tables := engagementTables(p, d.e, d.rule, d.ruleWeeks, d.nearTier, d.nearReward)
 	v := engagementView(*f, p, d.e, tables)
+	if d.recognition != nil {
+		tables["recognition-pairs"] = reciprocalTable(d.recognition)
+		v.Recognition = recognitionUseView(d.recognition, tables["recognition-pairs"])
+	}
 	for _, o := range programs {
 		v.Programs = append(v.Programs, pages.ProgramChoice{Name: o.Name, Active: o.ID == p.ID,
 			URL: f.With("program", strconv.FormatInt(o.ID, 10), "rule", "", "tier_page", "", "reward_page", "")})
@@ -366,4 +374,37 @@ func nearRewardNote(l *models.GoalList, p *models.Program) string {
 		"among the rewards in the catalog today, in stock and open to their tier (a per-member limit is not checked). Blocked members "+
 		"are not listed. As of now: the range does not apply. The CSV holds the nearest %s.",
 		p.Name, l.Within, p.UnitLabel, components.FormatCount(goalCSVRows))
+}
+
+func reciprocalTable(u *models.RecognitionUse) reportTable {
+	t := reportTable{Head: []string{"Person", "Gave", "Person", "Gave back"}}
+	for _, r := range u.Reciprocal {
+		t.Rows = append(t.Rows, []reportCell{textCell(r.A), countCell(r.AToB), textCell(r.B), countCell(r.BToA)})
+	}
+	return t
+}
+
+// recognitionUseView is recognition's part of the page: as of now, like
+// the goal lists, since the settings say who is allowed today.
+func recognitionUseView(u *models.RecognitionUse, pairs reportTable) *pages.RecognitionUseView {
+	count := components.FormatCount
+	asOf := "As of now: the range does not apply. "
+	t := pairs.view("recognition-pairs-table")
+	t.Empty = "No two people gave each other most of their allowance this month."
+	return &pages.RecognitionUseView{
+		Figures: []pages.Figure{
+			{Label: "Givers who gave", Value: pages.Share(u.Gave, u.Givers), TestID: "recognition-givers",
+				Note: fmt.Sprintf("%s%s of the %s people the settings allow to give gave a recognition in the last 30 days; hidden ones do not count.",
+					asOf, count(u.Gave), count(u.Givers))},
+			{Label: "Receivers recognised", Value: pages.Share(u.Received, u.Receivers), TestID: "recognition-receivers",
+				Note: fmt.Sprintf("%s%s of the %s people allowed to receive were recognised in the last 30 days; the feed's nudge names the others.",
+					asOf, count(u.Received), count(u.Receivers))},
+			{Label: "Allowance used", Value: pages.Share(u.AllowanceUsed, u.AllowanceTotal), TestID: "recognition-allowance",
+				Note: fmt.Sprintf("%s of %s points this month (%s): what givers gave, including recognitions hidden since, over the allowed givers "+
+					"times the monthly allowance of %s.", count(u.AllowanceUsed), count(u.AllowanceTotal), u.Month, count(u.Allowance))},
+		},
+		Pairs: pages.EngagementSection{Name: "recognition-pairs", Heading: "Points going back and forth", Table: t,
+			Note: fmt.Sprintf("Pairs who each gave the other more than half of the monthly allowance (%s points) this month (%s), "+
+				"hidden recognitions left out: worth a look, as the per-pair maximum is there against trading points.", count(u.Allowance), u.Month)},
+	}
 }

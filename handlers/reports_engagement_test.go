@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,10 +102,41 @@ func TestEngagementReportPage(t *testing.T) {
 		}
 		expectStatus(t, s.manager.get(link+"&format=csv&table=rule-weeks"), http.StatusOK)
 
+		if r.has(`[data-testid="section-recognition"]`) {
+			t.Error("recognition's figures show while recognition is off")
+		}
 		expectStatus(t, s.staff.get(base), http.StatusForbidden)
 		expectStatus(t, s.staff.get(base+"&format=csv&table=near-reward"), http.StatusForbidden)
 		if s.staff.get("/dashboard").has(`a[href^="/reports/engagement"]`) {
 			t.Error("staff see a link to the engagement report")
+		}
+	})
+}
+
+// With recognition on, the page shows who of those allowed took part and
+// the allowance used, each with how it is computed, and the pairs as CSV.
+func TestEngagementReportRecognition(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s, gold, _ := app.recognitionShop()
+		key, _ := s.manager.get("/recognition").doc.Find(`[data-testid="give-form"] input[name="idempotency_key"]`).Attr("value")
+		expectRedirect(t, s.manager.post("/recognition", giveForm("m:"+strconv.FormatInt(gold.ID, 10), "30", "Thanks for the kind words!", key)), "/recognition")
+
+		base := fmt.Sprintf("/reports/engagement?range=30d&program=%d", s.coffee.ID)
+		r := s.manager.get(base)
+		expectStatus(t, r, http.StatusOK)
+		// Givers: the owner and the manager (staff observe); receivers: the
+		// owner and the one Gold member.
+		for id, want := range map[string]string{"recognition-givers": "50%", "recognition-receivers": "50%", "recognition-allowance": "15%"} {
+			if got := r.text(`[data-testid="value-` + id + `"]`); got != want {
+				t.Errorf("figure %s = %q, want %q", id, got, want)
+			}
+		}
+		if note := r.text(`[data-testid="section-recognition"]`); !strings.Contains(note, "30 of 200 points this month") {
+			t.Errorf("allowance note = %q", note)
+		}
+		csv := csvCellsAreSafe(t, "recognition-pairs", s.manager.get(base+"&format=csv&table=recognition-pairs").body)
+		if fmt.Sprint(csv) != "[[Person Gave Person Gave back]]" {
+			t.Errorf("pairs CSV = %q", csv)
 		}
 	})
 }

@@ -849,20 +849,29 @@ func Receivers(db *gorm.DB, limit int) ([]Candidate, error) {
 	return append(out, members...), err
 }
 
-// scopeMembers lists up to limit members in a scope, by name.
-func scopeMembers(db *gorm.DB, scope MemberScope, tiers, tag string, limit int) ([]Candidate, error) {
-	q := db.Model(&Member{}).Where("blocked = ?", false).Order("name, id").Limit(limit)
+// inScope is the members in a scope, the query memberIn answers for one
+// member; nil for none.
+func inScope(db *gorm.DB, scope MemberScope, tiers, tag string) *gorm.DB {
+	q := db.Model(&Member{}).Where("blocked = ?", false)
 	switch scope {
 	case ScopeAll:
+		return q
 	case ScopeTiers:
-		q = q.Where("id IN (?)", db.Model(&Account{}).Select("member_id").Where("tier_id IN ?", append(idList(tiers), 0)))
+		return q.Where("id IN (?)", db.Model(&Account{}).Select("member_id").Where("tier_id IN ?", append(idList(tiers), 0)))
 	case ScopeTag:
-		q = q.Where("id IN (?)", db.Model(&MemberTag{}).Select("member_id").Where("tag = ?", normaliseTag(tag)))
-	default:
+		return q.Where("id IN (?)", db.Model(&MemberTag{}).Select("member_id").Where("tag = ?", normaliseTag(tag)))
+	}
+	return nil
+}
+
+// scopeMembers lists up to limit members in a scope, by name.
+func scopeMembers(db *gorm.DB, scope MemberScope, tiers, tag string, limit int) ([]Candidate, error) {
+	q := inScope(db, scope, tiers, tag)
+	if q == nil {
 		return nil, nil
 	}
 	var ms []Member
-	if err := q.Find(&ms).Error; err != nil {
+	if err := q.Order("name, id").Limit(limit).Find(&ms).Error; err != nil {
 		return nil, fmt.Errorf("recognition: members in scope: %w", err)
 	}
 	out := make([]Candidate, len(ms))

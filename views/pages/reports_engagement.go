@@ -19,6 +19,7 @@ type EngagementView struct {
 	Rule                          *EngagementSection
 	Referrals                     LinkedTable
 	Adjustments                   EngagementSection
+	Recognition                   *RecognitionUseView // nil while recognition is off
 	NearTier, NearReward          GoalListView
 	Programs                      []ProgramChoice
 	Goals                         GoalForm
@@ -40,6 +41,13 @@ type EngagementSection struct {
 	Chart   *components.Chart
 	Line    bool // the chart is a line, else bars
 	Table   components.Table
+}
+
+// RecognitionUseView is recognition's participation: its figures and
+// the pairs trading points back and forth.
+type RecognitionUseView struct {
+	Figures []Figure
+	Pairs   EngagementSection
 }
 
 // LinkedTable is a table of the page whose rows may link somewhere from
