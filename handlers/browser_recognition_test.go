@@ -62,6 +62,10 @@ func TestBrowserRecognition(t *testing.T) {
 			b.fill("email", "mia@example.com", "password", testPassword)
 			b.submit("login-submit", "/dashboard")
 			b.open("/recognition")
+			// Typing in the search narrows "Who" in place, the form kept.
+			b.fill("points", "60", "who", "gus g")
+			b.waitUntil("the receiver search", fmt.Sprintf(
+				`[...document.querySelectorAll('#f-receiver option')].map(o => o.value).join() === ',m:%d'`, gus.ID))
 			b.choose("receiver", fmt.Sprintf("m:%d", gus.ID))
 			b.fill("points", "60", "message", "Thanks for the kind words about our beans!")
 			b.choose("value", "friendly")

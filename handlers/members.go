@@ -370,7 +370,7 @@ func (a *App) memberData(c echo.Context, m *models.Member, v memberView) (pages.
 	if data.Recognition, err = a.recognitionHistory(c, models.Party{MemberID: m.ID}); err != nil {
 		return data, err
 	}
-	data.Recognition.Give, err = a.memberGiveForm(c, m.ID, v.give, memberURL(m.ID)+"/recognition")
+	data.Recognition.Give, err = a.memberGiveForm(c, m.ID, v.give, memberURL(m.ID)+"/recognition", memberURL(m.ID))
 	return data, err
 }
 

@@ -2,9 +2,13 @@ package handlers
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -16,7 +20,8 @@ import (
 const (
 	recognitionURL     = "/recognition"
 	recognitionFeedMax = 50
-	recognitionPeople  = 200
+	recognitionPeople  = 200 // in the feed's person filter
+	giveFormPeople     = 50  // in the give form before a search
 )
 
 var (
@@ -79,12 +84,12 @@ func (a *App) renderRecognition(c echo.Context, status int, form pages.GiveForm,
 	if err != nil {
 		return err
 	}
-	receivers, err := models.Receivers(db, recognitionPeople)
+	receivers, err := models.Receivers(db, "", recognitionPeople)
 	if err != nil {
 		return err
 	}
 	d := pages.RecognitionData{Enabled: s.Enabled, CanGive: canGive, CanHide: may(c, models.RoleManager), Owner: may(c, models.RoleOwner), HideMessage: hideMessage}
-	if err := a.fillGiveForm(c, me(c), &form, receivers, s.Values()); err != nil {
+	if err := a.fillGiveForm(c, me(c), &form, recognitionURL, s.Values()); err != nil {
 		return err
 	}
 	d.Form = form
@@ -104,17 +109,82 @@ func (a *App) renderRecognition(c echo.Context, status int, form pages.GiveForm,
 	return render(c, status, pages.Recognition(a.shell(c, "Recognition"), d))
 }
 
-func (a *App) fillGiveForm(c echo.Context, giver models.Party, f *pages.GiveForm, receivers []models.Candidate, values []string) error {
+// fillGiveForm completes a give form on the page at pageURL: who the
+// giver may recognise (as the page's ?who= search finds them), the values
+// and what is left of the allowance.
+func (a *App) fillGiveForm(c echo.Context, giver models.Party, f *pages.GiveForm, pageURL string, values []string) error {
+	f.Who = strings.TrimSpace(c.QueryParam("who"))
+	f.SearchURL, f.SearchHidden = searchTarget(pageURL)
+	f.SearchHidden = append(f.SearchHidden, pages.HiddenField{Name: "giver", Value: giver.String()})
+	var err error
+	if f.Receivers, f.ReceiverHint, err = a.receiverOptions(c, giver, f.Who, f.Receiver); err != nil {
+		return err
+	}
+	f.Values = valueOptions(values, "No value")
+	f.Left, f.Allowance, err = models.Remaining(a.tenant(c), giver, a.now())
+	return err
+}
+
+// searchTarget splits a page's URL into the path a plain search form is
+// sent to and the query it must carry along (the till's member and
+// program).
+func searchTarget(pageURL string) (string, []pages.HiddenField) {
+	path, query, _ := strings.Cut(pageURL, "?")
+	vs, _ := url.ParseQuery(query)
+	var hidden []pages.HiddenField
+	for _, k := range slices.Sorted(maps.Keys(vs)) {
+		hidden = append(hidden, pages.HiddenField{Name: k, Value: vs.Get(k)})
+	}
+	return path, hidden
+}
+
+// receiverOptions is the give form's "Who": whom a search finds among
+// those allowed to receive (without one, the first by name), never the
+// giver, and the one already chosen even when the search would not find
+// them, with a hint saying what the list is.
+func (a *App) receiverOptions(c echo.Context, giver models.Party, who, chosen string) ([]components.Option, string, error) {
+	db := a.tenant(c)
+	found, err := models.Receivers(db, who, giveFormPeople)
+	if err != nil {
+		return nil, "", err
+	}
 	var others []models.Candidate
-	for _, r := range receivers {
+	if picked, err := models.Receiver(db, models.ParseParty(chosen)); err != nil {
+		return nil, "", err
+	} else if picked != nil && picked.Party != giver && !slices.ContainsFunc(found, func(c models.Candidate) bool { return c.Party == picked.Party }) {
+		others = append(others, *picked)
+	}
+	for _, r := range found {
 		if r.Party != giver {
 			others = append(others, r)
 		}
 	}
-	f.Receivers, f.Values = personOptions(others, "Choose someone"), valueOptions(values, "No value")
-	left, allowance, err := models.Remaining(a.tenant(c), giver, a.now())
-	f.Left, f.Allowance = left, allowance
-	return err
+	switch {
+	case who == "":
+		return personOptions(others, "Choose someone"), "Search to find anyone else allowed to receive.", nil
+	case len(others) == 0:
+		return personOptions(nil, "Nobody allowed to receive matches “"+who+"”"), "Try part of a name, an email or a phone number.", nil
+	}
+	return personOptions(others, fmt.Sprintf("Choose someone (%d found)", len(others))), "", nil
+}
+
+// recognitionReceivers answers the give form's search as one types: the
+// "Who" field for htmx; a plain request gets the feed with the search.
+func (a *App) recognitionReceivers(c echo.Context) error {
+	who := strings.TrimSpace(c.QueryParam("who"))
+	c.Response().Header().Add("Vary", "HX-Request")
+	if c.Request().Header.Get("HX-Request") != "true" {
+		return c.Redirect(http.StatusSeeOther, recognitionURL+"?"+url.Values{"who": {who}}.Encode())
+	}
+	giver := models.ParseParty(c.QueryParam("giver"))
+	if giver == (models.Party{}) {
+		giver = me(c)
+	}
+	opts, hint, err := a.receiverOptions(c, giver, who, "")
+	if err != nil {
+		return err
+	}
+	return ok(c, pages.ReceiverField(pages.GiveForm{Receivers: opts, ReceiverHint: hint}))
 }
 
 func (a *App) feedItems(c echo.Context, f models.FeedFilter) ([]pages.RecognitionItem, error) {
@@ -192,14 +262,14 @@ func (a *App) tillGives(c echo.Context) error {
 // tillGiveForm is memberGiveForm on the till, carrying the member and
 // program back to it.
 func (a *App) tillGiveForm(c echo.Context, memberID, programID int64, typed *pages.GiveForm) (*pages.GiveForm, error) {
-	return a.memberGiveForm(c, memberID, typed, "/till/recognition",
+	return a.memberGiveForm(c, memberID, typed, "/till/recognition", tillURL(memberID, programID, 0),
 		pages.HiddenField{Name: "member_id", Value: strconv.FormatInt(memberID, 10)},
 		pages.HiddenField{Name: "program_id", Value: strconv.FormatInt(programID, 10)})
 }
 
 // memberGiveForm is a member's give form when they may give, as typed
 // back after a refusal or fresh, sent to action with the hidden fields.
-func (a *App) memberGiveForm(c echo.Context, memberID int64, typed *pages.GiveForm, action string, hidden ...pages.HiddenField) (*pages.GiveForm, error) {
+func (a *App) memberGiveForm(c echo.Context, memberID int64, typed *pages.GiveForm, action, pageURL string, hidden ...pages.HiddenField) (*pages.GiveForm, error) {
 	giver := models.Party{MemberID: memberID}
 	db := a.tenant(c)
 	if ok, err := models.MayGive(db, giver); err != nil || !ok && typed == nil {
@@ -214,11 +284,7 @@ func (a *App) memberGiveForm(c echo.Context, memberID int64, typed *pages.GiveFo
 	if err != nil {
 		return nil, err
 	}
-	receivers, err := models.Receivers(db, recognitionPeople)
-	if err != nil {
-		return nil, err
-	}
-	return &form, a.fillGiveForm(c, giver, &form, receivers, s.Values())
+	return &form, a.fillGiveForm(c, giver, &form, pageURL, s.Values())
 }
 
 func (a *App) hideRecognition(c echo.Context) error {

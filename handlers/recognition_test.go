@@ -341,3 +341,67 @@ func TestRecognitionAtTheTill(t *testing.T) {
 		}
 	})
 }
+
+// The give form's "Who" is searched: as one types (htmx swaps the field),
+// or with Find on a plain page, among those allowed to receive only, and
+// never another merchant's people.
+func TestRecognitionReceiverSearch(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s, gold, bronze := app.recognitionShop()
+		goldParty, bronzeParty := "m:"+strconv.FormatInt(gold.ID, 10), "m:"+strconv.FormatInt(bronze.ID, 10)
+		owner := "u:" + strconv.FormatInt(s.acct.ownerID, 10)
+
+		page := s.manager.get("/recognition?who=gus")
+		expectStatus(t, page, http.StatusOK)
+		if !page.has(`#f-receiver option[value="`+goldParty+`"]`) || page.has(`#f-receiver option[value="`+owner+`"]`) {
+			t.Errorf("?who=gus offers %q", page.text("#f-receiver"))
+		}
+		if got := page.doc.Find(`[data-testid="receiver-search"]`).AttrOr("value", ""); got != "gus" {
+			t.Errorf("search box shows %q", got)
+		}
+		if page.doc.Find(`form#receiver-search`).AttrOr("action", "") != "/recognition" {
+			t.Error("the plain search does not come back to the feed")
+		}
+
+		frag := s.manager.hxGet("/recognition/receivers?who=GUS")
+		expectStatus(t, frag, http.StatusOK)
+		if frag.has(`[data-testid="nav"]`) || !frag.has(`#f-receiver option[value="`+goldParty+`"]`) {
+			t.Fatalf("fragment:\n%.1000s", frag.body)
+		}
+		if !strings.Contains(frag.header.Get("Vary"), "HX-Request") {
+			t.Errorf("Vary %q lacks HX-Request", frag.header.Get("Vary"))
+		}
+		none := s.manager.hxGet("/recognition/receivers?who=bea") // Bronze may not receive
+		if none.has(`#f-receiver option[value="`+bronzeParty+`"]`) || !strings.Contains(none.text("#f-receiver"), "Nobody allowed to receive matches “bea”") {
+			t.Errorf("a member who may not receive is found: %q", none.text("#f-receiver"))
+		}
+		if got := s.manager.hxGet("/recognition/receivers?who=olive").text("#f-receiver"); !strings.Contains(got, "Olive Owner") {
+			t.Errorf("staff by name: %q", got)
+		}
+		// The giver is never offered to themselves.
+		if got := s.acct.owner.hxGet("/recognition/receivers?who=olive").text("#f-receiver"); strings.Contains(got, "Olive Owner") {
+			t.Errorf("the owner is offered to themselves: %q", got)
+		}
+		expectRedirect(t, s.manager.get("/recognition/receivers?who=gus"), "/recognition?who=gus")
+
+		other := app.signUp("Other Shop", "other@example.com")
+		open := withFields(recognitionForm(s), "member_receivers", "all", "program_id", "")
+		open.Del("member_receiver_tiers")
+		expectRedirect(t, other.owner.post("/settings/recognition", open), "/settings/recognition")
+		if got := other.owner.hxGet("/recognition/receivers?who=gus").text("#f-receiver"); strings.Contains(got, "Gus") {
+			t.Errorf("another merchant finds Gus: %q", got)
+		}
+
+		// At the till the plain search carries the member and program back.
+		expectRedirect(t, s.acct.owner.post("/settings/recognition", withFields(recognitionForm(s), "member_givers", "all")), "/settings/recognition")
+		till := s.staff.get(fmt.Sprintf("/till?member=%d&program=%d&who=olive", gold.ID, s.coffee.ID))
+		search := till.doc.Find(`form#receiver-search`)
+		if search.AttrOr("action", "") != "/till" || search.Find(`input[name="member"]`).AttrOr("value", "") != strconv.FormatInt(gold.ID, 10) ||
+			search.Find(`input[name="program"]`).AttrOr("value", "") != strconv.FormatInt(s.coffee.ID, 10) || search.Find(`input[name="giver"]`).AttrOr("value", "") != goldParty {
+			t.Errorf("till search form:\n%.1000s", till.body)
+		}
+		if got := rowTexts(till, `#f-receiver option`); len(got) != 2 || got[1] != "Olive Owner" {
+			t.Errorf("till search for olive: %q", got)
+		}
+	})
+}

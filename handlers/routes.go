@@ -140,6 +140,7 @@ func (a *App) routes() []Route {
 		// owner's settings allow; managers hide.
 		{"GET", recognitionURL, models.RoleStaff, a.recognitionPage},
 		{"POST", recognitionURL, models.RoleStaff, a.giveRecognition},
+		{"GET", recognitionURL + "/receivers", models.RoleStaff, a.recognitionReceivers},
 		{"GET", recognitionURL + "/leaderboard", models.RoleStaff, a.recognitionLeaderboard},
 		{"POST", recognitionURL + "/:recognitionID/hide", models.RoleManager, a.hideRecognition},
 

@@ -820,12 +820,20 @@ type Candidate struct {
 	Name  string
 }
 
-// Receivers lists who may receive recognition: active users whose
+// maxReceiverSearch bounds a receiver search: longer is no name.
+const maxReceiverSearch = 100
+
+// Receivers lists who may receive recognition: the active users whose
 // participation receives, and up to limit members in the receiving scope.
-func Receivers(db *gorm.DB, limit int) ([]Candidate, error) {
+// With text, only those it finds: members as the member search finds
+// them, users by the start of a word of their name or of their email.
+func Receivers(db *gorm.DB, text string, limit int) ([]Candidate, error) {
 	s, err := GetRecognitionSettings(db)
 	if err != nil {
 		return nil, err
+	}
+	if text = strings.TrimSpace(text); utf8.RuneCountInString(text) > maxReceiverSearch {
+		text = string([]rune(text)[:maxReceiverSearch])
 	}
 	users, err := ListUsers(db)
 	if err != nil {
@@ -834,7 +842,7 @@ func Receivers(db *gorm.DB, limit int) ([]Candidate, error) {
 	var out []Candidate
 	for i := range users {
 		u := &users[i]
-		if !u.Active {
+		if !u.Active || !userMatches(text, u) {
 			continue
 		}
 		p, err := loadParticipant(db, Party{UserID: u.ID})
@@ -845,33 +853,81 @@ func Receivers(db *gorm.DB, limit int) ([]Candidate, error) {
 			out = append(out, Candidate{Party: p.Party, Name: p.name})
 		}
 	}
-	members, err := scopeMembers(db, s.MemberReceivers, s.MemberReceiverTiers, s.MemberReceiverTag, limit)
+	members, err := scopeMembers(db, s.MemberReceivers, s.MemberReceiverTiers, s.MemberReceiverTag, text, limit)
 	return append(out, members...), err
+}
+
+// Receiver is p as a candidate when p may receive recognition now, else
+// nil: a receiver chosen from a search stays chosen when a form comes back.
+func Receiver(db *gorm.DB, p Party) (*Candidate, error) {
+	if !p.valid() {
+		return nil, nil
+	}
+	s, err := GetRecognitionSettings(db)
+	if err != nil {
+		return nil, err
+	}
+	part, err := loadParticipant(db, p)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil || !s.mayReceive(part) {
+		return nil, err
+	}
+	return &Candidate{Party: p, Name: part.name}, nil
+}
+
+// userMatches says whether a receiver search finds u, as the member
+// search would (an @ makes it the start of an email); every user when
+// there is no search.
+func userMatches(text string, u *User) bool {
+	switch {
+	case text == "":
+		return true
+	case strings.Contains(text, "@"):
+		return strings.HasPrefix(strings.ToLower(u.Email), strings.ToLower(text))
+	}
+	return wordsStart(searchWords(text), searchWords(u.Name))
 }
 
 // inScope is the members in a scope, the query memberIn answers for one
 // member; nil for none.
 func inScope(db *gorm.DB, scope MemberScope, tiers, tag string) *gorm.DB {
-	q := db.Model(&Member{}).Where("blocked = ?", false)
-	switch scope {
-	case ScopeAll:
-		return q
-	case ScopeTiers:
-		return q.Where("id IN (?)", db.Model(&Account{}).Select("member_id").Where("tier_id IN ?", append(idList(tiers), 0)))
-	case ScopeTag:
-		return q.Where("id IN (?)", db.Model(&MemberTag{}).Select("member_id").Where("tag = ?", normaliseTag(tag)))
+	if scope != ScopeAll && scope != ScopeTiers && scope != ScopeTag {
+		return nil
 	}
-	return nil
+	return narrowToScope(db, db.Model(&Member{}), scope, tiers, tag)
 }
 
-// scopeMembers lists up to limit members in a scope, by name.
-func scopeMembers(db *gorm.DB, scope MemberScope, tiers, tag string, limit int) ([]Candidate, error) {
+// narrowToScope keeps the members of q that are in a scope (not none).
+func narrowToScope(db, q *gorm.DB, scope MemberScope, tiers, tag string) *gorm.DB {
+	q = q.Where("members.blocked = ?", false)
+	switch scope {
+	case ScopeTiers:
+		return q.Where("members.id IN (?)", db.Model(&Account{}).Select("member_id").Where("tier_id IN ?", append(idList(tiers), 0)))
+	case ScopeTag:
+		return q.Where("members.id IN (?)", db.Model(&MemberTag{}).Select("member_id").Where("tag = ?", normaliseTag(tag)))
+	}
+	return q
+}
+
+// scopeMembers lists up to limit members in a scope: by name, or as the
+// member search finds text among them.
+func scopeMembers(db *gorm.DB, scope MemberScope, tiers, tag, text string, limit int) ([]Candidate, error) {
 	q := inScope(db, scope, tiers, tag)
 	if q == nil {
 		return nil, nil
 	}
 	var ms []Member
-	if err := q.Order("name, id").Limit(limit).Find(&ms).Error; err != nil {
+	var err error
+	if text == "" {
+		err = q.Order("name, id").Limit(limit).Find(&ms).Error
+	} else {
+		ms, err = SearchMembers(db, MemberQuery{Text: text, Limit: limit, narrow: func(st *gorm.DB) *gorm.DB {
+			return narrowToScope(db, st, scope, tiers, tag)
+		}})
+	}
+	if err != nil {
 		return nil, fmt.Errorf("recognition: members in scope: %w", err)
 	}
 	out := make([]Candidate, len(ms))
@@ -884,7 +940,7 @@ func scopeMembers(db *gorm.DB, scope MemberScope, tiers, tag string, limit int) 
 // Nudge lists up to limit people allowed to receive who have not been
 // recognised in the last 30 days.
 func Nudge(db *gorm.DB, now time.Time, limit int) ([]Candidate, error) {
-	all, err := Receivers(db, 200)
+	all, err := Receivers(db, "", 200)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package models_test
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -266,5 +268,78 @@ func TestRecognitionMonthlyReset(t *testing.T) {
 			}
 		}
 		wantBalanced(t, db)
+	})
+}
+
+// The give form's search finds, among those allowed to receive only, the
+// members the member search would and the users by name or email.
+func TestReceiverSearch(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		s := newRecognitionShop(t, db, "find@example.com", "Europe/Paris", models.RecognitionSettingsInput{
+			MonthlyAllowance: "100", MemberReceivers: "tag", MemberReceiverTag: "ambassador", ManagerRole: "giver",
+		})
+		// Another merchant's ambassador of the same name is never found.
+		other := newRecognitionShop(t, db, "elsewhere@example.com", "Europe/Paris", models.RecognitionSettingsInput{
+			MonthlyAllowance: "100", MemberReceivers: "tag", MemberReceiverTag: "ambassador",
+		})
+		actor := models.ActorOf(s.owner)
+		enrol := func(sh recognitionShop, name, email, tags string) *models.Member {
+			m, err := models.EnrolMember(sh.db, actor, models.MemberInput{Name: name, Email: email}, time.Now())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tags != "" {
+				if _, err := models.SetMemberTags(sh.db, actor, m.ID, tags); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return m
+		}
+		zoe := enrol(s, "Zoë Ämbassador", "zoe@example.com", "ambassador")
+		enrol(s, "Zoe Plain", "zoe.plain@example.com", "")
+		blocked := enrol(s, "Zoe Blocked", "zoe.blocked@example.com", "ambassador")
+		if _, err := models.SetMemberBlocked(s.db, actor, blocked.ID, true); err != nil {
+			t.Fatal(err)
+		}
+		enrol(other, "Zoe Elsewhere", "zoe@elsewhere.example.com", "ambassador")
+
+		names := func(text string) []string {
+			t.Helper()
+			cs, err := models.Receivers(s.db, text, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, c := range cs {
+				out = append(out, c.Name)
+			}
+			return out
+		}
+		for text, want := range map[string][]string{
+			"zoe":                    {"Zoë Ämbassador"}, // accents aside; not the untagged, blocked or other shop's Zoe
+			"ZOË ÄMB":                {"Zoë Ämbassador"},
+			"zoe@":                   {"Zoë Ämbassador"},
+			"sam":                    {"Sam Staff"},
+			"staff-find@":            {"Sam Staff"}, // a user by the start of the email
+			"mia":                    nil,           // managers only give here
+			"nobody":                 nil,
+			strings.Repeat("z", 500): nil,
+		} {
+			if got := names(text); !slices.Equal(got, want) {
+				t.Errorf("search %.20q: %q, want %q", text, got, want)
+			}
+		}
+		if got := names(""); !slices.Contains(got, "Zoë Ämbassador") || !slices.Contains(got, "Sam Staff") || slices.Contains(got, "Zoe Plain") || slices.Contains(got, "Mia Manager") {
+			t.Errorf("no search: %q", got)
+		}
+		for party, want := range map[models.Party]bool{
+			{MemberID: zoe.ID}: true, {MemberID: blocked.ID}: false, {MemberID: other.member.ID}: false,
+			{UserID: s.manager.ID}: false, {UserID: s.staff.ID}: true, {}: false,
+		} {
+			c, err := models.Receiver(s.db, party)
+			if err != nil || (c != nil) != want {
+				t.Errorf("Receiver(%v) = %+v, %v; want found %v", party, c, err, want)
+			}
+		}
 	})
 }

@@ -73,6 +73,17 @@ func searchWords(s string) []string {
 // is "emilie ozdemir weiss".
 func FoldName(name string) string { return strings.Join(searchWords(name), " ") }
 
+// wordsStart says whether each of the query's words starts some word of
+// the name's: the member search's rule, for names not in its index.
+func wordsStart(query, name []string) bool {
+	for _, q := range query {
+		if !slices.ContainsFunc(name, func(w string) bool { return strings.HasPrefix(w, q) }) {
+			return false
+		}
+	}
+	return len(query) > 0
+}
+
 // searchTerms are the suffixes of a name key at each word, without
 // repeats: "marie curie" gives "marie curie" and "curie".
 func searchTerms(key string) []string {
@@ -248,6 +259,9 @@ type MemberQuery struct {
 	InactiveDays int    // no activity for at least this many days
 	Tag          string // carries this tag
 	Now          time.Time
+	// narrow keeps some members only (those allowed to receive
+	// recognition), inside the query so a page is full.
+	narrow func(*gorm.DB) *gorm.DB
 }
 
 // filter narrows a member query. The subqueries are written by hand, so
@@ -268,6 +282,9 @@ func (q MemberQuery) filter(s *gorm.DB, merchant int64) *gorm.DB {
 	}
 	if tag := normaliseTag(q.Tag); tag != "" {
 		s = s.Where("members.id IN (SELECT member_id FROM member_tags WHERE merchant_id = ? AND tag = ?)", merchant, tag)
+	}
+	if q.narrow != nil {
+		s = q.narrow(s)
 	}
 	return s
 }

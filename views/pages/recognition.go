@@ -24,7 +24,19 @@ type GiveForm struct {
 	// Hidden are fields the form carries back to where it was drawn
 	// (the till's member and program).
 	Hidden []HiddenField
+	// Who is the receiver search as typed; ReceiverHint says what the list
+	// holds. Without htmx the search goes to SearchURL, the page the form
+	// is on, with SearchHidden.
+	Who, ReceiverHint, SearchURL string
+	SearchHidden                 []HiddenField
 }
+
+func (f GiveForm) receiverSelect() components.Select {
+	return components.Select{Label: "Who", Name: "receiver", Options: f.Receivers, Selected: f.Receiver, Error: f.Errors["receiver"], Hint: f.ReceiverHint}
+}
+
+// receiversURL answers the give form's search for htmx.
+const receiversURL = "/recognition/receivers"
 
 // HiddenField is a form's hidden input.
 type HiddenField struct{ Name, Value string }
