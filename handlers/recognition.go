@@ -94,6 +94,13 @@ func (a *App) renderRecognition(c echo.Context, status int, form pages.GiveForm,
 	}
 	d.Form = form
 	filter, shown := feedFilter(c)
+	// Whom a link filters by (a member's page links to their recognitions)
+	// is named even when they are not among the people listed.
+	if p, err := models.Person(db, filter.Person); err != nil {
+		return err
+	} else if p != nil && !slices.ContainsFunc(receivers, func(c models.Candidate) bool { return c.Party == p.Party }) {
+		receivers = append([]models.Candidate{*p}, receivers...)
+	}
 	shown.Values, shown.People = valueOptions(s.Values(), "Any value"), personOptions(receivers, "Anyone")
 	d.Filters = shown
 	if d.Items, err = a.feedItems(c, filter); err != nil {

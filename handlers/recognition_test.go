@@ -383,6 +383,11 @@ func TestRecognitionReceiverSearch(t *testing.T) {
 			t.Errorf("the owner is offered to themselves: %q", got)
 		}
 		expectRedirect(t, s.manager.get("/recognition/receivers?who=gus"), "/recognition?who=gus")
+		// A link filtering the feed by someone names them even when they
+		// are not among the people listed (Bea may not receive).
+		if got := s.manager.get("/recognition?person=" + bronzeParty).doc.Find(`[name="person"] option[selected]`).Text(); got != "Bea Bronze" {
+			t.Errorf("person filter shows %q", got)
+		}
 
 		other := app.signUp("Other Shop", "other@example.com")
 		open := withFields(recognitionForm(s), "member_receivers", "all", "program_id", "")

@@ -860,21 +860,41 @@ func Receivers(db *gorm.DB, text string, limit int) ([]Candidate, error) {
 // Receiver is p as a candidate when p may receive recognition now, else
 // nil: a receiver chosen from a search stays chosen when a form comes back.
 func Receiver(db *gorm.DB, p Party) (*Candidate, error) {
-	if !p.valid() {
-		return nil, nil
-	}
 	s, err := GetRecognitionSettings(db)
 	if err != nil {
 		return nil, err
+	}
+	part, err := findParticipant(db, p)
+	if err != nil || part == nil || !s.mayReceive(*part) {
+		return nil, err
+	}
+	return &Candidate{Party: p, Name: part.name}, nil
+}
+
+// Person is p with their name, for showing whom the feed is filtered by;
+// nil when p is nobody of this merchant.
+func Person(db *gorm.DB, p Party) (*Candidate, error) {
+	part, err := findParticipant(db, p)
+	if err != nil || part == nil {
+		return nil, err
+	}
+	return &Candidate{Party: p, Name: part.name}, nil
+}
+
+// findParticipant is loadParticipant for a party typed in a form or a
+// link: nil when it names nobody of this merchant.
+func findParticipant(db *gorm.DB, p Party) (*participant, error) {
+	if !p.valid() {
+		return nil, nil
 	}
 	part, err := loadParticipant(db, p)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, nil
 	}
-	if err != nil || !s.mayReceive(part) {
+	if err != nil {
 		return nil, err
 	}
-	return &Candidate{Party: p, Name: part.name}, nil
+	return &part, nil
 }
 
 // userMatches says whether a receiver search finds u, as the member
