@@ -348,7 +348,17 @@ func recognitionSettingsFields(c echo.Context) models.RecognitionSettingsInput {
 		MemberGiverTiers: form["member_giver_tiers"], MemberReceiverTiers: form["member_receiver_tiers"],
 		MonthlyAllowance: c.FormValue("monthly_allowance"), MaxPerRecognition: c.FormValue("max_per_recognition"),
 		MaxPerPair: c.FormValue("max_per_pair"), ProgramID: c.FormValue("program_id"),
+		OwnerAllowance: c.FormValue("owner_allowance"), ManagerAllowance: c.FormValue("manager_allowance"),
+		StaffAllowance: c.FormValue("staff_allowance"),
 	}
+}
+
+// blankIfNil shows an optional number in a form: blank when unset.
+func blankIfNil(n *int64) string {
+	if n == nil {
+		return ""
+	}
+	return strconv.FormatInt(*n, 10)
 }
 
 func storedRecognitionSettings(s *models.RecognitionSettings) models.RecognitionSettingsInput {
@@ -365,6 +375,8 @@ func storedRecognitionSettings(s *models.RecognitionSettings) models.Recognition
 		MemberGiverTiers: s.GiverTierIDs(), MemberReceiverTiers: s.ReceiverTierIDs(),
 		MonthlyAllowance: fmt.Sprint(s.MonthlyAllowance), MaxPerRecognition: fmt.Sprint(s.MaxPerRecognition),
 		MaxPerPair: fmt.Sprint(s.MaxPerPair), ProgramID: program,
+		OwnerAllowance: blankIfNil(s.OwnerAllowance), ManagerAllowance: blankIfNil(s.ManagerAllowance),
+		StaffAllowance: blankIfNil(s.StaffAllowance),
 	}
 }
 
@@ -383,6 +395,7 @@ func (a *App) renderRecognitionSettings(c echo.Context, status int, in models.Re
 		MemberGivers: in.MemberGivers, MemberGiverTag: in.MemberGiverTag, MemberReceivers: in.MemberReceivers,
 		MemberReceiverTag: in.MemberReceiverTag, GiverTiers: in.MemberGiverTiers, ReceiverTiers: in.MemberReceiverTiers,
 		MonthlyAllowance: in.MonthlyAllowance, MaxPerRecognition: in.MaxPerRecognition, MaxPerPair: in.MaxPerPair,
+		OwnerAllowance: in.OwnerAllowance, ManagerAllowance: in.ManagerAllowance, StaffAllowance: in.StaffAllowance,
 		ProgramID: in.ProgramID, Participations: choices(models.Participations, participationLabels),
 		Scopes: choices(models.MemberScopes, scopeLabels),
 	}

@@ -410,3 +410,43 @@ func TestRecognitionReceiverSearch(t *testing.T) {
 		}
 	})
 }
+
+// A role's own allowance round-trips through the settings form and caps
+// that role's givers; a bad one is refused beside its field.
+func TestRecognitionRoleAllowanceSettings(t *testing.T) {
+	eachApp(t, func(t *testing.T, app *testApp) {
+		s, gold, _ := app.recognitionShop()
+		expectRedirect(t, s.acct.owner.post("/settings/recognition", withFields(recognitionForm(s), "manager_allowance", "50")), "/settings/recognition")
+		page := s.acct.owner.get("/settings/recognition")
+		for field, want := range map[string]string{"owner_allowance": "", "manager_allowance": "50", "staff_allowance": ""} {
+			if got := inputValue(page, field); got != want {
+				t.Errorf("%s shown as %q, want %q", field, got, want)
+			}
+		}
+		if got := s.manager.get("/recognition").text(`[data-testid="allowance-left"]`); got != "50 of 50 points left this month" {
+			t.Errorf("the manager's allowance shown %q", got)
+		}
+		r := s.manager.post("/recognition", giveForm("m:"+strconv.FormatInt(gold.ID, 10), "51", "Thanks for the kind words!", "over"))
+		expectStatus(t, r, http.StatusUnprocessableEntity)
+		if shown := r.text("main"); !strings.Contains(shown, "50 of 50 points left this month") {
+			t.Errorf("refusal not shown:\n%.600s", shown)
+		}
+
+		audit := app.count(&models.AuditEntry{})
+		bad := withFields(recognitionForm(s), "manager_allowance", "-1")
+		r = s.acct.owner.post("/settings/recognition", bad)
+		expectRefused(t, r, http.StatusUnprocessableEntity, "manager_allowance", bad)
+		if shown := r.text(`[data-testid="error-manager_allowance"]`); !strings.Contains(shown, "leave it blank for the monthly allowance") {
+			t.Errorf("message beside the field %q", shown)
+		}
+		if got := inputValue(r, "manager_allowance"); got != "-1" {
+			t.Errorf("typed value not kept: %q", got)
+		}
+		if app.count(&models.AuditEntry{}) != audit {
+			t.Fatal("refused settings were audited")
+		}
+		if got := inputValue(s.acct.owner.get("/settings/recognition"), "manager_allowance"); got != "50" {
+			t.Errorf("after a refusal the stored allowance is %q", got)
+		}
+	})
+}

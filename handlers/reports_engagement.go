@@ -390,7 +390,7 @@ func recognitionUseView(u *models.RecognitionUse, pairs reportTable) *pages.Reco
 	count := components.FormatCount
 	asOf := "As of now: the range does not apply. "
 	t := pairs.view("recognition-pairs-table")
-	t.Empty = "No two people gave each other most of their allowance this month."
+	t.Empty = "No two people gave each other more than half of the monthly allowance this month."
 	return &pages.RecognitionUseView{
 		Figures: []pages.Figure{
 			{Label: "Givers who gave", Value: pages.Share(u.Gave, u.Givers), TestID: "recognition-givers",
@@ -400,8 +400,8 @@ func recognitionUseView(u *models.RecognitionUse, pairs reportTable) *pages.Reco
 				Note: fmt.Sprintf("%s%s of the %s people allowed to receive were recognised in the last 30 days; the feed's nudge names the others.",
 					asOf, count(u.Received), count(u.Receivers))},
 			{Label: "Allowance used", Value: pages.Share(u.AllowanceUsed, u.AllowanceTotal), TestID: "recognition-allowance",
-				Note: fmt.Sprintf("%s of %s points this month (%s): what givers gave, including recognitions hidden since, over the allowed givers "+
-					"times the monthly allowance of %s.", count(u.AllowanceUsed), count(u.AllowanceTotal), u.Month, count(u.Allowance))},
+				Note: fmt.Sprintf("%s of %s points this month (%s): what givers gave, including recognitions hidden since, over the sum of "+
+					"each allowed giver's monthly allowance (their role's, where set; else %s).", count(u.AllowanceUsed), count(u.AllowanceTotal), u.Month, count(u.Allowance))},
 		},
 		Pairs: pages.EngagementSection{Name: "recognition-pairs", Heading: "Points going back and forth", Table: t,
 			Note: fmt.Sprintf("Pairs who each gave the other more than half of the monthly allowance (%s points) this month (%s), "+

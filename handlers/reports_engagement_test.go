@@ -131,7 +131,8 @@ func TestEngagementReportRecognition(t *testing.T) {
 				t.Errorf("figure %s = %q, want %q", id, got, want)
 			}
 		}
-		if note := r.text(`[data-testid="section-recognition"]`); !strings.Contains(note, "30 of 200 points this month") {
+		if note := r.text(`[data-testid="section-recognition"]`); !strings.Contains(note, "30 of 200 points this month") ||
+			!strings.Contains(note, "each allowed giver's monthly allowance (their role's, where set; else 100)") {
 			t.Errorf("allowance note = %q", note)
 		}
 		csv := csvCellsAreSafe(t, "recognition-pairs", s.manager.get(base+"&format=csv&table=recognition-pairs").body)

@@ -74,6 +74,9 @@ type RecognitionSettings struct {
 	MemberReceiverTiers string
 	MemberReceiverTag   string
 	MonthlyAllowance    int64
+	OwnerAllowance      *int64 // nil: the monthly allowance
+	ManagerAllowance    *int64
+	StaffAllowance      *int64
 	MaxPerRecognition   int64
 	MaxPerPair          int64
 	ProgramID           *int64
@@ -221,6 +224,26 @@ func (s *RecognitionSettings) roleDefault(r Role) Participation {
 	return s.StaffRole
 }
 
+// allowanceOf is the one rule of what a giver may give a month: a user's
+// role's allowance where the owner set one, else the monthly allowance,
+// which members always have.
+func (s *RecognitionSettings) allowanceOf(p participant) int64 {
+	if p.UserID == 0 {
+		return s.MonthlyAllowance
+	}
+	role := s.StaffAllowance
+	switch p.role {
+	case RoleOwner:
+		role = s.OwnerAllowance
+	case RoleManager:
+		role = s.ManagerAllowance
+	}
+	if role == nil {
+		return s.MonthlyAllowance
+	}
+	return *role
+}
+
 func splitList(s string) []string {
 	var out []string
 	for _, w := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == '\r' }) {
@@ -321,12 +344,13 @@ func checkGive(s *RecognitionSettings, g, r participant, in gift, used, pair int
 	if err := s.checkText(in); err != nil {
 		return err
 	}
-	left := max(s.MonthlyAllowance-used, 0)
+	allowance := s.allowanceOf(g)
+	left := max(allowance-used, 0)
 	switch {
 	case s.MaxPerRecognition > 0 && in.points > s.MaxPerRecognition:
 		return fieldError("points", fmt.Sprintf("At most %d points per recognition.", s.MaxPerRecognition))
 	case in.points > left:
-		return fieldError("points", fmt.Sprintf("That is over your monthly allowance: %d of %d points left this month.", left, s.MonthlyAllowance))
+		return fieldError("points", fmt.Sprintf("That is over your monthly allowance: %d of %d points left this month.", left, allowance))
 	case s.MaxPerPair > 0 && pair+in.points > s.MaxPerPair:
 		return fieldError("points", fmt.Sprintf("At most %d points a month from one person to another: %d left for %s this month.", s.MaxPerPair, max(s.MaxPerPair-pair, 0), r.name))
 	}
@@ -443,7 +467,8 @@ func lockOrOpen[T any](tx *gorm.DB, what string, fresh *T, query string, args ..
 	return &rows[0], nil
 }
 
-// Remaining is what a giver may still give this month.
+// Remaining is what a giver may still give this month, and their
+// allowance: the giver is loaded for their role's.
 func Remaining(db *gorm.DB, giver Party, now time.Time) (left, allowance int64, err error) {
 	s, err := GetRecognitionSettings(db)
 	if err != nil {
@@ -453,15 +478,20 @@ func Remaining(db *gorm.DB, giver Party, now time.Time) (left, allowance int64, 
 	if err != nil {
 		return 0, 0, err
 	}
+	p, err := loadParticipant(db, giver)
+	if err != nil {
+		return 0, 0, fmt.Errorf("recognition: remaining of %s: %w", giver, err)
+	}
+	allowance = s.allowanceOf(p)
 	var used []int64
 	err = db.Model(&RecognitionAllowance{}).Where("giver = ? AND month = ?", giver.String(), recognitionMonth(m.Location(), now)).Pluck("used", &used).Error
 	if err != nil {
 		return 0, 0, fmt.Errorf("recognition: remaining: %w", err)
 	}
 	if len(used) == 1 {
-		return max(s.MonthlyAllowance-used[0], 0), s.MonthlyAllowance, nil
+		return max(allowance-used[0], 0), allowance, nil
 	}
-	return s.MonthlyAllowance, s.MonthlyAllowance, nil
+	return allowance, allowance, nil
 }
 
 // GiveInput is a give form as typed.

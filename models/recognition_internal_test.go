@@ -155,3 +155,29 @@ func TestRecognitionRefusalReasons(t *testing.T) {
 		expectRefusal(t, checkGive(s, g, r, tc.in, tc.used, tc.pair), tc.want, tc.what)
 	}
 }
+
+// A user has their role's allowance where the owner set one; a member,
+// whatever the roles', the monthly allowance.
+func TestRecognitionAllowanceOf(t *testing.T) {
+	fifty, zero := int64(50), int64(0)
+	s := defaultRecognitionSettings()
+	s.MonthlyAllowance, s.ManagerAllowance, s.StaffAllowance = 100, &fifty, &zero
+	for _, tc := range []struct {
+		who  participant
+		want int64
+	}{
+		{participant{Party: Party{UserID: 1}, role: RoleOwner}, 100},
+		{participant{Party: Party{UserID: 2}, role: RoleManager}, 50},
+		{participant{Party: Party{UserID: 3}, role: RoleStaff}, 0},
+		{participant{Party: Party{MemberID: 4}}, 100},
+	} {
+		if got := s.allowanceOf(tc.who); got != tc.want {
+			t.Errorf("%s (%s): allowance %d, want %d", tc.who.Party, tc.who.role, got, tc.want)
+		}
+	}
+	g := participant{Party: Party{UserID: 2}, name: "Mia", role: RoleManager}
+	r := participant{Party: Party{UserID: 5}, name: "Sam", role: RoleStaff}
+	s.Enabled = true
+	expectRefusal(t, checkGive(s, g, r, gift{points: 11, message: "Thanks"}, 40, 0), "10 of 50 points left", "a manager over the managers' allowance")
+	expectRefusal(t, checkGive(s, g, r, gift{points: 10, message: "Thanks"}, 40, 0), "", "a manager within it")
+}

@@ -12,18 +12,19 @@ import (
 // RecognitionUse is how a merchant's people use recognition, as of now:
 // of those the settings allow, who gave and who received in the last 30
 // days; how much of this month's allowance went; and the pairs trading
-// most of their allowance with each other.
+// more than half of the monthly allowance with each other.
 type RecognitionUse struct {
 	Givers, Gave                  int64 // allowed givers; of them, those who gave
 	Receivers, Received           int64 // allowed receivers; of them, those who received
 	Month                         string
-	AllowanceUsed, AllowanceTotal int64 // this month: given, and allowed givers × the allowance
-	Allowance                     int64 // per giver per month
+	AllowanceUsed, AllowanceTotal int64 // this month: given, and the sum of each allowed giver's own allowance
+	Allowance                     int64 // the monthly allowance: members', and a role's without its own
 	Reciprocal                    []ReciprocalPair
 }
 
 // ReciprocalPair is two people who each gave the other more than half of
-// their monthly allowance this month: points going back and forth.
+// the monthly allowance this month: points going back and forth. The one
+// threshold for every pair, whatever their roles' allowances.
 type ReciprocalPair struct {
 	A, B       string
 	AToB, BToA int64
@@ -44,17 +45,26 @@ func RecognitionReport(db *gorm.DB, now time.Time) (*RecognitionUse, error) {
 	}
 	u := &RecognitionUse{Month: recognitionMonth(m.Location(), now), Allowance: s.MonthlyAllowance}
 	since := now.Add(-recognitionUseDays * 24 * time.Hour).UTC()
-	if u.Givers, u.Gave, err = participating(db, "giver", since, s.mayGive, func() *gorm.DB {
+	givers, err := participating(db, "giver", since, s.mayGive, func() *gorm.DB {
 		return inScope(db, s.MemberGivers, s.MemberGiverTiers, s.MemberGiverTag)
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, fmt.Errorf("recognition: givers: %w", err)
 	}
-	if u.Receivers, u.Received, err = participating(db, "receiver", since, s.mayReceive, func() *gorm.DB {
+	receivers, err := participating(db, "receiver", since, s.mayReceive, func() *gorm.DB {
 		return inScope(db, s.MemberReceivers, s.MemberReceiverTiers, s.MemberReceiverTag)
-	}); err != nil {
+	})
+	if err != nil {
 		return nil, fmt.Errorf("recognition: receivers: %w", err)
 	}
-	u.AllowanceTotal = u.Givers * s.MonthlyAllowance
+	u.Givers, u.Gave = givers.allowed(), givers.active
+	u.Receivers, u.Received = receivers.allowed(), receivers.active
+	// Members are counted, not loaded: the zero participant is a member,
+	// and every member has the same allowance.
+	u.AllowanceTotal = givers.members * s.allowanceOf(participant{})
+	for _, p := range givers.users {
+		u.AllowanceTotal += s.allowanceOf(p)
+	}
 	if err := db.Model(&RecognitionAllowance{}).Where("month = ?", u.Month).
 		Select("COALESCE(SUM(used), 0)").Scan(&u.AllowanceUsed).Error; err != nil {
 		return nil, fmt.Errorf("recognition: allowance used: %w", err)
@@ -65,21 +75,32 @@ func RecognitionReport(db *gorm.DB, now time.Time) (*RecognitionUse, error) {
 	return u, nil
 }
 
-// participating counts the users and members the settings allow on one
+// sideUse is one side of recognition: whom the settings allow on it, and
+// how many of them took that side of a recognition since.
+type sideUse struct {
+	users   []participant // the allowed users, as loaded, for their roles
+	members int64         // the members in scope
+	active  int64
+}
+
+func (u sideUse) allowed() int64 { return int64(len(u.users)) + u.members }
+
+// participating finds the users and members the settings allow on one
 // side ("giver" or "receiver": allowed for users, the members in scope)
-// and how many of them took that side of a recognition since.
+// and counts how many of them took that side of a recognition since.
 func participating(db *gorm.DB, side string, since time.Time, allowed func(participant) bool,
-	scope func() *gorm.DB) (all, active int64, err error) {
+	scope func() *gorm.DB) (sideUse, error) {
+	var out sideUse
 	recent := func(column string) *gorm.DB {
 		return visible(db).Distinct(column).Where("created_at >= ? AND "+column+" IS NOT NULL", since)
 	}
 	users, err := ListUsers(db)
 	if err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	var ids []int64
 	if err := recent(side+"_user_id").Pluck(side+"_user_id", &ids).Error; err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	seen := map[int64]bool{}
 	for _, id := range ids {
@@ -91,30 +112,31 @@ func participating(db *gorm.DB, side string, since time.Time, allowed func(parti
 		}
 		p, err := loadParticipant(db, Party{UserID: users[i].ID})
 		if err != nil {
-			return 0, 0, err
+			return out, err
 		}
 		if allowed(p) {
-			all++
+			out.users = append(out.users, p)
 			if seen[p.UserID] {
-				active++
+				out.active++
 			}
 		}
 	}
 	if scope() == nil {
-		return all, active, nil
+		return out, nil
 	}
-	var members, membersActive int64
-	if err := scope().Count(&members).Error; err != nil {
-		return 0, 0, err
+	var membersActive int64
+	if err := scope().Count(&out.members).Error; err != nil {
+		return out, err
 	}
 	if err := scope().Where("id IN (?)", recent(side+"_member_id").Select(side+"_member_id")).Count(&membersActive).Error; err != nil {
-		return 0, 0, err
+		return out, err
 	}
-	return all + members, active + membersActive, nil
+	out.active += membersActive
+	return out, nil
 }
 
 // reciprocalPairs finds this month's pairs where each gave the other more
-// than half of the allowance.
+// than half of the monthly allowance.
 func reciprocalPairs(db *gorm.DB, month string, allowance int64) ([]ReciprocalPair, error) {
 	type flow struct {
 		GiverUserID, GiverMemberID, ReceiverUserID, ReceiverMemberID *int64

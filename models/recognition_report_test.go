@@ -75,3 +75,32 @@ func TestRecognitionReport(t *testing.T) {
 		}
 	})
 }
+
+// The allowance total is each allowed giver's own allowance summed: a
+// role's where set, the monthly allowance for the others and for members.
+func TestRecognitionReportSumsEachGiversAllowance(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		s := newRecognitionShop(t, db, "use-roles@example.com", "Europe/Paris", models.RecognitionSettingsInput{
+			MonthlyAllowance: "100", OwnerAllowance: "40", ManagerAllowance: "70", MemberGivers: "all",
+		})
+		u, err := models.RecognitionReport(s.db, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The owner 40, the manager 70, the staff user and the member 100 each.
+		if u.Givers != 4 || u.AllowanceTotal != 40+70+100+100 || u.Allowance != 100 {
+			t.Fatalf("allowance %+v", u)
+		}
+		// A role that may not give adds nothing, whatever its allowance.
+		if _, err := models.SaveRecognitionSettings(s.db, models.ActorOf(s.owner), models.RecognitionSettingsInput{
+			Enabled: true, MonthlyAllowance: "100", OwnerAllowance: "40", ManagerAllowance: "70", StaffAllowance: "5",
+			OwnerRole: "both", ManagerRole: "receiver", StaffRole: "both", MemberGivers: "none", MemberReceivers: "all",
+			ProgramID: itoa(s.program.ID),
+		}, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if u, err = models.RecognitionReport(s.db, time.Now()); err != nil || u.Givers != 2 || u.AllowanceTotal != 40+5 {
+			t.Fatalf("allowance without the manager and members %+v %v", u, err)
+		}
+	})
+}

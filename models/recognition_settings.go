@@ -20,6 +20,8 @@ type RecognitionSettingsInput struct {
 	MemberGiverTiers, MemberReceiverTiers  []string
 	MonthlyAllowance, MaxPerRecognition    string
 	MaxPerPair, ProgramID                  string
+	// A role's own allowance; blank for the monthly allowance.
+	OwnerAllowance, ManagerAllowance, StaffAllowance string
 }
 
 const (
@@ -79,6 +81,10 @@ func (in RecognitionSettingsInput) apply(tx *gorm.DB, s *RecognitionSettings) er
 		return err
 	}
 	s.MonthlyAllowance = numberField(v, "monthly_allowance", in.MonthlyAllowance, 0, maxRecognitionPoints, "Enter whole points, 0 or more.")
+	const roleAllowance = "Enter whole points, or leave it blank for the monthly allowance."
+	s.OwnerAllowance = optionalNumber(v, "owner_allowance", in.OwnerAllowance, 0, maxRecognitionPoints, roleAllowance)
+	s.ManagerAllowance = optionalNumber(v, "manager_allowance", in.ManagerAllowance, 0, maxRecognitionPoints, roleAllowance)
+	s.StaffAllowance = optionalNumber(v, "staff_allowance", in.StaffAllowance, 0, maxRecognitionPoints, roleAllowance)
 	s.MaxPerRecognition = numberField(v, "max_per_recognition", in.MaxPerRecognition, 0, maxRecognitionPoints, "Enter whole points, 0 for no maximum.")
 	s.MaxPerPair = numberField(v, "max_per_pair", in.MaxPerPair, 0, maxRecognitionPoints, "Enter whole points, 0 for no maximum.")
 	if err := recognitionProgram(tx, v, s, in.ProgramID); err != nil {

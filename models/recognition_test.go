@@ -343,3 +343,70 @@ func TestReceiverSearch(t *testing.T) {
 		}
 	})
 }
+
+// A role's own allowance caps its givers, and names itself when refused;
+// a role without one, and every member, has the monthly allowance. A bad
+// role allowance changes nothing; a blank one is stored as NULL.
+func TestRecognitionRoleAllowance(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
+		in := models.RecognitionSettingsInput{MonthlyAllowance: "100", ManagerAllowance: "50", MemberGivers: "all"}
+		s := newRecognitionShop(t, db, "role-allowance@example.com", "Europe/Paris", in)
+		now := time.Now()
+		manager, staff, member := models.Party{UserID: s.manager.ID}, models.Party{UserID: s.staff.ID}, models.Party{MemberID: s.member.ID}
+		for _, w := range []struct {
+			who  models.Party
+			want int64
+		}{{manager, 50}, {staff, 100}, {member, 100}} {
+			if left, allowance, err := models.Remaining(s.db, w.who, now); err != nil || left != w.want || allowance != w.want {
+				t.Fatalf("%s: %d of %d left (%v), want %d", w.who, left, allowance, err, w.want)
+			}
+		}
+		_, err := s.give(manager, member, 51, "m51", now)
+		wantFieldMessage(t, err, "points", "50 of 50 points left")
+		if _, err := s.give(manager, member, 50, "m50", now); err != nil {
+			t.Fatalf("the manager's whole allowance: %v", err)
+		}
+		if _, err := s.give(staff, member, 100, "s100", now); err != nil {
+			t.Fatalf("staff, the monthly allowance: %v", err)
+		}
+		if _, err := s.give(member, staff, 100, "g100", now); err != nil {
+			t.Fatalf("a member, the monthly allowance: %v", err)
+		}
+		_, err = s.give(member, staff, 1, "g1", now)
+		wantFieldMessage(t, err, "points", "0 of 100 points left")
+
+		full := in
+		full.Enabled, full.ProgramID = true, itoa(s.program.ID)
+		full.OwnerRole, full.ManagerRole, full.StaffRole, full.MemberReceivers = "both", "both", "both", "all"
+		actor := models.ActorOf(s.owner)
+		for _, bad := range []string{"-1", "abc", "99999999999"} {
+			before := countConfig(t, db)
+			typed := full
+			typed.MonthlyAllowance, typed.ManagerAllowance = "80", bad
+			_, err := models.SaveRecognitionSettings(s.db, actor, typed, now)
+			wantField(t, err, "manager_allowance")
+			if bad != "99999999999" { // a number too large is told the range instead
+				wantFieldMessage(t, err, "manager_allowance", "leave it blank for the monthly allowance")
+			}
+			wantNoWrites(t, db, before)
+			if got, err := models.GetRecognitionSettings(s.db); err != nil || got.MonthlyAllowance != 100 || got.ManagerAllowance == nil || *got.ManagerAllowance != 50 {
+				t.Fatalf("%q changed the settings: %+v %v", bad, got, err)
+			}
+		}
+		full.ManagerAllowance, full.StaffAllowance = " ", "0"
+		if _, err := models.SaveRecognitionSettings(s.db, actor, full, now); err != nil {
+			t.Fatal(err)
+		}
+		var nulls int64
+		if err := s.db.Model(&models.RecognitionSettings{}).
+			Where("owner_allowance IS NULL AND manager_allowance IS NULL AND staff_allowance = 0").Count(&nulls).Error; err != nil || nulls != 1 {
+			t.Fatalf("blank allowances stored as NULL: %d rows %v", nulls, err)
+		}
+		if left, allowance, _ := models.Remaining(s.db, manager, now); left != 50 || allowance != 100 {
+			t.Fatalf("the manager back on the monthly allowance: %d of %d", left, allowance)
+		}
+		if left, _, _ := models.Remaining(s.db, models.Party{UserID: s.owner.ID}, now); left != 100 {
+			t.Fatalf("the owner: %d left", left)
+		}
+	})
+}

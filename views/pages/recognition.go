@@ -89,6 +89,7 @@ type RecognitionSettingsForm struct {
 	MemberReceiverTag                                          string
 	GiverTiers, ReceiverTiers                                  []string
 	MonthlyAllowance, MaxPerRecognition, MaxPerPair, ProgramID string
+	OwnerAllowance, ManagerAllowance, StaffAllowance           string // blank: the monthly allowance
 	Participations, Scopes, Programs, Tiers                    []components.Option
 	People                                                     []RecognitionPerson
 	Errors                                                     components.Errors
