@@ -114,7 +114,8 @@ func requestKey(c echo.Context, kind string) string {
 func (a *App) purchaseInput(c echo.Context, db *gorm.DB, m *models.Merchant, b purchaseBody) (models.PurchaseInput, error) {
 	v := models.Validation{}
 	in := models.PurchaseInput{OrderRef: b.OrderReference, Channel: models.Channel(b.Channel),
-		IdempotencyKey: purchaseKey(c, b.OrderReference), ConfirmedLarge: true} // nobody at a till to ask; the maximum still holds
+		IdempotencyKey: purchaseKey(c, b.OrderReference), ConfirmedLarge: true, // nobody at a till to ask; the maximum still holds
+		Read: models.ReadRows{Merchant: m}}
 	named := 0
 	for _, given := range []bool{b.MemberID != nil, b.CardCode != nil, b.Email != nil} {
 		if given {
@@ -156,7 +157,7 @@ func purchaseMember(db *gorm.DB, b purchaseBody, in *models.PurchaseInput) error
 		if err != nil {
 			return err
 		}
-		in.MemberID = mem.ID
+		in.MemberID, in.Read.Member = mem.ID, mem
 	case b.CardCode != nil, b.Email != nil:
 		field, contact := "card_code", models.MemberContact{}
 		if b.Email != nil {
@@ -171,7 +172,7 @@ func purchaseMember(db *gorm.DB, b purchaseBody, in *models.PurchaseInput) error
 		if err != nil {
 			return err
 		}
-		in.MemberID = mem.ID
+		in.MemberID, in.Read.Member = mem.ID, mem
 	}
 	return nil
 }

@@ -281,15 +281,16 @@ func (a *App) tillPurchase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	read := models.ReadRows{Merchant: currentMerchant(c), Program: p}
 	if memberID != 0 {
-		if _, err := models.GetMember(db, memberID); err != nil {
+		if read.Member, err = models.GetMember(db, memberID); err != nil {
 			return err
 		}
 	}
 	in := models.PurchaseInput{
 		ProgramID: programID, MemberID: memberID, Amount: c.FormValue("amount"),
 		Channel: models.ChannelInStore, IdempotencyKey: c.FormValue("idempotency_key"),
-		ConfirmedLarge: c.FormValue(models.FieldConfirmLarge) == "yes",
+		ConfirmedLarge: c.FormValue(models.FieldConfirmLarge) == "yes", Read: read,
 	}
 	res, err := models.RecordPurchase(db, actor(c), in, a.now())
 	if status, refused := formRefusal(c, err); refused {

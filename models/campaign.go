@@ -161,6 +161,10 @@ func ListCampaigns(db *gorm.DB, programID int64) ([]Campaign, error) {
 // local date of t; the calculator checks days and tiers.
 func CampaignsRunningOn(db *gorm.DB, programID int64, t time.Time, loc *time.Location) ([]Campaign, error) {
 	date := t.In(loc).Format(dateLayout)
+	if cfg := cachedConfig(db); cfg != nil {
+		all, err := cfg.programCampaigns(db, programID)
+		return slices.DeleteFunc(all, func(c Campaign) bool { return c.StartsOn > date || c.EndsOn < date }), err
+	}
 	var cs []Campaign
 	if err := db.Where("program_id = ? AND starts_on <= ? AND ends_on >= ?", programID, date, date).Find(&cs).Error; err != nil {
 		return nil, fmt.Errorf("campaign: running: %w", err)

@@ -66,6 +66,11 @@ func OpenPool(dsn string, log *slog.Logger, pool Pool) (*gorm.DB, error) {
 		Logger:         newGormLogger(log),
 		NowFunc:        func() time.Time { return time.Now().UTC() },
 		TranslateError: true,
+		// A single write is atomic by itself; GORM's own BEGIN and COMMIT
+		// around it cost two round trips (no model has associations or
+		// hooks that would write more). Writes that belong together run
+		// in db.Transaction.
+		SkipDefaultTransaction: true,
 	}
 	var (
 		db  *gorm.DB

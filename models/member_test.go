@@ -505,6 +505,11 @@ func TestBlockedMembers(t *testing.T) {
 				t.Errorf("%s while blocked: err = %v, want a conflict", name, err)
 			}
 		}
+		// A retry of the purchase made before the block still gets its
+		// first answer, and credits nothing.
+		if res, err := models.RecordPurchase(s.db, testActor, purchase(s.p.ID, ann.ID, "20", "before"), day0); err != nil || !res.Replayed {
+			t.Errorf("retry while blocked: %+v %v, want the first purchase replayed", res, err)
+		}
 		wantBalance(t, s.db, s.p.ID, ann.ID, 20)
 		if n := countRows(t, db, &models.Purchase{}); n != 1 {
 			t.Errorf("%d purchases, want 1 (the refused one was not recorded)", n)

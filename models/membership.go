@@ -312,7 +312,7 @@ func sellTo(tx *gorm.DB, actor Actor, m *Merchant, p *Program, t *Tier, member *
 	res.Membership = *ms
 	if t.FeeEarns {
 		// The fee earns as a purchase does, at the tier it just bought.
-		if err := earnPurchase(tx, actor, m, p, member.ID, pur, &PurchaseResult{}, now); err != nil {
+		if err := earnPurchase(tx, actor, m, p, member, pur, &PurchaseResult{}, now); err != nil {
 			return err
 		}
 	} else {

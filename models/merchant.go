@@ -24,8 +24,11 @@ type Merchant struct {
 	// The program the till starts in, one of the merchant's active ones;
 	// nil for the first active program.
 	DefaultProgramID *int64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// ConfigVersion counts changes to the configuration a purchase reads,
+	// bumped by triggers (models/config_cache.go); never written here.
+	ConfigVersion int64 `gorm:"->"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }
 
 // Location returns the merchant's time zone; days, weeks and birthdays are

@@ -368,6 +368,13 @@ func ListPrograms(db *gorm.DB) ([]Program, error) {
 
 // GetProgram loads one of the scoped merchant's programs.
 func GetProgram(db *gorm.DB, id int64) (*Program, error) {
+	if cfg := cachedConfig(db); cfg != nil {
+		return cfg.program(db, id)
+	}
+	return readProgram(db, id)
+}
+
+func readProgram(db *gorm.DB, id int64) (*Program, error) {
 	var p Program
 	if err := db.Take(&p, id).Error; err != nil {
 		return nil, notFound(err, "No such program.", "program: get %d", id)

@@ -64,6 +64,40 @@ type PurchaseInput struct {
 	// ConfirmedLarge says the person at the till confirmed an amount above
 	// the program's large-purchase threshold.
 	ConfirmedLarge bool
+	// Read, which a caller that looked them up for the request passes on:
+	// the transaction does not read them again (it would read them
+	// without a lock just the same; the account lock orders purchases).
+	Read ReadRows
+}
+
+// ReadRows are rows a request has read already; each one the transaction
+// uses must be the scoped merchant's and the one the input names, else it
+// is read again.
+type ReadRows struct {
+	Merchant *Merchant
+	Program  *Program
+	Member   *Member
+}
+
+func (r ReadRows) merchant(tx *gorm.DB) (*Merchant, error) {
+	if id, ok := MerchantOf(tx); ok && r.Merchant != nil && r.Merchant.ID == id {
+		return r.Merchant, nil
+	}
+	return GetMerchant(tx)
+}
+
+func (r ReadRows) program(tx *gorm.DB, m *Merchant, id int64) (*Program, error) {
+	if r.Program != nil && r.Program.ID == id && r.Program.MerchantID == m.ID {
+		return r.Program, nil
+	}
+	return GetProgram(tx, id)
+}
+
+func (r ReadRows) member(tx *gorm.DB, m *Merchant, id int64) (*Member, error) {
+	if r.Member != nil && r.Member.ID == id && r.Member.MerchantID == m.ID {
+		return r.Member, nil
+	}
+	return GetMember(tx, id)
 }
 
 // FieldConfirmLarge is the field a purchase above its program's
@@ -116,15 +150,16 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 
 	var res *PurchaseResult
 	err := db.Transaction(func(tx *gorm.DB) error {
-		m, err := GetMerchant(tx)
+		m, err := in.Read.merchant(tx)
 		if err != nil {
 			return err
 		}
+		tx = withConfig(tx, m)
 		amount := purchaseAmount(v, in.Amount, m.Currency)
 		if err := v.Err(); err != nil {
 			return err
 		}
-		p, err := GetProgram(tx, in.ProgramID)
+		p, err := in.Read.program(tx, m, in.ProgramID)
 		if err != nil {
 			return err
 		}
@@ -138,8 +173,26 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			Kind: PurchaseSale, ProgramID: p.ID, AmountMinor: amount, OrderRef: in.OrderRef, Channel: in.Channel,
 			OccurredAt: in.OccurredAt.UTC(), IdempotencyKey: in.IdempotencyKey, ActorName: orSystem(actor.Name),
 		}
-		// The key's row is claimed first: a retry, even one racing the
-		// first attempt, finds it taken and returns the first result.
+		res = &PurchaseResult{}
+		var member *Member
+		var account *Account
+		if in.MemberID != 0 {
+			if member, err = in.Read.member(tx, m, in.MemberID); err != nil {
+				return err
+			}
+			// What it earns goes in with the purchase, in one statement. A
+			// blocked member is refused after the claim: a retry of what was
+			// recorded before the block still gets the first answer.
+			if !member.Blocked {
+				if account, res.Breakdown, err = purchaseAccount(tx, m, p, member, &purchase, now); err != nil {
+					return err
+				}
+				purchase.MemberID, purchase.AccountID, purchase.Earned = &member.ID, &account.ID, res.Breakdown.Total
+			}
+		}
+		// The key's row is claimed before anything is credited: a retry,
+		// even one racing the first attempt, finds it taken and returns
+		// the first result.
 		claim := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&purchase)
 		if claim.Error != nil {
 			return fmt.Errorf("purchase: record: %w", claim.Error)
@@ -148,10 +201,13 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			res, err = replayPurchase(tx, in, amount)
 			return err
 		}
-		res = &PurchaseResult{Purchase: purchase}
+		res.Purchase = purchase
 		var balance *int64
-		if in.MemberID != 0 {
-			if err := earnPurchase(tx, actor, m, p, in.MemberID, &res.Purchase, res, now); err != nil {
+		if member != nil {
+			if member.Blocked {
+				return blockedFromEarning(member)
+			}
+			if err := creditPurchase(tx, actor, m, p, member, account, &res.Purchase, res, now); err != nil {
 				return err
 			}
 			balance = &res.Account.Balance
@@ -172,25 +228,42 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 	return res, nil
 }
 
-// earnPurchase credits a member's purchase: the calculator's units, the
-// campaign bonus, and for stamps, a voucher per full card.
-func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, memberID int64, pur *Purchase, res *PurchaseResult, now time.Time) error {
-	member, err := GetMember(tx, memberID)
-	if err != nil {
-		return err
-	}
+// earnPurchase credits a member's purchase recorded already (a membership
+// fee that earns): the calculator's units, the campaign bonus, and for
+// stamps, a voucher per full card.
+func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Member, pur *Purchase, res *PurchaseResult, now time.Time) error {
 	if member.Blocked {
 		return blockedFromEarning(member)
 	}
-	a, err := lockAccount(tx, p.ID, member.ID, now)
-	if err != nil {
-		return err
-	}
-	b, err := purchaseEarn(tx, m, p, a, pur.AmountMinor, pur.OccurredAt)
+	a, b, err := purchaseAccount(tx, m, p, member, pur, now)
 	if err != nil {
 		return err
 	}
 	res.Breakdown = b
+	pur.MemberID, pur.AccountID, pur.Earned = &member.ID, &a.ID, b.Total
+	if err := tx.Model(pur).Updates(map[string]any{"member_id": member.ID, "account_id": a.ID, "earned": b.Total}).Error; err != nil {
+		return fmt.Errorf("purchase: link account: %w", err)
+	}
+	return creditPurchase(tx, actor, m, p, member, a, pur, res, now)
+}
+
+// purchaseAccount locks the member's account (opening it if need be) and
+// says what the purchase earns on it.
+func purchaseAccount(tx *gorm.DB, m *Merchant, p *Program, member *Member, pur *Purchase, now time.Time) (*Account, EarnBreakdown, error) {
+	a, err := lockAccount(tx, p.ID, member.ID, now)
+	if err != nil {
+		return nil, EarnBreakdown{}, err
+	}
+	b, err := purchaseEarn(tx, m, p, a, pur.AmountMinor, pur.OccurredAt)
+	return a, b, err
+}
+
+// creditPurchase posts what a purchase linked to the locked account a
+// earns (res.Breakdown), then moves the tier, fills stamp cards and pays
+// a referral. The link comes first: on the spend and visits metrics the
+// purchase counts towards its own promotion, even when it earns nothing.
+func creditPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Member, a *Account, pur *Purchase, res *PurchaseResult, now time.Time) error {
+	b := res.Breakdown
 	for _, part := range []struct {
 		kind   EntryKind
 		amount int64
@@ -209,15 +282,10 @@ func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, memberID in
 			return err
 		}
 	}
-	// Linked before the promotion: on the spend and visits metrics this
-	// purchase counts towards its own promotion, even when it earns nothing.
-	pur.MemberID, pur.AccountID, pur.Earned = &member.ID, &a.ID, b.Total
-	if err := tx.Model(pur).Updates(map[string]any{"member_id": member.ID, "account_id": a.ID, "earned": b.Total}).Error; err != nil {
-		return fmt.Errorf("purchase: link account: %w", err)
-	}
 	if err := promote(tx, a, p, m.Location(), now); err != nil {
 		return err
 	}
+	var err error
 	if p.Type == ProgramStamps {
 		if res.Vouchers, err = fillStampCards(tx, actor, a, p, now); err != nil {
 			return err

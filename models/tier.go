@@ -158,6 +158,13 @@ const tierOrder = "paid, position, id"
 
 // ListTiers returns a program's tiers: the ladder by rank, then paid tiers.
 func ListTiers(db *gorm.DB, programID int64) ([]Tier, error) {
+	if cfg := cachedConfig(db); cfg != nil {
+		return cfg.ladder(db, programID)
+	}
+	return readTiers(db, programID)
+}
+
+func readTiers(db *gorm.DB, programID int64) ([]Tier, error) {
 	var ts []Tier
 	if err := db.Where("program_id = ?", programID).Order(tierOrder).Find(&ts).Error; err != nil {
 		return nil, fmt.Errorf("tier: list: %w", err)

@@ -335,13 +335,31 @@ func enqueueEvent(tx *gorm.DB, ev WebhookEvent, data any, now time.Time) error {
 	return enqueueEvents(tx, ev, []any{data}, now)
 }
 
+// subscribersOf is the ids of the enabled endpoints sent ev, in order.
+func subscribersOf(tx *gorm.DB, ev WebhookEvent) ([]int64, error) {
+	var ids []int64
+	if cfg := cachedConfig(tx); cfg != nil {
+		eps, err := cfg.webhookSubscribers(tx)
+		for _, ep := range eps {
+			if !ep.Disabled() && ep.Subscribes(ev) {
+				ids = append(ids, ep.ID)
+			}
+		}
+		return ids, err
+	}
+	if err := tx.Model(&WebhookEndpoint{}).Where("disabled_at IS NULL AND events & ? <> 0", ev.bit()).
+		Order("id").Pluck("id", &ids).Error; err != nil {
+		return nil, fmt.Errorf("webhook: subscribers of %s: %w", ev, err)
+	}
+	return ids, nil
+}
+
 // enqueueEvents is enqueueEvent for many changes of one kind at once (an
 // import batch's members), reading the subscribers once.
 func enqueueEvents(tx *gorm.DB, ev WebhookEvent, data []any, now time.Time) error {
-	var ids []int64
-	if err := tx.Model(&WebhookEndpoint{}).Where("disabled_at IS NULL AND events & ? <> 0", ev.bit()).
-		Order("id").Pluck("id", &ids).Error; err != nil {
-		return fmt.Errorf("webhook: subscribers of %s: %w", ev, err)
+	ids, err := subscribersOf(tx, ev)
+	if err != nil {
+		return err
 	}
 	if len(ids) == 0 || len(data) == 0 {
 		return nil
