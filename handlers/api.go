@@ -100,11 +100,12 @@ func (a *App) apiAuth(next echo.HandlerFunc) echo.HandlerFunc {
 		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(secret) == "" {
 			return errNoBearer
 		}
-		k, err := models.AuthenticateAPIKey(a.db.WithContext(c.Request().Context()), strings.TrimSpace(secret), a.now())
+		k, m, err := models.AuthenticateAPIKey(a.db.WithContext(c.Request().Context()), strings.TrimSpace(secret), a.now())
 		if err != nil {
 			return err
 		}
 		c.Set(ctxAPIKey, k)
+		c.Set(ctxMerchant, m)
 		return next(c)
 	}
 }

@@ -206,15 +206,13 @@ func programOrDefault(db *gorm.DB, m *models.Merchant, named *int64, what string
 	return p.ID, nil
 }
 
-// decodeForMerchant decodes a body and loads the merchant: the currency of
-// its amounts, the default program.
+// decodeForMerchant decodes a body and gives the key's merchant (read with
+// the key): the currency of its amounts, the default program.
 func (a *App) decodeForMerchant(c echo.Context, body any) (*gorm.DB, *models.Merchant, error) {
 	if err := decodeJSON(c, body); err != nil {
 		return nil, nil, err
 	}
-	db := a.apiTenant(c)
-	m, err := models.GetMerchant(db)
-	return db, m, err
+	return a.apiTenant(c), currentMerchant(c), nil
 }
 
 func (a *App) apiRecordPurchase(c echo.Context) error {

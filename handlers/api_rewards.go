@@ -67,11 +67,7 @@ func (a *App) apiRewards(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	db := a.apiTenant(c)
-	m, err := models.GetMerchant(db)
-	if err != nil {
-		return err
-	}
+	db, m := a.apiTenant(c), currentMerchant(c)
 	if q.programID != 0 {
 		if _, err := models.GetProgram(db, q.programID); err != nil {
 			return err

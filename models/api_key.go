@@ -157,23 +157,31 @@ func RevokeAPIKey(db *gorm.DB, actor Actor, id int64, now time.Time) (*APIKey, e
 var errBadAPIKey = Errorf(EUNAUTHORIZED, "This API key is unknown, revoked or malformed. Send Authorization: Bearer <key> with a key from Settings → API.")
 
 // AuthenticateAPIKey finds the live key a secret belongs to, across
-// merchants, and notes its use at most once a minute. The lookup is by the
+// merchants, with its merchant, and notes its use at most once a minute. The lookup is by the
 // secret's hash, so how long it takes says nothing about the secret.
-func AuthenticateAPIKey(db *gorm.DB, secret string, now time.Time) (*APIKey, error) {
+func AuthenticateAPIKey(db *gorm.DB, secret string, now time.Time) (*APIKey, *Merchant, error) {
 	if !wellFormedSecret(secret) {
-		return nil, errBadAPIKey
+		return nil, nil, errBadAPIKey
 	}
 	hash := hashToken(secret)
-	var k APIKey
-	err := CrossTenant(db).Where("secret_hash = ?", hash).Take(&k).Error
+	q, err := withMerchant(CrossTenant(db).Model(&APIKey{}), "api_keys")
+	if err != nil {
+		return nil, nil, err
+	}
+	var row struct {
+		APIKey   `gorm:"embedded"`
+		Merchant Merchant `gorm:"embedded;embeddedPrefix:m_"`
+	}
+	err = q.Where("api_keys.secret_hash = ?", hash).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return nil, errBadAPIKey
+		return nil, nil, errBadAPIKey
 	}
 	if err != nil {
-		return nil, fmt.Errorf("api key: authenticate: %w", err)
+		return nil, nil, fmt.Errorf("api key: authenticate: %w", err)
 	}
+	k, m := row.APIKey, row.Merchant
 	if subtle.ConstantTimeCompare([]byte(k.SecretHash), []byte(hash)) != 1 || k.Revoked() {
-		return nil, errBadAPIKey
+		return nil, nil, errBadAPIKey
 	}
 	if k.LastUsedAt == nil || now.Sub(*k.LastUsedAt) >= apiKeyTouchEvery {
 		at := now.UTC()
@@ -181,9 +189,9 @@ func AuthenticateAPIKey(db *gorm.DB, secret string, now time.Time) (*APIKey, err
 		if err := ForMerchant(db, k.MerchantID).Model(&APIKey{}).
 			Where("id = ? AND (last_used_at IS NULL OR last_used_at <= ?)", k.ID, stale).
 			Update("last_used_at", at).Error; err != nil {
-			return nil, fmt.Errorf("api key: note use: %w", err)
+			return nil, nil, fmt.Errorf("api key: note use: %w", err)
 		}
 		k.LastUsedAt = &at
 	}
-	return &k, nil
+	return &k, &m, nil
 }

@@ -32,21 +32,24 @@ func TestAPIKeyLifecycle(t *testing.T) {
 		}
 		wantAudit(t, lastAudit(t, s.db), models.AuditCreate, "api_key", k.ID)
 
-		got, err := models.AuthenticateAPIKey(db, secret, now)
+		got, merchant, err := models.AuthenticateAPIKey(db, secret, now)
 		if err != nil || got.ID != k.ID || got.MerchantID != s.m.ID || got.Scope != models.ScopeReadWrite {
 			t.Fatalf("authenticate = %+v, %v; want key %d of merchant %d", got, err, k.ID, s.m.ID)
+		}
+		if merchant.ID != s.m.ID || merchant.Name != s.m.Name || merchant.Currency != s.m.Currency || merchant.TimeZone != s.m.TimeZone {
+			t.Errorf("the key's merchant %+v, want %+v", merchant, s.m)
 		}
 		if got.LastUsedAt == nil || !got.LastUsedAt.Equal(now) {
 			t.Errorf("last used = %v, want %v", got.LastUsedAt, now)
 		}
 		// Within a minute the stamp stays; after it, it moves.
-		if _, err := models.AuthenticateAPIKey(db, secret, now.Add(30*time.Second)); err != nil {
+		if _, _, err := models.AuthenticateAPIKey(db, secret, now.Add(30*time.Second)); err != nil {
 			t.Fatal(err)
 		}
 		if stored := reload[models.APIKey](t, db, k.ID); !stored.LastUsedAt.Equal(now) {
 			t.Errorf("last used after 30 s = %v, want still %v", stored.LastUsedAt, now)
 		}
-		if _, err := models.AuthenticateAPIKey(db, secret, now.Add(2*time.Minute)); err != nil {
+		if _, _, err := models.AuthenticateAPIKey(db, secret, now.Add(2*time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if stored := reload[models.APIKey](t, db, k.ID); !stored.LastUsedAt.Equal(now.Add(2 * time.Minute)) {
@@ -57,7 +60,7 @@ func TestAPIKeyLifecycle(t *testing.T) {
 			"empty": "", "malformed": "rk_live_nope", "unknown": "rk_live_" + strings.Repeat("A", 52),
 			"tampered": secret[:len(secret)-1] + flip(secret[len(secret)-1]),
 		} {
-			if _, err := models.AuthenticateAPIKey(db, bad, now); models.ErrorCode(err) != models.EUNAUTHORIZED {
+			if _, _, err := models.AuthenticateAPIKey(db, bad, now); models.ErrorCode(err) != models.EUNAUTHORIZED {
 				t.Errorf("%s key: %v, want unauthorized", name, err)
 			}
 		}
@@ -65,14 +68,14 @@ func TestAPIKeyLifecycle(t *testing.T) {
 		if _, err := models.RevokeAPIKey(other.db, testActor, k.ID, now); models.ErrorCode(err) != models.ENOTFOUND {
 			t.Errorf("another merchant revoking: %v, want not found", err)
 		}
-		if _, err := models.AuthenticateAPIKey(db, secret, now); err != nil {
+		if _, _, err := models.AuthenticateAPIKey(db, secret, now); err != nil {
 			t.Fatalf("after a foreign revoke the key must still work: %v", err)
 		}
 		if _, err := models.RevokeAPIKey(s.db, testActor, k.ID, now); err != nil {
 			t.Fatalf("revoke: %v", err)
 		}
 		wantAudit(t, lastAudit(t, s.db), models.AuditUpdate, "api_key", k.ID)
-		if _, err := models.AuthenticateAPIKey(db, secret, now); models.ErrorCode(err) != models.EUNAUTHORIZED {
+		if _, _, err := models.AuthenticateAPIKey(db, secret, now); models.ErrorCode(err) != models.EUNAUTHORIZED {
 			t.Errorf("revoked key: %v, want unauthorized", err)
 		}
 		keys, err := models.ListAPIKeys(s.db)

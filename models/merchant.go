@@ -91,6 +91,23 @@ func (m *Merchant) AdjustLimit(r Role) (limit int64, limited bool) {
 	return m.StaffAdjustLimit, true
 }
 
+// withMerchant reads, beside the rows of q's table, their merchant's
+// columns as m_<column>, joined on the merchant column: a request's first
+// row and its merchant in one statement. Scan into a struct embedding the
+// row's model and a Merchant with embeddedPrefix m_.
+func withMerchant(q *gorm.DB, table string) (*gorm.DB, error) {
+	stmt := &gorm.Statement{DB: q}
+	if err := stmt.Parse(&Merchant{}); err != nil {
+		return nil, fmt.Errorf("merchant: columns: %w", err)
+	}
+	s := stmt.Schema
+	cols := []string{table + ".*"}
+	for _, name := range s.DBNames {
+		cols = append(cols, "merchants."+name+" AS m_"+name)
+	}
+	return q.Select(strings.Join(cols, ", ")).Joins("JOIN merchants ON merchants.id = " + table + ".merchant_id"), nil
+}
+
 // GetMerchant loads the merchant a scoped db belongs to.
 func GetMerchant(db *gorm.DB) (*Merchant, error) {
 	var m Merchant

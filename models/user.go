@@ -205,24 +205,27 @@ var errSessionEnded = Errorf(EUNAUTHORIZED, "Your session has ended. Please log 
 // is not revoked, the user still active and the session's epoch current.
 // The session check rides in the user query: this runs on every request.
 func SessionUser(ctx context.Context, db *gorm.DB, merchantID, userID, epoch int64, token string) (*User, *Merchant, error) {
-	scoped := ForMerchant(db.WithContext(ctx), merchantID)
-	var u User
-	err := scoped.Where("EXISTS (SELECT 1 FROM user_sessions s WHERE s.id = ? AND s.merchant_id = users.merchant_id AND s.user_id = users.id AND s.revoked_at IS NULL)",
-		hashToken(token)).Take(&u, userID).Error
+	q, err := withMerchant(ForMerchant(db.WithContext(ctx), merchantID).Model(&User{}), "users")
+	if err != nil {
+		return nil, nil, err
+	}
+	var row struct {
+		User     `gorm:"embedded"`
+		Merchant Merchant `gorm:"embedded;embeddedPrefix:m_"`
+	}
+	err = q.Where("EXISTS (SELECT 1 FROM user_sessions s WHERE s.id = ? AND s.merchant_id = users.merchant_id AND s.user_id = users.id AND s.revoked_at IS NULL)",
+		hashToken(token)).Where("users.id = ?", userID).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, nil, errSessionEnded
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("session user %d: %w", userID, err)
 	}
+	u, m := row.User, row.Merchant
 	if !u.Active || u.SessionEpoch != epoch {
 		return nil, nil, errSessionEnded
 	}
-	m, err := GetMerchant(scoped)
-	if err != nil {
-		return nil, nil, err
-	}
-	return &u, m, nil
+	return &u, &m, nil
 }
 
 // ListUsers returns the scoped merchant's staff accounts by name.

@@ -443,7 +443,7 @@ func TestSessionEpoch(t *testing.T) {
 			if err != nil {
 				t.Fatalf("SessionUser at epoch %d: %v", epoch, err)
 			}
-			if u.ID != staff.ID || m.ID != a.ID {
+			if u.ID != staff.ID || u.Email != staff.Email || m.ID != a.ID || m.Name != a.Name || m.Currency != a.Currency {
 				t.Fatalf("SessionUser = %+v, %+v", u, m)
 			}
 		}
