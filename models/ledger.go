@@ -142,27 +142,50 @@ func post(tx *gorm.DB, a *Account, e *LedgerEntry, now time.Time) error {
 	if activity {
 		a.LastActivityAt = &now
 	}
-	if err := tx.Create(e).Error; err != nil {
-		if errors.Is(err, gorm.ErrDuplicatedKey) {
-			return errAlreadyPosted
-		}
-		return fmt.Errorf("ledger: post %s: %w", e.Kind, err)
-	}
-	if err := markRollup(tx, a.MemberID, now); err != nil {
-		return err
-	}
-	err := tx.Model(a).Updates(map[string]any{
-		"balance": a.Balance, "lifetime_earned": a.LifetimeEarned, "last_activity_at": a.LastActivityAt,
-	}).Error
-	if err != nil {
-		return fmt.Errorf("ledger: move balance: %w", err)
+	writes := []func(*gorm.DB) *gorm.DB{
+		func(tx *gorm.DB) *gorm.DB { return tx.Create(e) },
+		func(tx *gorm.DB) *gorm.DB { return tx.Create(&RollupMark{MemberID: &a.MemberID, At: now}) },
+		func(tx *gorm.DB) *gorm.DB {
+			return tx.Model(a).Updates(map[string]any{
+				"balance": a.Balance, "lifetime_earned": a.LifetimeEarned, "last_activity_at": a.LastActivityAt,
+			})
+		},
 	}
 	if activity {
-		if err := tx.Model(&Member{}).Where("id = ?", a.MemberID).Update("last_activity_at", now).Error; err != nil {
-			return fmt.Errorf("ledger: member activity: %w", err)
-		}
+		writes = append(writes, func(tx *gorm.DB) *gorm.DB {
+			return tx.Model(&Member{}).Where("id = ?", a.MemberID).Update("last_activity_at", now)
+		})
+	}
+	err := postWrites(tx, e, writes)
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return errAlreadyPosted
+	}
+	if err != nil {
+		return fmt.Errorf("ledger: post %s: %w", e.Kind, err)
 	}
 	return nil
+}
+
+// postWrites sends a posting's writes, the entry's first: as one
+// statement on PostgreSQL, one by one on SQLite (in process, where a
+// statement costs no round trip, and whose WITH cannot hold writes).
+func postWrites(tx *gorm.DB, e *LedgerEntry, writes []func(*gorm.DB) *gorm.DB) error {
+	if DialectOf(tx) != Postgres {
+		for _, w := range writes {
+			if err := w(tx).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	parts := make([]dryWrite, len(writes))
+	for i, w := range writes {
+		var err error
+		if parts[i], err = dry(tx, w); err != nil {
+			return err
+		}
+	}
+	return oneStatement(tx, &e.ID, parts...)
 }
 
 // errAlreadyPosted is what an idempotency key that was used before gives.
