@@ -2,7 +2,6 @@ package models
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"gorm.io/gorm"
@@ -32,9 +31,25 @@ func dry(tx *gorm.DB, run func(*gorm.DB) *gorm.DB) (dryWrite, error) {
 	return dryWrite{sql: res.Statement.SQL.String(), vars: res.Statement.Vars}, nil
 }
 
-// bindVar is PostgreSQL's $n, which GORM numbers in the order of its
-// vars; Raw wants ? in that order and numbers them again.
-var bindVar = regexp.MustCompile(`\$\d+`)
+// questionMarks turns PostgreSQL's $1, $2… (GORM numbers them in the
+// order of its vars; no other $ is in the SQL it builds) into the ? that
+// Raw wants in that order and numbers again.
+func questionMarks(sql string) string {
+	digit := func(i int) bool { return i < len(sql) && sql[i] >= '0' && sql[i] <= '9' }
+	var b strings.Builder
+	b.Grow(len(sql))
+	for i := 0; i < len(sql); i++ {
+		if sql[i] != '$' || !digit(i+1) {
+			b.WriteByte(sql[i])
+			continue
+		}
+		b.WriteByte('?')
+		for digit(i + 1) {
+			i++
+		}
+	}
+	return b.String()
+}
 
 // oneStatement runs writes on PostgreSQL as one statement and returns
 // what the first one's RETURNING gives (its id), into first. Every part
@@ -48,7 +63,7 @@ func oneStatement(tx *gorm.DB, first any, writes ...dryWrite) error {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprintf(&b, "w%d AS (%s)", i, bindVar.ReplaceAllString(w.sql, "?"))
+		fmt.Fprintf(&b, "w%d AS (%s)", i, questionMarks(w.sql))
 		vars = append(vars, w.vars...)
 	}
 	b.WriteString(" SELECT * FROM w0")

@@ -250,3 +250,12 @@ func (l countingLogger) Trace(ctx context.Context, begin time.Time, fc func() (s
 	l.n.Add(1)
 	l.Interface.Trace(ctx, begin, fc, err)
 }
+
+// ParamsFilter passes on the app logger's, so counting changes nothing of
+// what is logged, nor what rendering it costs.
+func (l countingLogger) ParamsFilter(ctx context.Context, sql string, params ...any) (string, []any) {
+	if f, ok := l.Interface.(gorm.ParamsFilter); ok {
+		return f.ParamsFilter(ctx, sql, params...)
+	}
+	return sql, params
+}
