@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,12 +35,20 @@ type Merchant struct {
 // Location returns the merchant's time zone; days, weeks and birthdays are
 // counted in it.
 func (m *Merchant) Location() *time.Location {
+	if loc, ok := locations.Load(m.TimeZone); ok {
+		return loc.(*time.Location)
+	}
 	loc, err := time.LoadLocation(m.TimeZone)
 	if err != nil {
 		return time.UTC
 	}
+	locations.Store(m.TimeZone, loc)
 	return loc
 }
+
+// locations keeps each zone once loaded: LoadLocation reads and parses
+// the zone's file every time, and every purchase asks.
+var locations sync.Map // zone name → *time.Location
 
 // MerchantInput is the editable part of a merchant.
 type MerchantInput struct {
