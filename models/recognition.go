@@ -408,15 +408,15 @@ func loadParticipant(tx *gorm.DB, p Party) (participant, error) {
 		if !u.Active {
 			return out, Errorf(ENOTFOUND, "No such person.")
 		}
-		out.name, out.role = u.Name, u.Role
 		var os []RecognitionOverride
 		if err := tx.Where("user_id = ?", u.ID).Limit(1).Find(&os).Error; err != nil {
 			return out, fmt.Errorf("recognition: override: %w", err)
 		}
+		var override Participation
 		if len(os) == 1 {
-			out.override = os[0].Participation
+			override = os[0].Participation
 		}
-		return out, nil
+		return userParticipant(u, override), nil
 	}
 	var m Member
 	if err := tx.Take(&m, p.MemberID).Error; err != nil {
@@ -429,6 +429,35 @@ func loadParticipant(tx *gorm.DB, p Party) (participant, error) {
 	tags, err := MemberTags(tx, m.ID)
 	out.tags = tags
 	return out, err
+}
+
+// userParticipant is a user as recognition sees them, with their own
+// setting ("" for their role's).
+func userParticipant(u *User, override Participation) participant {
+	return participant{Party: Party{UserID: u.ID}, name: u.Name, role: u.Role, override: override}
+}
+
+// activeStaff is the merchant's active users as participants, in two
+// queries whatever their number, with the users for what else is asked
+// of them.
+func activeStaff(db *gorm.DB) ([]User, []participant, error) {
+	users, err := ListUsers(db)
+	if err != nil {
+		return nil, nil, err
+	}
+	overrides, err := RecognitionOverrides(db)
+	if err != nil {
+		return nil, nil, err
+	}
+	var active []User
+	var parts []participant
+	for i := range users {
+		if users[i].Active {
+			active = append(active, users[i])
+			parts = append(parts, userParticipant(&users[i], overrides[users[i].ID]))
+		}
+	}
+	return active, parts, nil
 }
 
 // recognitionMonth is the local month now falls in: allowances reset on
@@ -865,21 +894,13 @@ func Receivers(db *gorm.DB, text string, limit int) ([]Candidate, error) {
 	if text = strings.TrimSpace(text); utf8.RuneCountInString(text) > maxReceiverSearch {
 		text = string([]rune(text)[:maxReceiverSearch])
 	}
-	users, err := ListUsers(db)
+	users, parts, err := activeStaff(db)
 	if err != nil {
 		return nil, err
 	}
 	var out []Candidate
-	for i := range users {
-		u := &users[i]
-		if !u.Active || !userMatches(text, u) {
-			continue
-		}
-		p, err := loadParticipant(db, Party{UserID: u.ID})
-		if err != nil {
-			return nil, err
-		}
-		if s.mayReceive(p) {
+	for i, p := range parts {
+		if userMatches(text, &users[i]) && s.mayReceive(p) {
 			out = append(out, Candidate{Party: p.Party, Name: p.name})
 		}
 	}

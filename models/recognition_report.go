@@ -94,7 +94,7 @@ func participating(db *gorm.DB, side string, since time.Time, allowed func(parti
 	recent := func(column string) *gorm.DB {
 		return visible(db).Distinct(column).Where("created_at >= ? AND "+column+" IS NOT NULL", since)
 	}
-	users, err := ListUsers(db)
+	_, users, err := activeStaff(db)
 	if err != nil {
 		return out, err
 	}
@@ -106,14 +106,7 @@ func participating(db *gorm.DB, side string, since time.Time, allowed func(parti
 	for _, id := range ids {
 		seen[id] = true
 	}
-	for i := range users {
-		if !users[i].Active {
-			continue
-		}
-		p, err := loadParticipant(db, Party{UserID: users[i].ID})
-		if err != nil {
-			return out, err
-		}
+	for _, p := range users {
 		if allowed(p) {
 			out.users = append(out.users, p)
 			if seen[p.UserID] {
