@@ -150,21 +150,9 @@ func searchTarget(pageURL string) (string, []pages.HiddenField) {
 // giver, and the one already chosen even when the search would not find
 // them, with a hint saying what the list is.
 func (a *App) receiverOptions(c echo.Context, giver models.Party, who, chosen string) ([]components.Option, string, error) {
-	db := a.tenant(c)
-	found, err := models.Receivers(db, who, giveFormPeople)
+	others, err := models.ReceiversFor(a.tenant(c), giver, who, models.ParseParty(chosen), giveFormPeople)
 	if err != nil {
 		return nil, "", err
-	}
-	var others []models.Candidate
-	if picked, err := models.Receiver(db, models.ParseParty(chosen)); err != nil {
-		return nil, "", err
-	} else if picked != nil && picked.Party != giver && !slices.ContainsFunc(found, func(c models.Candidate) bool { return c.Party == picked.Party }) {
-		others = append(others, *picked)
-	}
-	for _, r := range found {
-		if r.Party != giver {
-			others = append(others, r)
-		}
 	}
 	switch {
 	case who == "":

@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -908,18 +909,33 @@ func Receivers(db *gorm.DB, text string, limit int) ([]Candidate, error) {
 	return append(out, members...), err
 }
 
-// Receiver is p as a candidate when p may receive recognition now, else
-// nil: a receiver chosen from a search stays chosen when a form comes back.
-func Receiver(db *gorm.DB, p Party) (*Candidate, error) {
+// ReceiversFor is whom giver may pick on a give form: Receivers for the
+// search text, never the giver, and first the one already chosen when
+// they may receive but the search would not find them (a refused form
+// comes back with its choice).
+func ReceiversFor(db *gorm.DB, giver Party, text string, chosen Party, limit int) ([]Candidate, error) {
+	found, err := Receivers(db, text, limit)
+	if err != nil {
+		return nil, err
+	}
 	s, err := GetRecognitionSettings(db)
 	if err != nil {
 		return nil, err
 	}
-	part, err := findParticipant(db, p)
-	if err != nil || part == nil || !s.mayReceive(*part) {
+	part, err := findParticipant(db, chosen)
+	if err != nil {
 		return nil, err
 	}
-	return &Candidate{Party: p, Name: part.name}, nil
+	var out []Candidate
+	if part != nil && chosen != giver && s.mayReceive(*part) && !slices.ContainsFunc(found, func(c Candidate) bool { return c.Party == chosen }) {
+		out = append(out, Candidate{Party: chosen, Name: part.name})
+	}
+	for _, c := range found {
+		if c.Party != giver {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // Person is p with their name, for showing whom the feed is filtered by;

@@ -332,13 +332,16 @@ func TestReceiverSearch(t *testing.T) {
 		if got := names(""); !slices.Contains(got, "Zoë Ämbassador") || !slices.Contains(got, "Sam Staff") || slices.Contains(got, "Zoe Plain") || slices.Contains(got, "Mia Manager") {
 			t.Errorf("no search: %q", got)
 		}
+		// One already chosen stays offered when the search would not find
+		// them, if they may receive; never to themselves.
+		owner := models.Party{UserID: s.owner.ID}
 		for party, want := range map[models.Party]bool{
 			{MemberID: zoe.ID}: true, {MemberID: blocked.ID}: false, {MemberID: other.member.ID}: false,
-			{UserID: s.manager.ID}: false, {UserID: s.staff.ID}: true, {}: false,
+			{UserID: s.manager.ID}: false, {UserID: s.staff.ID}: true, {}: false, owner: false,
 		} {
-			c, err := models.Receiver(s.db, party)
-			if err != nil || (c != nil) != want {
-				t.Errorf("Receiver(%v) = %+v, %v; want found %v", party, c, err, want)
+			cs, err := models.ReceiversFor(s.db, owner, "nobody", party, 10)
+			if found := len(cs) == 1 && cs[0].Party == party; err != nil || found != want || len(cs) > 1 {
+				t.Errorf("ReceiversFor(chosen %v) = %+v, %v; want it offered %v", party, cs, err, want)
 			}
 		}
 	})
