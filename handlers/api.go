@@ -19,7 +19,11 @@ import (
 // browser session opens it nor does it need CSRF tokens.
 const apiPrefix = "/api/v1"
 
-const ctxAPIKey = "regulars.api_key"
+const (
+	ctxAPIKey = "regulars.api_key"
+	// ctxTx is the transaction an idempotent request runs in.
+	ctxTx = "regulars.tx"
+)
 
 // Per-key rate limit: a steady rate with a burst on top, one bucket per
 // key in this instance's memory.
@@ -116,8 +120,12 @@ func apiKeyOf(c echo.Context) *models.APIKey {
 }
 
 // apiTenant is the database scoped to the key's merchant, bound to the
-// request's context: the API's only way to business data.
+// request's context (or the request's transaction, when it has one): the
+// API's only way to business data.
 func (a *App) apiTenant(c echo.Context) *gorm.DB {
+	if tx, ok := c.Get(ctxTx).(*gorm.DB); ok && tx != nil {
+		return models.ForMerchant(tx, apiKeyOf(c).MerchantID)
+	}
 	return models.ForMerchant(a.db.WithContext(c.Request().Context()), apiKeyOf(c).MerchantID)
 }
 

@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"gorm.io/gorm"
 
 	"github.com/regularshq/regulars/models"
 )
@@ -46,12 +47,15 @@ func requestHash(c echo.Context) string {
 }
 
 // idempotent runs a request with an Idempotency-Key at most once per
-// merchant and API key: the first claims the key and stores its answer; a
-// retry of the same request gets that answer again, marked as a replay;
-// the key reused for another request is a 422, and a retry while the
-// first still runs a 409. Refusals of the request as sent (validation,
-// body, type) and failures on our side are not stored, so the client may
-// fix the request, or just retry, under the same key.
+// merchant and API key: its work and its answer commit in one
+// transaction (models.RunIdempotent), and a retry of the same request
+// gets that answer again, marked as a replay; the key reused for another
+// request is a 422, and a retry while the first still runs a 409.
+// Refusals of the request as sent (validation, body, type) and failures
+// on our side are rolled back and not stored, so the client may fix the
+// request, or just retry, under the same key. The answer is held back
+// until the transaction commits: a client never hears of work that did
+// not happen.
 func (a *App) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		key := c.Request().Header.Get(idempotencyHeader)
@@ -63,42 +67,81 @@ func (a *App) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 				fields: map[string]string{idempotencyHeader: "Use 1 to 255 printable ASCII characters."}}
 		}
 		apiKey := apiKeyOf(c)
-		// The answer is stored even when the client has hung up meanwhile.
+		// The work is finished even when the client has hung up meanwhile.
 		db := models.ForMerchant(a.db.WithContext(context.WithoutCancel(c.Request().Context())), apiKey.MerchantID)
-		stored, err := models.ClaimIdempotencyKey(db, apiKey.ID, key, requestHash(c), a.now())
-		if models.ErrorCode(err) == models.EINVALID {
-			return &apiError{status: http.StatusUnprocessableEntity, kind: "idempotency-key-reused", detail: models.ErrorMessage(err)}
-		}
-		if err != nil {
-			return err
-		}
-		if stored != nil {
-			c.Response().Header().Set(replayedHeader, "true")
-			return c.Blob(stored.Status, answerType(stored.Status), []byte(stored.ResponseBody))
-		}
-		settled := false
-		defer func() { // a panic leaves nothing claimed
-			if !settled {
-				_ = models.ReleaseIdempotencyKey(db, apiKey.ID, key)
+		res := c.Response()
+		held := newHeldAnswer(res)
+		ans, replayed, err := models.RunIdempotent(db, apiKey.ID, key, requestHash(c), a.now(), func(tx *gorm.DB) (models.Answer, bool) {
+			c.Set(ctxTx, tx)
+			defer c.Set(ctxTx, nil)
+			res.Writer = held
+			defer held.release()
+			defer func() {
+				if p := recover(); p != nil { // rolled back: the recovery answers afresh
+					held.discard()
+					panic(p)
+				}
+			}()
+			if err := next(c); err != nil {
+				a.writeProblem(c, err)
 			}
-		}()
-		capture := &teeWriter{ResponseWriter: c.Response().Writer}
-		c.Response().Writer = capture
-		if err := next(c); err != nil {
-			a.writeProblem(c, err)
+			return models.Answer{Status: res.Status, Body: held.body.Bytes()}, keepsAnswer(res.Status)
+		})
+		switch {
+		case models.ErrorCode(err) == models.EINVALID:
+			held.discard()
+			return &apiError{status: http.StatusUnprocessableEntity, kind: "idempotency-key-reused", detail: models.ErrorMessage(err)}
+		case err != nil:
+			held.discard()
+			return err
+		case replayed:
+			held.discard()
+			res.Header().Set(replayedHeader, "true")
+			return c.Blob(ans.Status, answerType(ans.Status), ans.Body)
 		}
-		status := c.Response().Status
-		if keepsAnswer(status) {
-			err = models.CompleteIdempotencyKey(db, apiKey.ID, key, status, capture.body.Bytes())
-		} else {
-			err = models.ReleaseIdempotencyKey(db, apiKey.ID, key)
-		}
-		settled = err == nil
-		if err != nil {
-			a.log.Error("idempotency key not settled", "err", err, "request_id", requestID(c))
-		}
-		return nil
+		return held.send()
 	}
+}
+
+// heldAnswer keeps a handler's answer (its status, headers and body)
+// from the client until the transaction it describes has committed.
+type heldAnswer struct {
+	res    *echo.Response
+	out    http.ResponseWriter // the client's
+	before http.Header         // the headers set before the handler ran
+	body   bytes.Buffer
+}
+
+func newHeldAnswer(res *echo.Response) *heldAnswer {
+	return &heldAnswer{res: res, out: res.Writer, before: res.Header().Clone()}
+}
+
+func (h *heldAnswer) Header() http.Header         { return h.out.Header() }
+func (h *heldAnswer) WriteHeader(int)             {} // the response keeps the status
+func (h *heldAnswer) Write(b []byte) (int, error) { return h.body.Write(b) }
+
+// release gives the response its own writer back, the answer still held.
+func (h *heldAnswer) release() { h.res.Writer = h.out }
+
+// send writes the held answer to the client.
+func (h *heldAnswer) send() error {
+	h.release()
+	h.out.WriteHeader(h.res.Status)
+	_, err := h.out.Write(h.body.Bytes())
+	return err
+}
+
+// discard forgets the held answer, headers included, so that another can
+// be written in its place.
+func (h *heldAnswer) discard() {
+	h.release()
+	header := h.out.Header()
+	clear(header)
+	for k, v := range h.before {
+		header[k] = v
+	}
+	h.res.Committed, h.res.Status, h.res.Size = false, http.StatusOK, 0
+	h.body.Reset()
 }
 
 // keepsAnswer says whether an answer is final for its request: not a
@@ -116,15 +159,4 @@ func answerType(status int) string {
 		return "application/problem+json"
 	}
 	return echo.MIMEApplicationJSON
-}
-
-// teeWriter keeps a copy of the body it writes.
-type teeWriter struct {
-	http.ResponseWriter
-	body bytes.Buffer
-}
-
-func (w *teeWriter) Write(b []byte) (int, error) {
-	w.body.Write(b)
-	return w.ResponseWriter.Write(b)
 }

@@ -13,111 +13,136 @@ import (
 // retries; the daily job sweeps older ones.
 const IdempotencyKeyLifetime = 24 * time.Hour
 
-// IdempotencyAbandonedAfter is how long a claim may stay running before a
-// retry takes it over: its request died with its process, or its answer
-// could not be stored. (The purchase behind it has its own key, so a
-// takeover never credits twice.)
-const IdempotencyAbandonedAfter = 10 * time.Minute
-
-// Idempotency states: a request is running until its answer is stored.
-const (
-	IdempotencyRunning = "running"
-	IdempotencyDone    = "done"
-)
-
 // IdempotencyKey is the answer to one API request, kept per merchant and
 // API key under the client's Idempotency-Key, so that a retry gets the
-// first answer instead of a second execution.
+// first answer instead of a second execution. It is written in the
+// transaction of the request's own work: the work and its answer commit
+// together, or neither does (a refusal not worth keeping, a crash, a
+// lost connection), so no key is ever left half done.
 type IdempotencyKey struct {
 	ID           int64
 	MerchantID   int64
 	APIKeyID     int64 `gorm:"column:api_key_id"`
 	Key          string
 	RequestHash  string
-	State        string
 	Status       int
 	ResponseBody string
 	CreatedAt    time.Time
 }
 
-// Refusals of a claimed key.
+// Answer is a request's answer as a retry gets it again.
+type Answer struct {
+	Status int
+	Body   []byte
+}
+
+// Refusals of a key.
 var (
 	errIdempotencyReused = Errorf(EINVALID, "This Idempotency-Key was already used for a different request. Use a new key for a new request.")
 	errIdempotencyBusy   = Errorf(ECONFLICT, "A request with this Idempotency-Key is still running. Retry in a moment to get its answer.")
 )
 
-// ClaimIdempotencyKey claims key for a request with the given hash. It
-// returns nil when the request is the first (or takes over an abandoned
-// claim) and may run; the stored
-// answer when the same request already ran; and an error when the key
-// names another request (EINVALID) or the first is still running
-// (ECONFLICT). The claim is an insert that only one of any number of
-// concurrent requests can win.
-func ClaimIdempotencyKey(db *gorm.DB, apiKeyID int64, key, requestHash string, now time.Time) (*IdempotencyKey, error) {
-	claim := &IdempotencyKey{APIKeyID: apiKeyID, Key: key, RequestHash: requestHash, State: IdempotencyRunning, CreatedAt: now.UTC()}
-	res := db.Clauses(clause.OnConflict{DoNothing: true}).Create(claim)
-	if res.Error != nil {
-		return nil, fmt.Errorf("idempotency: claim: %w", res.Error)
-	}
-	if res.RowsAffected == 1 {
-		return nil, nil
-	}
-	var first IdempotencyKey
-	err := db.Where(&IdempotencyKey{APIKeyID: apiKeyID, Key: key}).Take(&first).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		// Released between the insert and the read: the first request was
-		// refused, so this one may run in its place.
-		return ClaimIdempotencyKey(db, apiKeyID, key, requestHash, now)
+// Why an idempotent transaction is rolled back without failing.
+var (
+	errAnswerNotKept = errors.New("idempotency: answer not kept")
+	errAnswerRaced   = errors.New("idempotency: another request stored its answer first")
+)
+
+// RunIdempotent runs a request at most once per merchant, API key and
+// key. run does the request's work in tx and says whether its answer is
+// final (not a refusal of what was sent, which the client may fix and
+// retry under the same key); a final answer is stored in the same
+// transaction, anything else is rolled back with the work. It returns
+// the answer and whether it replays the first one. The key of another
+// request is EINVALID; a retry while the first still runs is ECONFLICT,
+// at once on PostgreSQL, where the first holds a lock on the key.
+func RunIdempotent(db *gorm.DB, apiKeyID int64, key, requestHash string, now time.Time, run func(tx *gorm.DB) (Answer, bool)) (Answer, bool, error) {
+	var ans Answer
+	var first *IdempotencyKey
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if first, err = lookUpKey(tx, apiKeyID, key); err != nil || first != nil {
+			return err
+		}
+		var keep bool
+		if ans, keep = run(tx); !keep {
+			return errAnswerNotKept
+		}
+		stored := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&IdempotencyKey{APIKeyID: apiKeyID, Key: key,
+			RequestHash: requestHash, Status: ans.Status, ResponseBody: string(ans.Body), CreatedAt: now.UTC()})
+		switch {
+		case stored.Error != nil:
+			return fmt.Errorf("idempotency: store answer: %w", stored.Error)
+		case stored.RowsAffected == 0:
+			return errAnswerRaced // its work is rolled back: the first one's stands
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errAnswerNotKept):
+		return ans, false, nil
+	case errors.Is(err, errAnswerRaced):
+		if first, err = lookUpKey(db, apiKeyID, key); err == nil && first == nil {
+			err = errIdempotencyBusy // swept in between: as good as busy
+		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("idempotency: read claim: %w", err)
+		return Answer{}, false, err
+	}
+	if first == nil {
+		return ans, false, nil
+	}
+	if first.RequestHash != requestHash {
+		return Answer{}, false, errIdempotencyReused
+	}
+	return Answer{Status: first.Status, Body: []byte(first.ResponseBody)}, true, nil
+}
+
+// lookUpKey returns the answer stored under key, or nil when there is
+// none yet. On PostgreSQL it also takes a transaction lock on the key in
+// the same statement, and refuses as busy when another request holds it:
+// that one is running and its answer is not committed yet. (Concurrent
+// transactions on SQLite wait for each other, so the first has committed
+// by the time a retry reads.) The unique key settles any race the lock
+// does not see: the later answer is not stored, and its work is undone.
+func lookUpKey(tx *gorm.DB, apiKeyID int64, key string) (*IdempotencyKey, error) {
+	query := func(q *gorm.DB, into *[]IdempotencyKey) *gorm.DB {
+		return q.Where(&IdempotencyKey{APIKeyID: apiKeyID, Key: key}).Limit(1).Find(into)
+	}
+	var found []keyLookup
+	var err error
+	if DialectOf(tx) == Postgres {
+		var q dryWrite
+		if q, err = dry(tx, func(d *gorm.DB) *gorm.DB { return query(d, &[]IdempotencyKey{}) }); err != nil {
+			return nil, fmt.Errorf("idempotency: look up: %w", err)
+		}
+		merchantID, _ := MerchantOf(tx)
+		lock := advisoryKey(fmt.Sprintf("idempotency:%d:%s", merchantID, key), apiKeyID)
+		err = tx.Raw("SELECT pg_try_advisory_xact_lock(?) AS free, k.* FROM (SELECT 1) AS one LEFT JOIN ("+
+			questionMarks(q.sql)+") AS k ON true", append([]any{lock}, q.vars...)...).Find(&found).Error
+	} else {
+		var rows []IdempotencyKey
+		err = query(tx, &rows).Error
+		for _, r := range rows {
+			found = append(found, keyLookup{Free: true, IdempotencyKey: r})
+		}
 	}
 	switch {
-	case first.RequestHash != requestHash:
-		return nil, errIdempotencyReused
-	case first.State != IdempotencyDone:
-		return nil, takeOverAbandoned(db, &first, now)
+	case err != nil:
+		return nil, fmt.Errorf("idempotency: look up: %w", err)
+	case len(found) == 1 && found[0].ID != 0:
+		return &found[0].IdempotencyKey, nil
+	case len(found) == 1 && !found[0].Free:
+		return nil, errIdempotencyBusy
 	}
-	return &first, nil
+	return nil, nil
 }
 
-// takeOverAbandoned claims a running key afresh once it has run for
-// longer than any request does; only one of concurrent retries wins it.
-// It returns nil when the caller may run, else the busy refusal.
-func takeOverAbandoned(db *gorm.DB, claim *IdempotencyKey, now time.Time) error {
-	abandoned := now.Add(-IdempotencyAbandonedAfter).UTC()
-	if !claim.CreatedAt.Before(abandoned) {
-		return errIdempotencyBusy
-	}
-	res := db.Model(&IdempotencyKey{}).Where("id = ? AND state = ? AND created_at < ?", claim.ID, IdempotencyRunning, abandoned).
-		Update("created_at", now.UTC())
-	if res.Error != nil {
-		return fmt.Errorf("idempotency: take over: %w", res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return errIdempotencyBusy
-	}
-	return nil
-}
-
-// CompleteIdempotencyKey stores the answer of the request that claimed key.
-func CompleteIdempotencyKey(db *gorm.DB, apiKeyID int64, key string, status int, body []byte) error {
-	err := db.Model(&IdempotencyKey{}).Where(&IdempotencyKey{APIKeyID: apiKeyID, Key: key}).
-		Updates(map[string]any{"state": IdempotencyDone, "status": status, "response_body": string(body)}).Error
-	if err != nil {
-		return fmt.Errorf("idempotency: complete: %w", err)
-	}
-	return nil
-}
-
-// ReleaseIdempotencyKey forgets a claim whose request was refused before
-// it changed anything, so the client may fix the request and retry with
-// the same key.
-func ReleaseIdempotencyKey(db *gorm.DB, apiKeyID int64, key string) error {
-	if err := db.Where(&IdempotencyKey{APIKeyID: apiKeyID, Key: key}).Delete(&IdempotencyKey{}).Error; err != nil {
-		return fmt.Errorf("idempotency: release: %w", err)
-	}
-	return nil
+// keyLookup is a stored answer (or none: a zero ID) and whether the
+// key's lock was free.
+type keyLookup struct {
+	Free bool
+	IdempotencyKey
 }
 
 // SweepIdempotencyKeys deletes every merchant's keys older than their

@@ -67,7 +67,10 @@ func oneStatement(tx *gorm.DB, first any, writes ...dryWrite) error {
 		vars = append(vars, w.vars...)
 	}
 	b.WriteString(" SELECT * FROM w0")
-	err := tx.Raw(b.String(), vars...).Scan(first).Error
+	// Find, not Scan: Scan renders the statement with its values for the
+	// logger whether or not anything is logged (a regular expression pass
+	// over the SQL, every posting).
+	err := tx.Raw(b.String(), vars...).Find(first).Error
 	// GORM translates the driver's errors (a duplicate key) for the
 	// statements it builds, not for raw ones.
 	if t, ok := tx.Dialector.(gorm.ErrorTranslator); ok && err != nil {
