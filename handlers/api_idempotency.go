@@ -87,15 +87,15 @@ func (a *App) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			return models.Answer{Status: res.Status, Body: held.body.Bytes()}, keepsAnswer(res.Status)
 		})
+		if err != nil || replayed { // whatever the handler wrote did not commit
+			held.discard()
+		}
 		switch {
 		case models.ErrorCode(err) == models.EINVALID:
-			held.discard()
 			return &apiError{status: http.StatusUnprocessableEntity, kind: "idempotency-key-reused", detail: models.ErrorMessage(err)}
 		case err != nil:
-			held.discard()
 			return err
 		case replayed:
-			held.discard()
 			res.Header().Set(replayedHeader, "true")
 			return c.Blob(ans.Status, answerType(ans.Status), ans.Body)
 		}

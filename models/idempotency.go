@@ -109,24 +109,25 @@ func lookUpKey(tx *gorm.DB, apiKeyID int64, key string) (*IdempotencyKey, error)
 	query := func(q *gorm.DB, into *[]IdempotencyKey) *gorm.DB {
 		return q.Where(&IdempotencyKey{APIKeyID: apiKeyID, Key: key}).Limit(1).Find(into)
 	}
-	var found []keyLookup
-	var err error
-	if DialectOf(tx) == Postgres {
-		var q dryWrite
-		if q, err = dry(tx, func(d *gorm.DB) *gorm.DB { return query(d, &[]IdempotencyKey{}) }); err != nil {
+	if DialectOf(tx) != Postgres {
+		var rows []IdempotencyKey
+		if err := query(tx, &rows).Error; err != nil {
 			return nil, fmt.Errorf("idempotency: look up: %w", err)
 		}
-		merchantID, _ := MerchantOf(tx)
-		lock := advisoryKey(fmt.Sprintf("idempotency:%d:%s", merchantID, key), apiKeyID)
-		err = tx.Raw("SELECT pg_try_advisory_xact_lock(?) AS free, k.* FROM (SELECT 1) AS one LEFT JOIN ("+
-			questionMarks(q.sql)+") AS k ON true", append([]any{lock}, q.vars...)...).Find(&found).Error
-	} else {
-		var rows []IdempotencyKey
-		err = query(tx, &rows).Error
-		for _, r := range rows {
-			found = append(found, keyLookup{Free: true, IdempotencyKey: r})
+		if len(rows) == 0 {
+			return nil, nil
 		}
+		return &rows[0], nil
 	}
+	q, err := dry(tx, func(d *gorm.DB) *gorm.DB { return query(d, &[]IdempotencyKey{}) })
+	if err != nil {
+		return nil, fmt.Errorf("idempotency: look up: %w", err)
+	}
+	merchantID, _ := MerchantOf(tx)
+	lock := advisoryKey(fmt.Sprintf("idempotency:%d:%s", merchantID, key), apiKeyID)
+	var found []keyLookup
+	err = tx.Raw("SELECT pg_try_advisory_xact_lock(?) AS free, k.* FROM (SELECT 1) AS one LEFT JOIN ("+
+		questionMarks(q.sql)+") AS k ON true", append([]any{lock}, q.vars...)...).Find(&found).Error
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("idempotency: look up: %w", err)
@@ -139,7 +140,7 @@ func lookUpKey(tx *gorm.DB, apiKeyID int64, key string) (*IdempotencyKey, error)
 }
 
 // keyLookup is a stored answer (or none: a zero ID) and whether the
-// key's lock was free.
+// key's lock was free, as PostgreSQL's look-up reads them.
 type keyLookup struct {
 	Free bool
 	IdempotencyKey
