@@ -6,7 +6,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -43,18 +45,23 @@ const (
 	// rawStatements is how many statements the raw path sends per
 	// purchase, BEGIN and COMMIT aside.
 	rawStatements = 4
+	// sqlStatements is how many the sql path replays: the api path's.
+	sqlStatements = 8
 )
 
 // BenchmarkPurchaseThroughput times recording purchases with 1, 8 and 32
-// concurrent clients for BENCH_TP_SECONDS (default 5) each, down four
+// concurrent clients for BENCH_TP_SECONDS (default 5) each, down five
 // paths side by side: raw (the minimal transaction through database/sql),
-// model (models.RecordPurchase), api (POST /api/v1/purchases over HTTP)
-// and till (the till's purchase form over HTTP, signed in). It runs on a
-// PostgreSQL database of its own, made on BENCH_DATABASE_URL's server and
-// dropped after: the seeded one is left alone. Each client buys for its
-// own members. It reports purchases/s, p50 and p95 latency, the ratio to
-// raw at the same number of clients, and SQL statements per purchase; it
-// fails if any balance then differs from its ledger.
+// sql (the api path's own transaction, statement for statement, through
+// database/sql), model (models.RecordPurchase), api (POST
+// /api/v1/purchases over HTTP) and till (the till's purchase form over
+// HTTP, signed in). It runs on a PostgreSQL database of its own, made on
+// BENCH_DATABASE_URL's server and dropped after: the seeded one is left
+// alone. Each client buys for its own members. It reports purchases/s,
+// p50 and p95 latency, the ratio to raw at the same number of clients
+// (and the api path's to sql), and SQL statements per purchase; it fails
+// if any balance then differs from its ledger, or if the api path no
+// longer sends the statements the sql path replays.
 func BenchmarkPurchaseThroughput(b *testing.B) {
 	dsn := os.Getenv("BENCH_DATABASE_URL")
 	if dsn == "" {
@@ -82,6 +89,7 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 	f := newThroughputShop(b, dbtest.Throwaway(b, dsn, "regulars_tp_"))
 	paths := []tpPath{
 		{"raw", f.rawPurchases(b)},
+		{"sql", f.sqlPurchases(b)},
 		{"model", f.modelPurchases(b)},
 		{"api", f.apiPurchases(b)},
 		{"till", f.tillPurchases(b)},
@@ -90,7 +98,7 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 		want := strings.Split(s, ",")
 		paths = slices.DeleteFunc(paths, func(p tpPath) bool { return !slices.Contains(want, p.name) })
 		if len(paths) == 0 {
-			b.Fatalf("BENCH_TP_PATHS=%q names none of raw, model, api, till", s)
+			b.Fatalf("BENCH_TP_PATHS=%q names none of raw, sql, model, api, till", s)
 		}
 	}
 	for _, clients := range throughputClients {
@@ -103,15 +111,23 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 					runs[p.name] = append(runs[p.name], f.run(b, p.name, clients, wall, p.call))
 				}
 			}
-			var raw float64
+			rate := func(r tpResult) float64 { return r.rate }
+			var raw, sql float64
 			if rs := runs["raw"]; rs != nil {
-				raw = median(rs, func(r tpResult) float64 { return r.rate })
+				raw = median(rs, rate)
+			}
+			if rs := runs["sql"]; rs != nil {
+				sql = median(rs, rate)
+			}
+			if rs := runs["api"]; rs != nil && sql > 0 {
+				if sent := math.Round(median(rs, func(r tpResult) float64 { return r.statements })); sent != sqlStatements {
+					b.Errorf("the api path sends %v statements a purchase, the sql path replays %d: make sqlPurchases the API's transaction again", sent, sqlStatements)
+				}
 			}
 			for _, p := range paths {
 				b.Run(p.name, func(b *testing.B) {
 					rs := runs[p.name]
 					for b.Loop() { // the rounds ran above: this only reports them
-						rate := func(r tpResult) float64 { return r.rate }
 						b.ReportMetric(0, "ns/op")
 						b.ReportMetric(median(rs, rate), "purchases/s")
 						b.ReportMetric(slices.MinFunc(rs, func(x, y tpResult) int { return cmp.Compare(x.rate, y.rate) }).rate, "min-purchases/s")
@@ -121,6 +137,9 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 						b.ReportMetric(median(rs, func(r tpResult) float64 { return r.statements }), "stmts/purchase")
 						if p.name != "raw" && raw > 0 {
 							b.ReportMetric(median(rs, rate)/raw, "ratio-to-raw")
+						}
+						if p.name == "api" && sql > 0 {
+							b.ReportMetric(median(rs, rate)/sql, "ratio-to-sql")
 						}
 					}
 				})
@@ -282,8 +301,11 @@ func (f *throughputShop) run(b *testing.B, path string, clients int, wall time.D
 		b.Fatalf("%s with %d clients: no purchase finished in %s", path, clients, wall)
 	}
 	slices.Sort(all)
-	if path == "raw" { // sent past GORM, so not counted
+	switch path { // sent past GORM, so not counted
+	case "raw":
 		statements = rawStatements * int64(len(all))
+	case "sql":
+		statements = sqlStatements * int64(len(all))
 	}
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	return tpResult{
@@ -305,14 +327,7 @@ func (f *throughputShop) rawPurchases(b *testing.B) tpCall {
 		b.Fatal(err)
 	}
 	ctx := context.Background()
-	prepare := func(query string) *sql.Stmt {
-		s, err := pool.PrepareContext(ctx, query)
-		if err != nil {
-			b.Fatalf("prepare %.40s…: %v", query, err)
-		}
-		b.Cleanup(func() { _ = s.Close() })
-		return s
-	}
+	prepare := func(query string) *sql.Stmt { return prepared(b, pool, query) }
 	lock := prepare(`SELECT id, balance, lifetime_earned FROM accounts
 		WHERE merchant_id = $1 AND program_id = $2 AND member_id = $3 FOR UPDATE`)
 	purchase := prepare(`INSERT INTO purchases (merchant_id, program_id, kind, member_id, account_id, amount_minor,
@@ -349,6 +364,158 @@ func (f *throughputShop) rawPurchases(b *testing.B) tpCall {
 		}
 		return tx.Commit()
 	}
+}
+
+// sqlPurchases is the api path's own transaction, statement for
+// statement, as prepared statements through the app's pool, past echo,
+// GORM and HTTP: what the database alone costs POST /api/v1/purchases,
+// and so the yardstick of what the app adds. The statements are those
+// PostgreSQL logs for one API purchase (log_statement = all): the key
+// with its merchant, then in one transaction the Idempotency-Key's lock
+// and look-up, the member, the model's savepoint, the account's lock,
+// the purchase, its posting (ledger entry, rollup mark, balance, the
+// member's last activity) and the stored answer. The benchmark fails when
+// the api path sends another number of statements. (The key's last use,
+// written at most once a minute, is left out.)
+func (f *throughputShop) sqlPurchases(b *testing.B) tpCall {
+	b.Helper()
+	pool, err := f.app.db.DB()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var hashes []string
+	if err := f.db.Model(&models.APIKey{}).Order("id").Pluck("secret_hash", &hashes).Error; err != nil || len(hashes) == 0 {
+		b.Fatalf("%d key hashes: %v", len(hashes), err)
+	}
+	ctx := context.Background()
+	prepare := func(query string) *sql.Stmt { return prepared(b, pool, query) }
+	auth := prepare(`SELECT api_keys.*, merchants.id AS m_id, merchants.name AS m_name, merchants.currency AS m_currency,
+		merchants.time_zone AS m_time_zone, merchants.staff_adjust_limit AS m_staff_adjust_limit,
+		merchants.manager_adjust_limit AS m_manager_adjust_limit, merchants.default_program_id AS m_default_program_id,
+		merchants.config_version AS m_config_version, merchants.created_at AS m_created_at, merchants.updated_at AS m_updated_at
+		FROM "api_keys" JOIN merchants ON merchants.id = api_keys.merchant_id WHERE api_keys.secret_hash = $1 LIMIT $2`)
+	lookUp := prepare(`SELECT pg_try_advisory_xact_lock($1) AS free, k.* FROM (SELECT 1) AS one LEFT JOIN (SELECT * FROM "idempotency_keys"
+		WHERE "idempotency_keys"."merchant_id" = $2 AND ("idempotency_keys"."api_key_id" = $3 AND "idempotency_keys"."key" = $4) LIMIT $5) AS k ON true`)
+	member := prepare(`SELECT * FROM "members" WHERE "members"."merchant_id" = $1 AND ("members"."id" = $2) LIMIT $3`)
+	lock := prepare(`SELECT * FROM "accounts" WHERE "accounts"."merchant_id" = $1 AND (program_id = $2 AND member_id = $3) LIMIT $4 FOR UPDATE`)
+	purchase := prepare(`INSERT INTO "purchases" ("merchant_id","program_id","kind","member_id","account_id","amount_minor","refunded_minor",
+		"earned","clawed_back","order_ref","channel","occurred_at","idempotency_key","actor_name","created_at","updated_at")
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16) ON CONFLICT DO NOTHING RETURNING "id"`)
+	posting := prepare(`WITH w0 AS (INSERT INTO "ledger_entries" ("merchant_id","program_id","account_id","member_id","kind","amount",
+		"balance_after","expires_at","actor_user_id","actor_name","reason","note","purchase_id","voucher_id","corrects_id","idempotency_key","created_at")
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) RETURNING "id"),
+		w1 AS (INSERT INTO "rollup_marks" ("merchant_id","member_id","at") VALUES ($18,$19,$20) RETURNING "id"),
+		w2 AS (UPDATE "accounts" SET "balance"=$21,"last_activity_at"=$22,"lifetime_earned"=$23,"updated_at"=$24
+			WHERE "accounts"."merchant_id" = $25 AND ("id" = $26)),
+		w3 AS (UPDATE "members" SET "last_activity_at"=$27,"updated_at"=$28 WHERE "members"."merchant_id" = $29 AND (id = $30))
+		SELECT * FROM w0`)
+	answer := prepare(`INSERT INTO "idempotency_keys" ("merchant_id","api_key_id","key","request_hash","status","response_body","created_at")
+		VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING RETURNING "id"`)
+	var savepoints atomic.Int64
+	return func(_, i int, key string) error {
+		keyRow, err := readRow(ctx, auth, []string{"id", "name"}, hashes[int(f.nextKey.Add(1))%len(hashes)], 1)
+		if err != nil {
+			return fmt.Errorf("authenticate: %w", err)
+		}
+		apiKeyID, actor := keyRow[0].(int64), "API key "+keyRow[1].(string)+" (rk_live_ABCDEF…)"
+		tx, err := pool.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback() }()
+		memberID, now := f.members[i], time.Now().UTC()
+		if _, err := readRow(ctx, tx.StmtContext(ctx, lookUp), nil, advisoryLock(key), f.merchantID, apiKeyID, key, 1); err != nil {
+			return fmt.Errorf("look up key: %w", err)
+		}
+		if _, err := readRow(ctx, tx.StmtContext(ctx, member), nil, f.merchantID, memberID, 1); err != nil {
+			return fmt.Errorf("read member: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, fmt.Sprintf("SAVEPOINT sp%d", savepoints.Add(1))); err != nil {
+			return fmt.Errorf("savepoint: %w", err)
+		}
+		account, err := readRow(ctx, tx.StmtContext(ctx, lock), []string{"id", "balance", "lifetime_earned"}, f.merchantID, f.program.ID, memberID, 1)
+		if err != nil {
+			return fmt.Errorf("lock account: %w", err)
+		}
+		accountID, balance, lifetime := account[0].(int64), account[1].(int64)+f.earned, account[2].(int64)+f.earned
+		var purchaseID int64
+		if err := tx.StmtContext(ctx, purchase).QueryRowContext(ctx, f.merchantID, f.program.ID, "sale", memberID, accountID,
+			throughputAmountMinor, 0, f.earned, 0, key, "in_store", now, "order:"+key, actor, now, now).Scan(&purchaseID); err != nil {
+			return fmt.Errorf("insert purchase: %w", err)
+		}
+		var entryID int64
+		if err := tx.StmtContext(ctx, posting).QueryRowContext(ctx,
+			f.merchantID, f.program.ID, accountID, memberID, "purchase_earn", f.earned, balance, nil, nil, actor, "Purchase", "",
+			purchaseID, nil, nil, fmt.Sprintf("purchase:%d:purchase_earn", purchaseID), now,
+			f.merchantID, memberID, now,
+			balance, now, lifetime, now, f.merchantID, accountID,
+			now, now, f.merchantID, memberID).Scan(&entryID); err != nil {
+			return fmt.Errorf("post: %w", err)
+		}
+		body := fmt.Sprintf(`{"id":%d,"program_id":%d,"member_id":%d,"amount":%d,"refunded_amount":0,"currency":"EUR",`+
+			`"order_reference":%q,"channel":"in_store","occurred_at":%q,"points_earned":%d,"breakdown":{"base":%[7]d,`+
+			`"tier_multiplier_milli":1000,"campaign_multiplier_milli":1000,"campaign_bonus":0,"total":%[7]d},"balance":%[8]d,`+
+			`"tier":null,"vouchers":[],"replayed":false}`,
+			purchaseID, f.program.ID, memberID, throughputAmountMinor, key, now.Format(time.RFC3339Nano), f.earned, balance)
+		var answerID int64
+		if err := tx.StmtContext(ctx, answer).QueryRowContext(ctx, f.merchantID, apiKeyID, key, fmt.Sprintf("%064x", purchaseID),
+			http.StatusCreated, body, now).Scan(&answerID); err != nil {
+			return fmt.Errorf("store answer: %w", err)
+		}
+		return tx.Commit()
+	}
+}
+
+// readRow runs a prepared query and reads its one row whole, as GORM
+// reads SELECT *, returning the named columns' values.
+func readRow(ctx context.Context, s *sql.Stmt, names []string, args ...any) ([]any, error) {
+	rows, err := s.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	columns, err := rows.Columns()
+	if err != nil {
+		return nil, err
+	}
+	if !rows.Next() {
+		return nil, errors.Join(sql.ErrNoRows, rows.Err())
+	}
+	values := make([]any, len(columns))
+	into := make([]any, len(columns))
+	for i := range values {
+		into[i] = &values[i]
+	}
+	if err := rows.Scan(into...); err != nil {
+		return nil, err
+	}
+	named := make([]any, len(names))
+	for i, name := range names {
+		c := slices.Index(columns, name)
+		if c < 0 {
+			return nil, fmt.Errorf("no column %s", name)
+		}
+		named[i] = values[c]
+	}
+	return named, rows.Err()
+}
+
+// advisoryLock is a lock number for key, as the app makes one.
+func advisoryLock(key string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte(key))
+	return int64(h.Sum64())
+}
+
+// prepared prepares query on pool until the benchmark ends.
+func prepared(b *testing.B, pool *sql.DB, query string) *sql.Stmt {
+	b.Helper()
+	s, err := pool.PrepareContext(context.Background(), query)
+	if err != nil {
+		b.Fatalf("prepare %.40s…: %v", query, err)
+	}
+	b.Cleanup(func() { _ = s.Close() })
+	return s
 }
 
 // modelPurchases calls the model as the till and the API do.
