@@ -89,7 +89,7 @@ func (v dashboardView) data(f *pages.ReportFrame, programs []models.Program, tab
 				"A member enters the first tier with their first earning.",
 			Rewards: "Vouchers issued in the range and not cancelled since, by reward: how many, the points they cost " +
 				"and the reward's value. The ten most redeemed.",
-			Trend: "Each row sums its days; members and outstanding points are as they stand at the row's last day.",
+			Trend: "Each row sums its days; members, active members and outstanding points are as they stand at the row's last day.",
 		},
 	}
 	for _, g := range v.groups() {
@@ -146,9 +146,9 @@ func (v dashboardView) people() dashboardGroup {
 			"Members who had joined by the range's last day; the change is against the previous period's last day."),
 		v.count("new-members", "New members", d.NewMembers, "Members whose joining day is in the range."),
 		v.count("active-30", "Active in the last 30 days", d.Active30,
-			"Members with a purchase in the 30 days up to the range's last day."),
+			"Members with a purchase on one of the 30 days up to and including the range's last day (the business's days)."),
 		v.count("active-90", "Active in the last 90 days", d.Active90,
-			"Members with a purchase in the 90 days up to the range's last day."),
+			"Members with a purchase on one of the 90 days up to and including the range's last day (the business's days)."),
 	}}
 }
 
@@ -341,8 +341,8 @@ func (v dashboardView) tables() map[string]reportTable {
 			figures.Rows = append(figures.Rows, f.row())
 		}
 	}
-	trend := reportTable{Caption: "Trend", Head: []string{"Days", "New members", "Members", "Purchases",
-		"By members", "Revenue (" + cur + ")", "From members (" + cur + ")"}}
+	trend := reportTable{Caption: "Trend", Head: []string{"Days", "New members", "Members", "Active (30 days)", "Active (90 days)",
+		"Purchases", "By members", "Revenue (" + cur + ")", "From members (" + cur + ")"}}
 	if d.Program != nil {
 		trend.Head = append(trend.Head, "Issued", "Redeemed", "Expired", "Outstanding")
 		tables["tiers"] = v.tierTable()
@@ -354,7 +354,7 @@ func (v dashboardView) tables() map[string]reportTable {
 			days += " to " + b.ToDay
 		}
 		row := []reportCell{textCell(days), countCell(d.NewMembers.Trend[i]), countCell(d.Members.Trend[i]),
-			countCell(d.Purchases.Trend[i]), countCell(d.MemberPurchases.Trend[i]),
+			countCell(d.Active30.Trend[i]), countCell(d.Active90.Trend[i]), countCell(d.Purchases.Trend[i]), countCell(d.MemberPurchases.Trend[i]),
 			moneyCell(d.Revenue.Trend[i], cur), moneyCell(d.MemberRevenue.Trend[i], cur)}
 		if d.Program != nil {
 			row = append(row, v.unitCell(d.Issued.Trend[i]), v.unitCell(d.Redeemed.Trend[i]),

@@ -95,7 +95,8 @@ func TestDashboardReportFiguresAndCSV(t *testing.T) {
 				"figures": {"Figure,Range,Previous period", "Revenue (EUR),17.00,0.00", "Membership rate (%),50.00,", "Liability (EUR),0.02,0.00"},
 				"tiers":   {"Tier,Members,Previous period,Change", "Bronze,1,0,1"},
 				"rewards": {"Reward,Redemptions,Previous period,Points spent,Value (EUR)", "Coffee,1,0,10,3.00"},
-				"trend":   {"Days,New members,Members,Purchases,By members,Revenue (EUR),From members (EUR),Issued,Redeemed,Expired,Outstanding"},
+				"trend": {"Days,New members,Members,Active (30 days),Active (90 days),Purchases,By members,Revenue (EUR),From members (EUR)," +
+					"Issued,Redeemed,Expired,Outstanding"},
 			}[table]
 			for _, w := range want {
 				if !strings.Contains(csv.body, w+"\n") {
@@ -104,6 +105,16 @@ func TestDashboardReportFiguresAndCSV(t *testing.T) {
 			}
 			if table == "trend" && len(lines) != 31 {
 				t.Errorf("trend CSV has %d lines, want a header and 30 days", len(lines))
+			}
+			// The member who bought today is active over both windows today
+			// only: no one was before.
+			if table == "trend" {
+				for i, line := range lines[1:] {
+					active := strings.Split(line, ",")[3:5]
+					if want := map[bool]string{true: "1,1", false: "0,0"}[i == len(lines)-2]; strings.Join(active, ",") != want {
+						t.Errorf("trend row %q: active %v, want %s", line, active, want)
+					}
+				}
 			}
 		}
 	})

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // Churn is asked for over an inactivity window the manager chooses, so no
@@ -134,19 +133,10 @@ func (r rollup) gaps(ids []int64, times map[int64][]time.Time) error {
 	if len(moved) == 0 {
 		return nil
 	}
-	err := r.tx.Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "merchant_id"}, {Name: "last_day"}, {Name: "next_day"}},
-		DoUpdates: clause.Assignments(map[string]any{"members": gorm.Expr("gap_counts.members + excluded.members")}),
-	}).CreateInBatches(moved, memberBatch).Error
-	if err != nil {
-		return fmt.Errorf("rollup: count gaps: %w", err)
+	if err := r.addTo("gap_counts", moved, []string{"last_day", "next_day"}, "members"); err != nil {
+		return err
 	}
-	for batch := range slices.Chunk(slices.Sorted(maps.Keys(shrunk)), memberBatch) {
-		if err := r.tx.Where("last_day IN ? AND members = 0", batch).Delete(&GapCount{}).Error; err != nil {
-			return fmt.Errorf("rollup: drop empty gaps: %w", err)
-		}
-	}
-	return nil
+	return r.dropEmpty(&GapCount{}, "last_day", "members", slices.Sorted(maps.Keys(shrunk)))
 }
 
 // countGaps counts a rebuild's member gaps into gap_counts, which the

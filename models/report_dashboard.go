@@ -80,8 +80,8 @@ type Dashboard struct {
 
 	Members    Compared // at the end of each period (and bucket)
 	NewMembers Compared
-	// Members with a purchase in the 30 and 90 days up to the end of each
-	// period; no trend (each point would be a count of distinct members).
+	// Members with a purchase on one of the 30 and 90 local days up to the
+	// end of each period (and bucket).
 	Active30, Active90 Compared
 
 	Purchases, MemberPurchases, NonMemberPurchases Compared
@@ -139,7 +139,7 @@ func ReportDashboard(db *gorm.DB, q DashboardQuery) (*Dashboard, error) {
 		return nil, fmt.Errorf("report: dashboard: %w", err)
 	}
 	d.sumDays(days, before)
-	if err := d.loadActive(db, q.Now); err != nil {
+	if err := d.loadActive(db); err != nil {
 		return nil, err
 	}
 	if d.Program != nil {
@@ -336,25 +336,22 @@ func (d *Dashboard) pointsValue(points int64) int64 {
 	return v.Int64()
 }
 
-// loadActive counts the members with a purchase in the 30 and 90 days up
-// to the end of each period (or now, for a period that ends today).
-func (d *Dashboard) loadActive(db *gorm.DB, now time.Time) error {
+// loadActive counts the members with a purchase on one of the 30 and 90
+// local days up to each period's last day, and each bucket's.
+func (d *Dashboard) loadActive(db *gorm.DB) error {
+	on := []string{d.Range.ToDay, d.Previous.ToDay}
+	for _, b := range d.Buckets {
+		on = append(on, b.ToDay)
+	}
 	for _, a := range []struct {
 		c    *Compared
 		days int
 	}{{&d.Active30, 30}, {&d.Active90, 90}} {
-		for _, p := range []struct {
-			v   *int64
-			end time.Time
-		}{{&a.c.Current, d.Range.To}, {&a.c.Previous, d.Previous.To}} {
-			// ActiveMembers counts (at - days, at]: the last instant of the
-			// period's last day makes that exactly the days before it.
-			n, err := ActiveMembers(db, p.end.Add(-time.Nanosecond), a.days)
-			if err != nil {
-				return fmt.Errorf("report: dashboard: %w", err)
-			}
-			*p.v = n
+		n, err := ActiveMembers(db, a.days, on...)
+		if err != nil {
+			return fmt.Errorf("report: dashboard: %w", err)
 		}
+		a.c.Current, a.c.Previous, a.c.Trend = n[0], n[1], n[2:]
 	}
 	return nil
 }

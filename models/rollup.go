@@ -296,9 +296,13 @@ type rebuildSums struct {
 	lots       map[lotKey]int64
 }
 
-// saveSums writes a rebuild's gathered sums and counts its gaps.
+// saveSums writes a rebuild's gathered sums and counts its gaps and
+// spells.
 func (r rollup) saveSums() error {
 	if err := r.countGaps(); err != nil {
+		return err
+	}
+	if err := r.countSpells(); err != nil {
 		return err
 	}
 	if err := r.moveExpansion(r.sums.expansions); err != nil {
@@ -662,6 +666,9 @@ func (r rollup) members(ids []int64) error {
 	if err := r.gaps(ids, times); err != nil {
 		return err
 	}
+	if err := r.spells(ids, times); err != nil {
+		return err
+	}
 	if err := r.expansion(ids, bought); err != nil {
 		return err
 	}
@@ -705,16 +712,4 @@ func (r rollup) saveVisits(visits []memberVisits) error {
 		return fmt.Errorf("rollup: save visits: %w", err)
 	}
 	return nil
-}
-
-// ActiveMembers counts the scoped merchant's members with a purchase in
-// (at - days, at], from the purchases index alone.
-func ActiveMembers(db *gorm.DB, at time.Time, days int) (int64, error) {
-	var n int64
-	err := db.Model(&Purchase{}).Where("occurred_at > ? AND occurred_at <= ? AND member_id IS NOT NULL AND "+productSales,
-		at.AddDate(0, 0, -days).UTC(), at.UTC()).Distinct("member_id").Count(&n).Error
-	if err != nil {
-		return 0, fmt.Errorf("rollup: active members: %w", err)
-	}
-	return n, nil
 }

@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -188,6 +189,17 @@ func (r rollup) addTo(table string, rows any, key []string, sums ...string) erro
 	err := r.tx.Clauses(clause.OnConflict{Columns: cols, DoUpdates: clause.Assignments(set)}).CreateInBatches(rows, memberBatch).Error
 	if err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
 		return fmt.Errorf("rollup: add to %s: %w", table, err)
+	}
+	return nil
+}
+
+// dropEmpty deletes the rows of model whose column came to zero on the
+// given days (of dayColumn): a count at zero says nothing.
+func (r rollup) dropEmpty(model any, dayColumn, column string, days []string) error {
+	for batch := range slices.Chunk(days, memberBatch) {
+		if err := r.tx.Where(dayColumn+" IN ? AND "+column+" = 0", batch).Delete(model).Error; err != nil {
+			return fmt.Errorf("rollup: drop empty %T: %w", model, err)
+		}
 	}
 	return nil
 }

@@ -41,12 +41,13 @@ func TestRollupsEqualRawRowsOnRandomHistories(t *testing.T) {
 						}
 						s.checkExact(t, "incremental")
 						s.checkActiveMembers(t, h.now)
-						before, gapsBefore := rollupSnapshot(t, s.db), gapSnapshot(t, s.db)
+						before, gapsBefore, spellsBefore := rollupSnapshot(t, s.db), gapSnapshot(t, s.db), spellSnapshot(t, s.db)
 						if err := models.RebuildRollups(s.db, h.now); err != nil {
 							t.Fatal(err)
 						}
 						compareLines(t, "rebuild against incremental", before, rollupSnapshot(t, s.db))
 						compareLines(t, "gap counts, rebuild against incremental", gapsBefore, gapSnapshot(t, s.db))
+						compareLines(t, "spells, rebuild against incremental", spellsBefore, spellSnapshot(t, s.db))
 					}
 					h.checkIsolation(t)
 				})
@@ -345,26 +346,39 @@ func pendingMarks(t testing.TB, sdb *gorm.DB) int64 {
 	return n
 }
 
-// checkActiveMembers compares ActiveMembers with a count of the purchases.
+// checkActiveMembers compares ActiveMembers with a count of the purchases
+// by local day: a member is active on a day over a window when they bought
+// on one of the window's days up to it. The days run from before the
+// history starts to after it ends, so spells begin and end among them.
 func (s *propShop) checkActiveMembers(t *testing.T, end time.Time) {
 	t.Helper()
 	var ps []models.Purchase
-	if err := s.db.Find(&ps).Error; err != nil {
+	if err := s.db.Where("kind = ?", models.PurchaseSale).Find(&ps).Error; err != nil {
 		t.Fatal(err)
 	}
-	for _, back := range []int{0, 17, 45, 120} {
-		at := end.AddDate(0, 0, -back)
-		for _, days := range []int{30, 90} {
-			from := at.AddDate(0, 0, -days)
+	last := models.ParseDay(end.In(s.loc).Format("2006-01-02"))
+	for _, days := range models.ActiveWindows {
+		var on []string
+		var want []int64
+		for back := -100; back <= 240; back += 7 {
+			day := last.AddDate(0, 0, -back)
+			first := day.AddDate(0, 0, 1-days)
 			seen := map[int64]bool{}
 			for _, p := range ps {
-				if p.MemberID != nil && p.OccurredAt.After(from) && !p.OccurredAt.After(at) {
+				bought := models.ParseDay(p.OccurredAt.In(s.loc).Format("2006-01-02"))
+				if p.MemberID != nil && !bought.Before(first) && !bought.After(day) {
 					seen[*p.MemberID] = true
 				}
 			}
-			got, err := models.ActiveMembers(s.db, at, days)
-			if err != nil || got != int64(len(seen)) {
-				t.Errorf("active members in the %d days to %s = %d (%v), the purchases say %d", days, at, got, err, len(seen))
+			on, want = append(on, day.Format("2006-01-02")), append(want, int64(len(seen)))
+		}
+		got, err := models.ActiveMembers(s.db, days, on...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range on {
+			if got[i] != want[i] {
+				t.Errorf("active members in the %d days to %s = %d, the purchases say %d", days, on[i], got[i], want[i])
 			}
 		}
 	}
@@ -550,6 +564,29 @@ func gapSnapshot(t testing.TB, sdb *gorm.DB) []string {
 	for i, c := range counts {
 		lines[i] = fmt.Sprintf("gap %s→%s %d", c.LastDay, c.NextDay, c.Members)
 	}
+	return lines
+}
+
+// spellSnapshot is every member spell and daily active net, one sorted
+// line each.
+func spellSnapshot(t testing.TB, sdb *gorm.DB) []string {
+	t.Helper()
+	var spells []models.MemberSpell
+	var nets []models.DailyActive
+	if err := sdb.Find(&spells).Error; err != nil {
+		t.Fatalf("spell snapshot: %v", err)
+	}
+	if err := sdb.Find(&nets).Error; err != nil {
+		t.Fatalf("spell snapshot: %v", err)
+	}
+	var lines []string
+	for _, s := range spells {
+		lines = append(lines, fmt.Sprintf("spell %d %d %s→%s", s.MemberID, s.WindowDays, s.FromDay, s.UntilDay))
+	}
+	for _, n := range nets {
+		lines = append(lines, fmt.Sprintf("active %d %s %+d", n.WindowDays, n.Day, n.Net))
+	}
+	sort.Strings(lines)
 	return lines
 }
 

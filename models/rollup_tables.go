@@ -11,6 +11,8 @@ var rollupTables = []any{
 	&DailyRuleEarn{}, &DailyAdjustment{},
 	// Visit gaps for churn (churn_gaps.go).
 	&MemberGap{}, &GapCount{},
+	// Spells of activity for active members (rollup_active.go).
+	&MemberSpell{}, &DailyActive{},
 	// Monthly spend for negative churn (rollup_expansion.go).
 	&MemberMonthSpend{}, &MonthlyExpansion{},
 	// Lots and spend for the program economics (rollup_lots.go).

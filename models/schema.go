@@ -11,7 +11,7 @@ func Models() []any {
 		&ImportJob{}, &ImportUpload{}, &ImportIssue{},
 		&RollupMark{}, &RollupState{}, &DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{},
 		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
-		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{},
+		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{}, &MemberSpell{}, &DailyActive{},
 		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
 		&APIKey{}, &IdempotencyKey{},
 		&MemberMonthSpend{}, &MonthlyExpansion{},
