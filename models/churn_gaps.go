@@ -81,6 +81,9 @@ func dayNumber(day string) int {
 	return int(t.Unix() / 86400)
 }
 
+// dayOfNumber is the 'YYYY-MM-DD' date n days after 1970-01-01.
+func dayOfNumber(n int) string { return time.Unix(int64(n)*86400, 0).UTC().Format(dayLayout) }
+
 // gaps replaces a batch of members' gaps from their purchase times and
 // moves the counts by the difference, so the counts stay the sum of the
 // member rows without recounting them.

@@ -69,9 +69,6 @@ func spellsOf(memberID int64, times []time.Time, loc *time.Location) []MemberSpe
 	return spells
 }
 
-// dayOfNumber is the 'YYYY-MM-DD' date n days after 1970-01-01.
-func dayOfNumber(n int) string { return time.Unix(int64(n)*86400, 0).UTC().Format(dayLayout) }
-
 // spells replaces a batch of members' spells from their purchase times and
 // moves the daily nets by the difference, so the nets stay the sum of the
 // member rows without recounting them.
