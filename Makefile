@@ -62,7 +62,7 @@ bench: ## seed PostgreSQL when the seed changed (1M members, 10M entries, two ye
 	fi
 	$(GO) test -run '^$$' -bench . -skip 'Scale|PurchaseThroughput' -benchmem ./...
 	BENCH_DATABASE_URL="$(BENCH_URL)" $(GO) test -run '^$$' -bench Scale -benchtime 1x -timeout 60m ./models/ ./handlers/
-	BENCH_DATABASE_URL="$(BENCH_URL)" $(GO) test -run '^$$' -bench PurchaseThroughput -benchtime 1x -timeout 20m ./handlers/
+	BENCH_DATABASE_URL="$(BENCH_URL)" BENCH_TP_SOAK_SECONDS=300 $(GO) test -run '^$$' -bench PurchaseThroughput -benchtime 1x -timeout 30m ./handlers/
 
 clean:
 	rm -rf bin

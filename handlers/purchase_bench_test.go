@@ -9,9 +9,13 @@ import (
 	"hash/fnv"
 	"io"
 	"math"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,9 +35,11 @@ import (
 var throughputClients = []int{1, 8, 32}
 
 const (
-	// throughputMembers is how many members the clients share out: ten
-	// each at the most clients, so account locks never collide.
-	throughputMembers = 320
+	// throughputMembers is how many members the shop has unless
+	// BENCH_TP_MEMBERS says otherwise: the issue's million, so that
+	// every index is as deep as a busy merchant's. Each client buys for
+	// its own share of them, in a shuffled order.
+	throughputMembers = 1_000_000
 	// throughputKeys is how many API keys the api path takes turns with:
 	// the API allows a key 20 requests a second (bursts of 40), and the
 	// benchmark measures the path, not that limit. A 429 fails the run.
@@ -42,26 +48,31 @@ const (
 	// large-purchase threshold, in major and minor units.
 	throughputAmount      = "12.50"
 	throughputAmountMinor = 1250
-	// rawStatements is how many statements the raw path sends per
-	// purchase, BEGIN and COMMIT aside.
-	rawStatements = 4
+	// rawStatements is how many statements the raw transaction
+	// (testdata/raw_purchase.sql) sends per purchase, BEGIN and COMMIT
+	// aside.
+	rawStatements = 3
 	// sqlStatements is how many the sql path replays: the api path's.
 	sqlStatements = 8
 )
 
 // BenchmarkPurchaseThroughput times recording purchases with 1, 8 and 32
 // concurrent clients for BENCH_TP_SECONDS (default 5) each, down five
-// paths side by side: raw (the minimal transaction through database/sql),
+// paths side by side: raw (the minimal transaction,
+// testdata/raw_purchase.sql, run by pgbench with prepared statements),
 // sql (the api path's own transaction, statement for statement, through
 // database/sql), model (models.RecordPurchase), api (POST
 // /api/v1/purchases over HTTP) and till (the till's purchase form over
-// HTTP, signed in). It runs on a PostgreSQL database of its own, made on
-// BENCH_DATABASE_URL's server and dropped after: the seeded one is left
-// alone. Each client buys for its own members. It reports purchases/s,
-// p50 and p95 latency, the ratio to raw at the same number of clients
-// (and the api path's to sql), and SQL statements per purchase; it fails
-// if any balance then differs from its ledger, or if the api path no
-// longer sends the statements the sql path replays.
+// HTTP, signed in). It runs on a PostgreSQL database of its own with a
+// million members, made on BENCH_DATABASE_URL's server and dropped after:
+// the seeded one is left alone. Each client buys for its own members. It
+// reports purchases/s (median and least of the rounds), p50, p95 and p99
+// latency, the ratio to raw at the same number of clients (and the api
+// path's to sql), SQL statements per purchase and the process's resident
+// memory; with BENCH_TP_SOAK_SECONDS it then runs the api path on to show
+// whether that memory grows. It fails if after any run a balance differs
+// from its ledger or a purchase is missing, or if the api path no longer
+// sends the statements the sql path replays.
 func BenchmarkPurchaseThroughput(b *testing.B) {
 	dsn := os.Getenv("BENCH_DATABASE_URL")
 	if dsn == "" {
@@ -70,29 +81,19 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 	if !models.IsPostgresURL(dsn) {
 		b.Skip("BENCH_DATABASE_URL is not PostgreSQL")
 	}
-	wall := 5 * time.Second
-	if s := os.Getenv("BENCH_TP_SECONDS"); s != "" {
-		n, err := strconv.ParseFloat(s, 64)
-		if err != nil || n <= 0 {
-			b.Fatalf("BENCH_TP_SECONDS=%q: want a number of seconds above 0", s)
-		}
-		wall = time.Duration(n * float64(time.Second))
-	}
-	rounds := 3
-	if s := os.Getenv("BENCH_TP_ROUNDS"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 20 {
-			b.Fatalf("BENCH_TP_ROUNDS=%q: want a whole number from 1 to 20", s)
-		}
-		rounds = n
-	}
-	f := newThroughputShop(b, dbtest.Throwaway(b, dsn, "regulars_tp_"))
+	wall := time.Duration(envWhole(b, "BENCH_TP_SECONDS", 5, 1, 60)) * time.Second
+	rounds := envWhole(b, "BENCH_TP_ROUNDS", 3, 1, 20)
+	members := envWhole(b, "BENCH_TP_MEMBERS", throughputMembers, 320, throughputMembers) // fewer, for a quick look
+	// How long the api path then runs on, at the most clients, to show
+	// whether memory grows; 0 skips it.
+	soak := time.Duration(envWhole(b, "BENCH_TP_SOAK_SECONDS", 0, 0, 3600)) * time.Second
+	f := newThroughputShop(b, dsn, members)
 	paths := []tpPath{
-		{"raw", f.rawPurchases(b)},
-		{"sql", f.sqlPurchases(b)},
-		{"model", f.modelPurchases(b)},
-		{"api", f.apiPurchases(b)},
-		{"till", f.tillPurchases(b)},
+		{name: "raw", alone: f.pgbenchPurchases(b)},
+		{name: "sql", call: f.sqlPurchases(b)},
+		{name: "model", call: f.modelPurchases(b)},
+		{name: "api", call: f.apiPurchases(b)},
+		{name: "till", call: f.tillPurchases(b)},
 	}
 	if s := os.Getenv("BENCH_TP_PATHS"); s != "" { // e.g. raw,api
 		want := strings.Split(s, ",")
@@ -108,7 +109,7 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 			runs := map[string][]tpResult{}
 			for range rounds {
 				for _, p := range paths {
-					runs[p.name] = append(runs[p.name], f.run(b, p.name, clients, wall, p.call))
+					runs[p.name] = append(runs[p.name], f.run(b, p, clients, wall))
 				}
 			}
 			rate := func(r tpResult) float64 { return r.rate }
@@ -135,6 +136,7 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 						b.ReportMetric(median(rs, func(r tpResult) float64 { return r.p95 }), "p95-ms")
 						b.ReportMetric(median(rs, func(r tpResult) float64 { return r.p99 }), "p99-ms")
 						b.ReportMetric(median(rs, func(r tpResult) float64 { return r.statements }), "stmts/purchase")
+						b.ReportMetric(slices.MaxFunc(rs, func(x, y tpResult) int { return cmp.Compare(x.rssMB, y.rssMB) }).rssMB, "max-rss-MB")
 						if p.name != "raw" && raw > 0 {
 							b.ReportMetric(median(rs, rate)/raw, "ratio-to-raw")
 						}
@@ -146,7 +148,57 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 			}
 		})
 	}
-	f.checkLedger(b)
+	if soak > 0 {
+		b.Run("soak", func(b *testing.B) {
+			for b.Loop() {
+				f.soak(b, paths, soak)
+			}
+		})
+		f.checkLedger(b)
+	}
+}
+
+// envWhole is the whole number the environment variable name holds,
+// from least to most, or def when it is unset.
+func envWhole(b *testing.B, name string, def, least, most int) int {
+	b.Helper()
+	s := os.Getenv(name)
+	if s == "" {
+		return def
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < least || n > most {
+		b.Fatalf("%s=%q: want a whole number from %d to %d", name, s, least, most)
+	}
+	return n
+}
+
+// soakSlices is how many parts a soak is timed in: resident memory is
+// read after each.
+const soakSlices = 10
+
+// soak runs the api path with the most clients for d and reports the
+// process's resident memory after its first and last tenth and the most
+// it reached: a leak shows as growth from first to last.
+func (f *throughputShop) soak(b *testing.B, paths []tpPath, d time.Duration) {
+	b.Helper()
+	i := slices.IndexFunc(paths, func(p tpPath) bool { return p.name == "api" })
+	if i < 0 {
+		b.Fatal("the soak runs the api path: add api to BENCH_TP_PATHS")
+	}
+	clients := throughputClients[len(throughputClients)-1]
+	var rss []float64
+	var purchases float64
+	for range soakSlices {
+		r := f.calls(b, paths[i], clients, d/soakSlices)
+		purchases += r.rate * (d / soakSlices).Seconds()
+		rss = append(rss, residentMB(b))
+	}
+	b.ReportMetric(0, "ns/op")
+	b.ReportMetric(purchases/d.Seconds(), "purchases/s")
+	b.ReportMetric(rss[0], "first-rss-MB")
+	b.ReportMetric(rss[len(rss)-1], "last-rss-MB")
+	b.ReportMetric(slices.Max(rss), "max-rss-MB")
 }
 
 // median is the middle of what of the results (the upper middle of an
@@ -160,10 +212,12 @@ func median(rs []tpResult, what func(tpResult) float64) float64 {
 	return vs[len(vs)/2]
 }
 
-// tpPath is a way of recording purchases, by name.
+// tpPath is a way of recording purchases, by name: one purchase at a
+// time, timed by run, or a whole timed run on its own (pgbench).
 type tpPath struct {
-	name string
-	call tpCall
+	name  string
+	call  tpCall
+	alone func(b *testing.B, clients int, wall time.Duration) tpResult
 }
 
 // tpCall records one purchase by client (0 to clients-1) for the member
@@ -173,6 +227,7 @@ type tpCall func(client, member int, key string) error
 // throughputShop is one merchant with a points program, members with
 // accounts, API keys and signed-in staff, behind the real app.
 type throughputShop struct {
+	dsn        string // the shop's own database, for pgbench
 	app        *testApp
 	db         *gorm.DB // scoped to the merchant
 	merchantID int64
@@ -188,9 +243,20 @@ type throughputShop struct {
 	runs       atomic.Int64
 }
 
-func newThroughputShop(b *testing.B, db *gorm.DB) *throughputShop {
+func newThroughputShop(b *testing.B, admin string, members int) *throughputShop {
 	b.Helper()
+	db := dbtest.Throwaway(b, admin, "regulars_tp_")
 	f := &throughputShop{transport: &http.Transport{MaxIdleConnsPerHost: 2 * throughputClients[len(throughputClients)-1]}}
+	var name string
+	if err := db.Raw("SELECT current_database()").Scan(&name).Error; err != nil {
+		b.Fatal(err)
+	}
+	u, err := url.Parse(admin)
+	if err != nil {
+		b.Fatal(err)
+	}
+	u.Path = "/" + name
+	f.dsn = u.String()
 	b.Cleanup(f.transport.CloseIdleConnections)
 	dbtest.CountStatements(db, &f.statements)
 	f.app = newTestApp(b, db)
@@ -198,25 +264,13 @@ func newThroughputShop(b *testing.B, db *gorm.DB) *throughputShop {
 	f.merchantID = acct.merchantID
 	f.db = models.ForMerchant(db, acct.merchantID)
 	actor := models.Actor{Name: "Benchmark"}
-	var err error
-	// The sign-up bonus opens every member's account as they enrol.
 	f.program, err = models.CreateProgram(f.db, actor, models.ProgramInput{
-		Name: "Coffee Points", Type: "points", EarnRate: "1", Status: "active", SignUpBonus: "10"})
+		Name: "Coffee Points", Type: "points", EarnRate: "1", Status: "active"})
 	if err != nil {
 		b.Fatal(err)
 	}
+	f.addMembers(b, members)
 	now := time.Now()
-	for i := range throughputMembers {
-		m, err := models.EnrolMember(f.db, actor, models.MemberInput{Name: fmt.Sprintf("Regular %d", i+1)}, now)
-		if err != nil {
-			b.Fatal(err)
-		}
-		f.members = append(f.members, m.ID)
-	}
-	accounts, err := models.MembersAccounts(f.db, f.program.ID, f.members)
-	if err != nil || len(accounts) != len(f.members) {
-		b.Fatalf("%d accounts for %d members: %v", len(accounts), len(f.members), err)
-	}
 	preview, err := models.PreviewPurchase(f.db, f.program.ID, f.members[0], throughputAmount, now)
 	if err != nil || preview.Total <= 0 {
 		b.Fatalf("preview %+v: %v", preview, err)
@@ -236,9 +290,35 @@ func newThroughputShop(b *testing.B, db *gorm.DB) *throughputShop {
 	return f
 }
 
+// addMembers enrols n members, each with an account in the program, in
+// two set-based statements (a million through EnrolMember would take far
+// longer than the benchmark), then vacuums, as after any seed. The
+// clients take them in a shuffled order, as customers come in.
+func (f *throughputShop) addMembers(b *testing.B, n int) {
+	b.Helper()
+	db := models.CrossTenant(f.app.db)
+	err := db.Exec(`INSERT INTO members (merchant_id, name, name_key, email, card_code, created_at, updated_at)
+		SELECT ?, 'Regular ' || g, 'regular ' || g, 'regular' || g || '@throughput.example', 'TP' || lpad(g::text, 9, '0'), now(), now()
+		FROM generate_series(1, ?) AS g`, f.merchantID, n).Error
+	if err == nil {
+		err = db.Exec(`INSERT INTO accounts (merchant_id, program_id, member_id, last_activity_at, created_at, updated_at)
+			SELECT merchant_id, ?, id, now(), now(), now() FROM members WHERE merchant_id = ?`, f.program.ID, f.merchantID).Error
+	}
+	if err == nil {
+		err = f.db.Model(&models.Member{}).Order("id").Pluck("id", &f.members).Error
+	}
+	if err == nil {
+		err = db.Exec("VACUUM (ANALYZE)").Error
+	}
+	if err != nil || len(f.members) != n || f.members[n-1]-f.members[0] != int64(n-1) {
+		b.Fatalf("%d members, want %d with ids in a row: %v", len(f.members), n, err)
+	}
+	rand.New(rand.NewPCG(1, 2)).Shuffle(n, func(i, j int) { f.members[i], f.members[j] = f.members[j], f.members[i] })
+}
+
 // tpResult is one timed run of a path.
 type tpResult struct {
-	rate, p50, p95, p99, statements float64
+	rate, p50, p95, p99, statements, rssMB float64
 }
 
 // run has clients call concurrently for wall and measures them. Client c
@@ -248,11 +328,27 @@ type tpResult struct {
 // vacuumed database, as pgbench's do: with autovacuum off (as on this
 // machine) each run would otherwise pay for the dead rows of all before
 // it, and later paths would look slower for running later.
-func (f *throughputShop) run(b *testing.B, path string, clients int, wall time.Duration, call tpCall) tpResult {
+func (f *throughputShop) run(b *testing.B, p tpPath, clients int, wall time.Duration) tpResult {
 	b.Helper()
 	if err := f.app.db.Exec("VACUUM (ANALYZE)").Error; err != nil {
 		b.Fatalf("vacuum: %v", err)
 	}
+	var r tpResult
+	if p.alone != nil {
+		r = p.alone(b, clients, wall)
+		r.statements = rawStatements
+	} else {
+		r = f.calls(b, p, clients, wall)
+	}
+	r.rssMB = residentMB(b)
+	f.checkLedger(b) // as regulars verify, after every run
+	return r
+}
+
+// calls has clients call p concurrently for wall and measures them.
+func (f *throughputShop) calls(b *testing.B, p tpPath, clients int, wall time.Duration) tpResult {
+	b.Helper()
+	path, call := p.name, p.call
 	runID := f.runs.Add(1)
 	per := len(f.members) / clients
 	latencies := make([][]time.Duration, clients)
@@ -300,69 +396,92 @@ func (f *throughputShop) run(b *testing.B, path string, clients int, wall time.D
 	if len(all) == 0 {
 		b.Fatalf("%s with %d clients: no purchase finished in %s", path, clients, wall)
 	}
-	slices.Sort(all)
-	switch path { // sent past GORM, so not counted
-	case "raw":
-		statements = rawStatements * int64(len(all))
-	case "sql":
+	if path == "sql" { // sent past GORM, so not counted
 		statements = sqlStatements * int64(len(all))
 	}
-	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	return tpResult{
-		rate:       float64(len(all)) / elapsed.Seconds(),
-		p50:        ms(all[len(all)/2]),
-		p95:        ms(all[len(all)*95/100]),
-		p99:        ms(all[len(all)*99/100]),
-		statements: float64(statements) / float64(len(all)),
-	}
+	r := timed(all, float64(len(all))/elapsed.Seconds())
+	r.statements = float64(statements) / float64(len(all))
+	return r
 }
 
-// rawPurchases is the minimal transaction of a purchase, sent through the
-// app's own pool as prepared statements: lock the account, record the
-// purchase, append its ledger entry, move the balance.
-func (f *throughputShop) rawPurchases(b *testing.B) tpCall {
+// timed is a run's result from its purchases' latencies, in any order.
+func timed(latencies []time.Duration, rate float64) tpResult {
+	slices.Sort(latencies)
+	n := len(latencies)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	return tpResult{rate: rate, p50: ms(latencies[n/2]), p95: ms(latencies[n*95/100]), p99: ms(latencies[n*99/100])}
+}
+
+// residentMB is this process's resident memory now: the app's, with the
+// benchmark's clients and fixtures on top.
+func residentMB(b *testing.B) float64 {
 	b.Helper()
-	pool, err := f.app.db.DB()
+	status, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		b.Fatal(err)
+		b.Fatalf("resident memory: %v", err)
 	}
-	ctx := context.Background()
-	prepare := func(query string) *sql.Stmt { return prepared(b, pool, query) }
-	lock := prepare(`SELECT id, balance, lifetime_earned FROM accounts
-		WHERE merchant_id = $1 AND program_id = $2 AND member_id = $3 FOR UPDATE`)
-	purchase := prepare(`INSERT INTO purchases (merchant_id, program_id, kind, member_id, account_id, amount_minor,
-		earned, order_ref, channel, occurred_at, idempotency_key, actor_name, created_at, updated_at)
-		VALUES ($1, $2, 'sale', $3, $4, $5, $6, '', 'in_store', $7, $8, 'Benchmark', $7, $7) RETURNING id`)
-	entry := prepare(`INSERT INTO ledger_entries (merchant_id, program_id, account_id, member_id, kind, amount,
-		balance_after, actor_name, reason, purchase_id, idempotency_key, created_at)
-		VALUES ($1, $2, $3, $4, 'purchase_earn', $5, $6, 'Benchmark', 'Purchase', $7, $8, $9)`)
-	move := prepare(`UPDATE accounts SET balance = $1, lifetime_earned = $2, last_activity_at = $3, updated_at = $3
-		WHERE merchant_id = $4 AND id = $5`)
-	return func(_, i int, key string) error {
-		tx, err := pool.BeginTx(ctx, nil)
-		if err != nil {
-			return err
+	for line := range strings.Lines(string(status)) {
+		if kb, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(kb), " kB"), 64)
+			if err != nil {
+				b.Fatalf("resident memory %q: %v", line, err)
+			}
+			return n / 1024
 		}
-		defer func() { _ = tx.Rollback() }()
-		memberID, now := f.members[i], time.Now().UTC()
-		var accountID, balance, lifetime, purchaseID int64
-		if err := tx.StmtContext(ctx, lock).QueryRowContext(ctx, f.merchantID, f.program.ID, memberID).
-			Scan(&accountID, &balance, &lifetime); err != nil {
-			return fmt.Errorf("lock account: %w", err)
+	}
+	b.Fatal("resident memory: no VmRSS in /proc/self/status")
+	return 0
+}
+
+// pgbenchPurchases runs the raw transaction, testdata/raw_purchase.sql,
+// with pgbench (prepared statements, a member drawn at random each time)
+// for wall, logging every transaction's latency.
+func (f *throughputShop) pgbenchPurchases(b *testing.B) func(*testing.B, int, time.Duration) tpResult {
+	b.Helper()
+	bin, err := exec.LookPath("pgbench")
+	if err != nil {
+		b.Fatalf("the raw path is run by pgbench (Debian's postgresql-client): %v", err)
+	}
+	tps := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+	return func(b *testing.B, clients int, wall time.Duration) tpResult {
+		b.Helper()
+		logs := filepath.Join(b.TempDir(), "tx")
+		define := func(name string, v int64) string { return fmt.Sprintf("--define=%s=%d", name, v) }
+		cmd := exec.Command(bin, "--no-vacuum", "--protocol=prepared", "--log", "--log-prefix="+logs,
+			"--client="+strconv.Itoa(clients), "--jobs="+strconv.Itoa(min(clients, 2)),
+			"--time="+strconv.Itoa(int(math.Ceil(wall.Seconds()))), "--file=testdata/raw_purchase.sql",
+			define("merchant", f.merchantID), define("program", f.program.ID), define("earned", f.earned),
+			define("first_member", slices.Min(f.members)), define("last_member", slices.Max(f.members)), f.dsn)
+		out, err := cmd.CombinedOutput()
+		m := tps.FindSubmatch(out)
+		if err != nil || m == nil {
+			b.Fatalf("pgbench with %d clients: %v\n%s", clients, err, out)
 		}
-		if err := tx.StmtContext(ctx, purchase).QueryRowContext(ctx, f.merchantID, f.program.ID, memberID, accountID,
-			throughputAmountMinor, f.earned, now, key).Scan(&purchaseID); err != nil {
-			return fmt.Errorf("insert purchase: %w", err)
+		rate, _ := strconv.ParseFloat(string(m[1]), 64)
+		var latencies []time.Duration
+		files, _ := filepath.Glob(logs + ".*")
+		for _, name := range files {
+			data, err := os.ReadFile(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// client, transaction, latency in µs, script, epoch s, µs
+			for line := range strings.Lines(string(data)) {
+				fields := strings.Fields(line)
+				if len(fields) < 3 {
+					b.Fatalf("pgbench log %s: %q", name, line)
+				}
+				us, err := strconv.ParseInt(fields[2], 10, 64)
+				if err != nil {
+					b.Fatalf("pgbench log %s: %q: %v", name, line, err)
+				}
+				latencies = append(latencies, time.Duration(us)*time.Microsecond)
+			}
 		}
-		balance, lifetime = balance+f.earned, lifetime+f.earned
-		if _, err := tx.StmtContext(ctx, entry).ExecContext(ctx, f.merchantID, f.program.ID, accountID, memberID,
-			f.earned, balance, purchaseID, fmt.Sprintf("purchase:%d:purchase_earn", purchaseID), now); err != nil {
-			return fmt.Errorf("insert entry: %w", err)
+		if len(latencies) == 0 {
+			b.Fatalf("pgbench with %d clients logged no transaction\n%s", clients, out)
 		}
-		if _, err := tx.StmtContext(ctx, move).ExecContext(ctx, balance, lifetime, now, f.merchantID, accountID); err != nil {
-			return fmt.Errorf("move balance: %w", err)
-		}
-		return tx.Commit()
+		return timed(latencies, rate)
 	}
 }
 

@@ -277,11 +277,9 @@ func (a *App) tillPurchase(c echo.Context) error {
 		return models.Errorf(models.ENOTFOUND, "No such program.")
 	}
 	db := a.tenant(c)
-	p, err := models.GetProgram(db, programID)
-	if err != nil {
-		return err
-	}
-	read := models.ReadRows{Merchant: currentMerchant(c), Program: p}
+	// The program comes from the merchant's configuration copy inside
+	// the purchase's transaction; another merchant's is a 404 there.
+	read := models.ReadRows{Merchant: currentMerchant(c)}
 	if memberID != 0 {
 		if read.Member, err = models.GetMember(db, memberID); err != nil {
 			return err
@@ -299,7 +297,7 @@ func (a *App) tillPurchase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	a.rememberTillProgram(c, p)
+	a.rememberTillProgram(c, res.Program)
 	if res.Replayed {
 		at := res.Purchase.OccurredAt.In(currentMerchant(c).Location()).Format("15:04")
 		a.flash(c, "info", "This purchase was already recorded at "+at+"; it was not credited again.")

@@ -122,6 +122,7 @@ func checkPurchaseLimits(p *Program, amount int64, currency string, confirmed bo
 // PurchaseResult is what recording a purchase did. Replayed is true when
 // the key was seen before and nothing new was credited.
 type PurchaseResult struct {
+	Program   *Program
 	Purchase  Purchase
 	Breakdown EarnBreakdown
 	Account   *Account
@@ -173,7 +174,7 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			Kind: PurchaseSale, ProgramID: p.ID, AmountMinor: amount, OrderRef: in.OrderRef, Channel: in.Channel,
 			OccurredAt: in.OccurredAt.UTC(), IdempotencyKey: in.IdempotencyKey, ActorName: orSystem(actor.Name),
 		}
-		res = &PurchaseResult{}
+		res = &PurchaseResult{Program: p}
 		var member *Member
 		var account *Account
 		if in.MemberID != 0 {
@@ -198,7 +199,7 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			return fmt.Errorf("purchase: record: %w", claim.Error)
 		}
 		if claim.RowsAffected == 0 {
-			res, err = replayPurchase(tx, in, amount)
+			res, err = replayPurchase(tx, in, p, amount)
 			return err
 		}
 		res.Purchase = purchase
@@ -472,7 +473,7 @@ func IsOrderKey(key string) bool { return strings.HasPrefix(key, orderKeyPrefix)
 
 // replayPurchase answers a retry with the first result, refusing a key
 // reused for a different purchase.
-func replayPurchase(tx *gorm.DB, in PurchaseInput, amount int64) (*PurchaseResult, error) {
+func replayPurchase(tx *gorm.DB, in PurchaseInput, p *Program, amount int64) (*PurchaseResult, error) {
 	var first Purchase
 	if err := tx.Where("idempotency_key = ?", in.IdempotencyKey).Take(&first).Error; err != nil {
 		return nil, fmt.Errorf("purchase: replay: %w", err)
@@ -481,7 +482,7 @@ func replayPurchase(tx *gorm.DB, in PurchaseInput, amount int64) (*PurchaseResul
 	if first.Kind != PurchaseSale || first.ProgramID != in.ProgramID || first.AmountMinor != amount || !sameMember {
 		return nil, Errorf(ECONFLICT, "This idempotency key was already used for a different purchase.")
 	}
-	res := &PurchaseResult{Purchase: first, Replayed: true}
+	res := &PurchaseResult{Program: p, Purchase: first, Replayed: true}
 	res.Breakdown.Total = first.Earned
 	if first.AccountID != nil {
 		var a Account
