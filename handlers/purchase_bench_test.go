@@ -321,13 +321,11 @@ type tpResult struct {
 	rate, p50, p95, p99, statements, rssMB float64
 }
 
-// run has clients call concurrently for wall and measures them. Client c
-// buys for the members at c, c+clients, c+2·clients…, in turn: no two
-// clients share an account. Each makes one purchase first, untimed, so
-// that every run starts on open connections. Every run starts on a
-// vacuumed database, as pgbench's do: with autovacuum off (as on this
-// machine) each run would otherwise pay for the dead rows of all before
-// it, and later paths would look slower for running later.
+// run times path p with clients for wall and checks the ledger after.
+// Every run starts on a vacuumed database, as pgbench's do: with
+// autovacuum off (as on this machine) each run would otherwise pay for the
+// dead rows of all before it, and later paths would look slower for
+// running later.
 func (f *throughputShop) run(b *testing.B, p tpPath, clients int, wall time.Duration) tpResult {
 	b.Helper()
 	if err := f.app.db.Exec("VACUUM (ANALYZE)").Error; err != nil {
@@ -345,7 +343,10 @@ func (f *throughputShop) run(b *testing.B, p tpPath, clients int, wall time.Dura
 	return r
 }
 
-// calls has clients call p concurrently for wall and measures them.
+// calls has clients call p concurrently for wall and measures them. Client
+// c buys for the members at c, c+clients, c+2·clients… of the shuffled
+// list, in turn: no two clients share an account. Each makes one purchase
+// first, untimed, so that every run starts on open connections.
 func (f *throughputShop) calls(b *testing.B, p tpPath, clients int, wall time.Duration) tpResult {
 	b.Helper()
 	path, call := p.name, p.call

@@ -452,10 +452,11 @@ func TestTillOtherMerchantsIDsAreNotFound(t *testing.T) {
 			}
 		}
 		for name, form := range map[string]url.Values{
-			"A's member":            withFields(ourForm, "member_id", fmt.Sprint(theirs.ID)),
-			"A's program":           withFields(ourForm, "program_id", fmt.Sprint(a.program.ID)),
-			"A's member, bad input": withFields(ourForm, "member_id", fmt.Sprint(theirs.ID), "amount", "abc"),
-			"no program":            withFields(ourForm, "program_id", ""),
+			"A's member":             withFields(ourForm, "member_id", fmt.Sprint(theirs.ID)),
+			"A's program":            withFields(ourForm, "program_id", fmt.Sprint(a.program.ID)),
+			"A's member, bad input":  withFields(ourForm, "member_id", fmt.Sprint(theirs.ID), "amount", "abc"),
+			"A's program, bad input": withFields(ourForm, "program_id", fmt.Sprint(a.program.ID), "amount", "abc"),
+			"no program":             withFields(ourForm, "program_id", ""),
 		} {
 			if r := b.staff.post("/till/purchase", form); r.status != http.StatusNotFound {
 				t.Errorf("B POST with %s: %d, want 404", name, r.status)

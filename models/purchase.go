@@ -156,12 +156,13 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			return err
 		}
 		tx = withConfig(tx, m)
-		amount := purchaseAmount(v, in.Amount, m.Currency)
-		if err := v.Err(); err != nil {
-			return err
-		}
+		// Another merchant's program is a 404 whatever else is wrong.
 		p, err := in.Read.program(tx, m, in.ProgramID)
 		if err != nil {
+			return err
+		}
+		amount := purchaseAmount(v, in.Amount, m.Currency)
+		if err := v.Err(); err != nil {
 			return err
 		}
 		if !p.TakesActivity() {
