@@ -12,7 +12,7 @@ import (
 
 // Program economics: what the points a program has issued are worth to
 // the business, read from the rollups (daily_points, daily_rewards,
-// daily_sales, lot_months, segment_totals, member_spend), never the ledger.
+// daily_sales, lot_months, segment_totals, segment_visits), never the ledger.
 
 // Economics is the program economics page's figures.
 type Economics struct {
@@ -105,7 +105,7 @@ func GetEconomics(db *gorm.DB, programID int64, r ReportRange, now time.Time) (*
 	if err := e.readRewards(db); err != nil {
 		return nil, err
 	}
-	if err := e.readSegments(db, m.ID); err != nil {
+	if err := e.readSegments(db); err != nil {
 		return nil, err
 	}
 	return e, nil
@@ -266,9 +266,9 @@ func (e *Economics) readRewards(db *gorm.DB) error {
 // readSegments splits the range's purchases by customer. A member's
 // segment is where they are now: their tier in the program and whether
 // they ever redeemed in it, kept on member_spend. All time reads the
-// segment sums; a bounded range groups its own purchases by member (on
-// the (merchant, time, member) index) and looks each up in member_spend.
-func (e *Economics) readSegments(db *gorm.DB, merchantID int64) error {
+// segment sums; a range reads the segment visits of its days, counting a
+// customer at their first visit in it (rollup_visits.go).
+func (e *Economics) readSegments(db *gorm.DB) error {
 	var sales struct{ Purchases, MemberPurchases, RevenueMinor, MemberRevenueMinor int64 }
 	err := e.inRange(db.Model(&DailySales{}).Select(`coalesce(sum(purchases), 0) AS purchases,
 		coalesce(sum(member_purchases), 0) AS member_purchases, coalesce(sum(revenue_minor), 0) AS revenue_minor,
@@ -276,21 +276,20 @@ func (e *Economics) readSegments(db *gorm.DB, merchantID int64) error {
 	if err != nil {
 		return fmt.Errorf("report: economics: sales: %w", err)
 	}
+	programs := []int64{0, e.Program.ID}
 	var rows []SegmentTotal
 	if e.AllTime {
-		err = db.Where("program_id IN ? AND customers <> 0", []int64{0, e.Program.ID}).Find(&rows).Error
-		rows = withRest(rows)
+		err = db.Where("program_id IN ? AND customers <> 0", programs).Find(&rows).Error
 	} else {
-		err = db.Raw(`SELECT coalesce(ms.tier_id, 0) AS tier_id, coalesce(ms.redeemed, ?) AS redeemed,
-				count(*) AS customers, sum(s.purchases) AS purchases, sum(s.revenue_minor) AS revenue_minor
-			FROM (SELECT member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor FROM purchases
-				WHERE merchant_id = ? AND occurred_at >= ? AND occurred_at < ? AND member_id IS NOT NULL AND `+productSales+` GROUP BY member_id) s
-			LEFT JOIN member_spend ms ON ms.merchant_id = ? AND ms.program_id = ? AND ms.member_id = s.member_id
-			GROUP BY 1, 2`, false, merchantID, e.Range.From.UTC(), e.Range.To.UTC(), merchantID, e.Program.ID).Scan(&rows).Error
+		err = e.inRange(db.Model(&SegmentVisit{}).Select(`program_id, tier_id, redeemed,
+			sum(CASE WHEN prev_day < ? THEN visits ELSE 0 END) AS customers, sum(purchases) AS purchases,
+			sum(revenue_minor) AS revenue_minor`, e.Range.FromDay).Where("program_id IN ?", programs)).
+			Group("program_id, tier_id, redeemed").Scan(&rows).Error
 	}
 	if err != nil {
 		return fmt.Errorf("report: economics: segments: %w", err)
 	}
+	rows = withRest(rows)
 	tiers, err := ListTiers(db, e.Program.ID)
 	if err != nil {
 		return err

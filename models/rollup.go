@@ -296,13 +296,16 @@ type rebuildSums struct {
 	lots       map[lotKey]int64
 }
 
-// saveSums writes a rebuild's gathered sums and counts its gaps and
-// spells.
+// saveSums writes a rebuild's gathered sums and counts its gaps, spells
+// and segment visits.
 func (r rollup) saveSums() error {
 	if err := r.countGaps(); err != nil {
 		return err
 	}
 	if err := r.countSpells(); err != nil {
+		return err
+	}
+	if err := r.countSegmentVisits(); err != nil {
 		return err
 	}
 	if err := r.moveExpansion(r.sums.expansions); err != nil {
@@ -677,7 +680,7 @@ func (r rollup) members(ids []int64) error {
 		!errors.Is(err, gorm.ErrEmptySlice) {
 		return fmt.Errorf("rollup: member months: %w", err)
 	}
-	return r.economics(ids)
+	return r.economics(ids, bought)
 }
 
 func sameTime(a, b *time.Time) bool {

@@ -78,7 +78,7 @@ func (r rollup) spells(ids []int64, times map[int64][]time.Time) error {
 		fresh = append(fresh, spellsOf(id, times[id], r.loc)...)
 	}
 	if r.rebuilding { // counted once at the end (saveSums, countSpells)
-		return r.saveSpells(fresh)
+		return r.insert("spells", fresh)
 	}
 	var old []MemberSpell
 	if err := r.tx.Where("member_id IN ?", ids).Find(&old).Error; err != nil {
@@ -100,7 +100,7 @@ func (r rollup) spells(ids []int64, times map[int64][]time.Time) error {
 	if err := r.tx.Where("member_id IN ?", ids).Delete(&MemberSpell{}).Error; err != nil {
 		return fmt.Errorf("rollup: clear spells: %w", err)
 	}
-	if err := r.saveSpells(fresh); err != nil {
+	if err := r.insert("spells", fresh); err != nil {
 		return err
 	}
 	var moved []DailyActive
@@ -120,9 +120,10 @@ func (r rollup) spells(ids []int64, times map[int64][]time.Time) error {
 	return r.dropEmpty(&DailyActive{}, "day", "net", slices.Sorted(maps.Keys(touched)))
 }
 
-func (r rollup) saveSpells(spells []MemberSpell) error {
-	if err := r.tx.CreateInBatches(spells, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
-		return fmt.Errorf("rollup: save spells: %w", err)
+// insert writes rows (a slice, maybe empty) in batches.
+func (r rollup) insert(what string, rows any) error {
+	if err := r.tx.CreateInBatches(rows, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
+		return fmt.Errorf("rollup: save %s: %w", what, err)
 	}
 	return nil
 }

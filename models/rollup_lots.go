@@ -61,11 +61,11 @@ type SegmentTotal struct {
 // economics recomputes a batch of members' lots and spend from their raw
 // rows. Every ledger entry, purchase, refund and tier change marks its
 // member, so a refreshed member's rows are exact.
-func (r rollup) economics(ids []int64) error {
+func (r rollup) economics(ids []int64, bought []memberPurchase) error {
 	if err := r.memberLots(ids); err != nil {
 		return err
 	}
-	return r.memberSpend(ids)
+	return r.memberSpend(ids, bought)
 }
 
 // segment is one row of segment_totals: a program's customers by tier and
@@ -75,15 +75,11 @@ type segment struct {
 	redeemed      bool
 }
 
-// memberSpend replaces the members' spend rows and moves the segment
-// sums by the difference.
-func (r rollup) memberSpend(ids []int64) error {
-	var bought []MemberSpend
-	err := r.tx.Model(&Purchase{}).Select("member_id, count(*) AS purchases, sum(amount_minor - refunded_minor) AS revenue_minor").
-		Where("member_id IN ?", ids).Where(productSales).Group("member_id").Scan(&bought).Error
-	if err != nil {
-		return fmt.Errorf("rollup: spend: %w", err)
-	}
+// memberSpend replaces the members' spend rows and visits from their
+// purchases (in member and time order) and moves the segment sums by the
+// difference.
+func (r rollup) memberSpend(ids []int64, bought []memberPurchase) error {
+	visits := r.visitsOfPurchases(bought)
 	type standing struct{ program, member int64 }
 	tiers, redeemed := map[standing]int64{}, map[standing]bool{}
 	var accounts []Account
@@ -94,7 +90,7 @@ func (r rollup) memberSpend(ids []int64) error {
 		tiers[standing{a.ProgramID, a.MemberID}] = *a.TierID
 	}
 	var redeemers []Voucher
-	err = r.tx.Model(&Voucher{}).Distinct("program_id", "member_id").Where("member_id IN ? AND status <> ?", ids, VoucherCancelled).
+	err := r.tx.Model(&Voucher{}).Distinct("program_id", "member_id").Where("member_id IN ? AND status <> ?", ids, VoucherCancelled).
 		Find(&redeemers).Error
 	if err != nil {
 		return fmt.Errorf("rollup: spend: redemptions: %w", err)
@@ -115,11 +111,19 @@ func (r rollup) memberSpend(ids []int64) error {
 		}
 	}
 	var fresh []MemberSpend
-	for _, b := range bought {
-		for _, p := range append([]int64{0}, programs[b.MemberID]...) {
-			k := standing{p, b.MemberID}
-			fresh = append(fresh, MemberSpend{ProgramID: p, MemberID: b.MemberID, TierID: tiers[k], Redeemed: redeemed[k],
-				Purchases: b.Purchases, RevenueMinor: b.RevenueMinor})
+	for _, id := range ids {
+		var total MemberSpend
+		for _, v := range visits[id] {
+			total.Purchases += v.Purchases
+			total.RevenueMinor += v.RevenueMinor
+		}
+		if total.Purchases == 0 {
+			continue
+		}
+		for _, p := range append([]int64{0}, programs[id]...) {
+			k := standing{p, id}
+			fresh = append(fresh, MemberSpend{ProgramID: p, MemberID: id, TierID: tiers[k], Redeemed: redeemed[k],
+				Purchases: total.Purchases, RevenueMinor: total.RevenueMinor})
 		}
 	}
 	var old []MemberSpend // none in a rebuild, which started empty
@@ -149,6 +153,9 @@ func (r rollup) memberSpend(ids []int64) error {
 	}
 	if err := r.tx.CreateInBatches(fresh, memberBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
 		return fmt.Errorf("rollup: spend: save: %w", err)
+	}
+	if err := r.segmentVisits(ids, old, fresh, visits); err != nil {
+		return err
 	}
 	if r.rebuilding {
 		// As the expansion sums: written once at the end (saveSums).

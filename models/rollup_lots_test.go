@@ -19,7 +19,9 @@ import (
 // programs, a zone west of UTC), the
 // catch-up's member_lots equal each account's FIFO replay by month earned,
 // lot_months their sums, member_spend the purchases, tiers and vouchers,
-// segment_totals its sums; and a rebuild gives the same.
+// segment_totals its sums, member_visits the purchases by local day,
+// segment_visits their sums, and the segments of ranges ending now equal
+// the range's purchases by customer; and a rebuild gives the same.
 func TestEconomicsRollupsFollowRandomWrites(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *gorm.DB) {
 		s := newShopIn(t, db, "lots@example.com", "USD", "America/New_York")
@@ -87,18 +89,18 @@ func TestEconomicsRollupsFollowRandomWrites(t *testing.T) {
 				if err := models.CatchUpRollups(s.db, at); err != nil {
 					t.Fatal(err)
 				}
-				wantEconomicsRollups(t, s, step)
+				wantEconomicsRollups(t, s, step, at)
 			}
 		}
 		if err := models.RebuildRollups(s.db, at); err != nil {
 			t.Fatal(err)
 		}
-		wantEconomicsRollups(t, s, -1)
+		wantEconomicsRollups(t, s, -1, at)
 	})
 }
 
 // wantEconomicsRollups compares the economics rollups with the raw rows.
-func wantEconomicsRollups(t *testing.T, s shop, step int) {
+func wantEconomicsRollups(t *testing.T, s shop, step int, now time.Time) {
 	t.Helper()
 	loc := s.m.Location()
 	var accounts []models.Account
@@ -197,5 +199,148 @@ func wantEconomicsRollups(t *testing.T, s shop, step int) {
 	}
 	if !maps.Equal(gotSpend, wantSpend) || !maps.Equal(gotTotals, wantSums) {
 		t.Fatalf("step %d: spend %v, want %v; segments %v, want %v", step, gotSpend, wantSpend, gotTotals, wantSums)
+	}
+	var purchases []models.Purchase
+	if err := s.db.Where("member_id IS NOT NULL").Order("occurred_at, id").Find(&purchases).Error; err != nil {
+		t.Fatal(err)
+	}
+	standing := func(program, member int64) models.MemberSpend { return wantSpend[key{program, member, ""}] }
+	wantVisitRows(t, s, step, purchases, programs, standing)
+	for _, p := range programs {
+		for _, days := range []int{1, 7, 30, 90, 400} {
+			wantRangeSegments(t, s, step, now, days, p, purchases, standing)
+		}
+	}
+}
+
+// wantVisitRows compares member_visits with the purchases by member and
+// local day, and segment_visits with their sums over each segment the
+// member is in now (program 0 and each program where standing has them).
+func wantVisitRows(t *testing.T, s shop, step int, purchases []models.Purchase, programs []models.Program,
+	standing func(program, member int64) models.MemberSpend) {
+	t.Helper()
+	loc := s.m.Location()
+	type visitKey struct {
+		member int64
+		day    string
+	}
+	visits := map[visitKey]models.MemberVisit{}
+	days := map[int64][]string{}
+	for _, p := range purchases {
+		id, day := *p.MemberID, p.OccurredAt.In(loc).Format("2006-01-02")
+		v := visits[visitKey{id, day}]
+		if v.Purchases == 0 {
+			v.MerchantID, v.MemberID, v.Day = s.m.ID, id, day
+			if n := len(days[id]); n > 0 {
+				v.PrevDay = days[id][n-1]
+			}
+			days[id] = append(days[id], day)
+		}
+		v.Purchases++
+		v.RevenueMinor += p.AmountMinor - p.RefundedMinor
+		visits[visitKey{id, day}] = v
+	}
+	type sumKey struct {
+		program, tier int64
+		redeemed      bool
+		day, prev     string
+	}
+	sums := map[sumKey]models.SegmentVisit{}
+	for _, v := range visits {
+		for _, p := range append([]models.Program{{}}, programs...) {
+			ms := standing(p.ID, v.MemberID)
+			if ms.MemberID == 0 {
+				continue
+			}
+			k := sumKey{p.ID, ms.TierID, ms.Redeemed, v.Day, v.PrevDay}
+			sum := sums[k]
+			sum.MerchantID, sum.ProgramID, sum.TierID, sum.Redeemed, sum.Day, sum.PrevDay = s.m.ID, k.program, k.tier, k.redeemed, k.day, k.prev
+			sum.Visits++
+			sum.Purchases += v.Purchases
+			sum.RevenueMinor += v.RevenueMinor
+			sums[k] = sum
+		}
+	}
+	var visitRows []models.MemberVisit
+	var sumRows []models.SegmentVisit
+	if err := s.db.Find(&visitRows).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Find(&sumRows).Error; err != nil {
+		t.Fatal(err)
+	}
+	gotVisits, gotSums := map[visitKey]models.MemberVisit{}, map[sumKey]models.SegmentVisit{}
+	for _, v := range visitRows {
+		gotVisits[visitKey{v.MemberID, v.Day}] = v
+	}
+	for _, v := range sumRows {
+		gotSums[sumKey{v.ProgramID, v.TierID, v.Redeemed, v.Day, v.PrevDay}] = v
+	}
+	if len(visits) == 0 || !maps.Equal(gotVisits, visits) || !maps.Equal(gotSums, sums) || len(sumRows) != len(sums) {
+		t.Fatalf("step %d: member visits %v, want %v; segment visits %v, want %v", step, gotVisits, visits, sumRows, sums)
+	}
+}
+
+// wantRangeSegments compares the economics page's members by segment, for
+// the days local days to now, with the range's purchases grouped by
+// customer and each customer placed where standing has them.
+func wantRangeSegments(t *testing.T, s shop, step int, now time.Time, days int, p models.Program, purchases []models.Purchase,
+	standing func(program, member int64) models.MemberSpend) {
+	t.Helper()
+	loc := s.m.Location()
+	today := now.In(loc)
+	q := models.RangeQuery{From: today.AddDate(0, 0, 1-days).Format("2006-01-02"), To: today.Format("2006-01-02")}
+	r, err := models.ParseReportRange(s.db, q, now, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := models.GetEconomics(s.db, p.ID, r, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tiers, err := models.ListTiers(s.db, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tierName := map[int64]string{}
+	for _, tier := range tiers {
+		tierName[tier.ID] = "Tier " + tier.Name
+	}
+	want := map[string]models.Segment{}
+	seen := map[int64]bool{}
+	for _, pu := range purchases {
+		if day := pu.OccurredAt.In(loc).Format("2006-01-02"); day < q.From || day > q.To {
+			continue
+		}
+		ms := standing(p.ID, *pu.MemberID)
+		names := []string{"Members who never redeemed"}
+		if ms.Redeemed {
+			names[0] = "Members who redeemed"
+		}
+		if name, ok := tierName[ms.TierID]; ok {
+			names = append(names, name)
+		} else if ms.TierID == 0 && len(tiers) > 0 {
+			names = append(names, "No tier")
+		}
+		for _, name := range names {
+			seg := want[name]
+			seg.Name = name
+			if !seen[*pu.MemberID] {
+				seg.Customers++
+			}
+			seg.Purchases++
+			seg.RevenueMinor += pu.AmountMinor - pu.RefundedMinor
+			want[name] = seg
+		}
+		seen[*pu.MemberID] = true
+	}
+	got := map[string]models.Segment{}
+	for _, seg := range e.Segments[1:] { // the first is non-members
+		if seg.Customers != 0 || seg.Purchases != 0 {
+			got[seg.Name] = seg
+		}
+	}
+	if !maps.Equal(got, want) {
+		t.Fatalf("step %d: %s, %s to %s: segments %v, want %v", step, p.Name, q.From, q.To, got, want)
 	}
 }

@@ -42,12 +42,14 @@ func TestRollupsEqualRawRowsOnRandomHistories(t *testing.T) {
 						s.checkExact(t, "incremental")
 						s.checkActiveMembers(t, h.now)
 						before, gapsBefore, spellsBefore := rollupSnapshot(t, s.db), gapSnapshot(t, s.db), spellSnapshot(t, s.db)
+						visitsBefore := visitSnapshot(t, s.db)
 						if err := models.RebuildRollups(s.db, h.now); err != nil {
 							t.Fatal(err)
 						}
 						compareLines(t, "rebuild against incremental", before, rollupSnapshot(t, s.db))
 						compareLines(t, "gap counts, rebuild against incremental", gapsBefore, gapSnapshot(t, s.db))
 						compareLines(t, "spells, rebuild against incremental", spellsBefore, spellSnapshot(t, s.db))
+						compareLines(t, "visits, rebuild against incremental", visitsBefore, visitSnapshot(t, s.db))
 					}
 					h.checkIsolation(t)
 				})
@@ -585,6 +587,30 @@ func spellSnapshot(t testing.TB, sdb *gorm.DB) []string {
 	}
 	for _, n := range nets {
 		lines = append(lines, fmt.Sprintf("active %d %s %+d", n.WindowDays, n.Day, n.Net))
+	}
+	sort.Strings(lines)
+	return lines
+}
+
+// visitSnapshot is every member visit and segment visit sum, one sorted
+// line each.
+func visitSnapshot(t testing.TB, sdb *gorm.DB) []string {
+	t.Helper()
+	var visits []models.MemberVisit
+	var sums []models.SegmentVisit
+	if err := sdb.Find(&visits).Error; err != nil {
+		t.Fatalf("visit snapshot: %v", err)
+	}
+	if err := sdb.Find(&sums).Error; err != nil {
+		t.Fatalf("visit snapshot: %v", err)
+	}
+	var lines []string
+	for _, v := range visits {
+		lines = append(lines, fmt.Sprintf("visit %d %s after %q purchases=%d revenue=%d", v.MemberID, v.Day, v.PrevDay, v.Purchases, v.RevenueMinor))
+	}
+	for _, v := range sums {
+		lines = append(lines, fmt.Sprintf("segment %d %d %v %s after %q visits=%d purchases=%d revenue=%d",
+			v.ProgramID, v.TierID, v.Redeemed, v.Day, v.PrevDay, v.Visits, v.Purchases, v.RevenueMinor))
 	}
 	sort.Strings(lines)
 	return lines

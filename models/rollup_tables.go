@@ -17,4 +17,6 @@ var rollupTables = []any{
 	&MemberMonthSpend{}, &MonthlyExpansion{},
 	// Lots and spend for the program economics (rollup_lots.go).
 	&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
+	// Visits by segment for the economics of a range (rollup_visits.go).
+	&MemberVisit{}, &SegmentVisit{},
 }

@@ -12,7 +12,7 @@ func Models() []any {
 		&RollupMark{}, &RollupState{}, &DailySales{}, &DailyPoints{}, &DailyReward{}, &DailyTier{},
 		&MemberMonth{}, &MonthlyCohort{}, &WeeklyActivity{},
 		&DailyRuleEarn{}, &DailyAdjustment{}, &MemberGap{}, &GapCount{}, &MemberSpell{}, &DailyActive{},
-		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{},
+		&MemberLot{}, &LotMonth{}, &MemberSpend{}, &SegmentTotal{}, &MemberVisit{}, &SegmentVisit{},
 		&APIKey{}, &IdempotencyKey{},
 		&MemberMonthSpend{}, &MonthlyExpansion{},
 		&WebhookEndpoint{}, &WebhookDelivery{},
