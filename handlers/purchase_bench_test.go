@@ -102,14 +102,24 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 			b.Fatalf("BENCH_TP_PATHS=%q names none of raw, sql, model, api, till", s)
 		}
 	}
-	for _, clients := range throughputClients {
+	if s := os.Getenv("BENCH_TP_POOLS"); s != "" { // e.g. 8,32
+		paths = withPools(b, paths, s)
+	}
+	counts := throughputClients
+	if s := os.Getenv("BENCH_TP_CLIENTS"); s != "" { // e.g. 32
+		counts = slices.DeleteFunc(slices.Clone(counts), func(n int) bool { return !slices.Contains(strings.Split(s, ","), strconv.Itoa(n)) })
+		if len(counts) == 0 {
+			b.Fatalf("BENCH_TP_CLIENTS=%q names none of %v", s, throughputClients)
+		}
+	}
+	for _, clients := range counts {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
 			// Rounds alternate the paths (raw, model, api, till, raw, …)
 			// so that the machine's drift falls on all of them alike.
 			runs := map[string][]tpResult{}
 			for range rounds {
 				for _, p := range paths {
-					runs[p.name] = append(runs[p.name], f.run(b, p, clients, wall))
+					runs[p.label()] = append(runs[p.label()], f.run(b, p, clients, wall))
 				}
 			}
 			rate := func(r tpResult) float64 { return r.rate }
@@ -126,8 +136,8 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 				}
 			}
 			for _, p := range paths {
-				b.Run(p.name, func(b *testing.B) {
-					rs := runs[p.name]
+				b.Run(p.label(), func(b *testing.B) {
+					rs := runs[p.label()]
 					for b.Loop() { // the rounds ran above: this only reports them
 						b.ReportMetric(0, "ns/op")
 						b.ReportMetric(median(rs, rate), "purchases/s")
@@ -213,11 +223,43 @@ func median(rs []tpResult, what func(tpResult) float64) float64 {
 }
 
 // tpPath is a way of recording purchases, by name: one purchase at a
-// time, timed by run, or a whole timed run on its own (pgbench).
+// time, timed by run, or a whole timed run on its own (pgbench). The app's
+// paths may run with a pool of their own size.
 type tpPath struct {
 	name  string
 	call  tpCall
 	alone func(b *testing.B, clients int, wall time.Duration) tpResult
+	pool  int // connections the app's pool opens at most; 0 leaves it
+}
+
+// label names the path in the report, with its pool size when it has one.
+func (p tpPath) label() string {
+	if p.pool == 0 {
+		return p.name
+	}
+	return fmt.Sprintf("%s/pool=%d", p.name, p.pool)
+}
+
+// withPools runs each of the app's paths once for every pool size the
+// comma-separated list names, side by side in the same rounds.
+func withPools(b *testing.B, paths []tpPath, list string) []tpPath {
+	b.Helper()
+	var out []tpPath
+	for _, p := range paths {
+		if p.alone != nil {
+			out = append(out, p)
+			continue
+		}
+		for s := range strings.SplitSeq(list, ",") {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > 256 {
+				b.Fatalf("BENCH_TP_POOLS=%q: want pool sizes from 1 to 256", list)
+			}
+			p.pool = n
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // tpCall records one purchase by client (0 to clients-1) for the member
@@ -330,6 +372,14 @@ func (f *throughputShop) run(b *testing.B, p tpPath, clients int, wall time.Dura
 	b.Helper()
 	if err := f.app.db.Exec("VACUUM (ANALYZE)").Error; err != nil {
 		b.Fatalf("vacuum: %v", err)
+	}
+	if p.pool > 0 {
+		pool, err := f.app.db.DB()
+		if err != nil {
+			b.Fatal(err)
+		}
+		pool.SetMaxOpenConns(p.pool)
+		pool.SetMaxIdleConns(p.pool)
 	}
 	var r tpResult
 	if p.alone != nil {
