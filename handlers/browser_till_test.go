@@ -60,15 +60,14 @@ func (b *browser) focused() string {
 }
 
 // waitFocus waits for the focus to reach the element with the test id, as
-// the page's autofocus puts it there once it has loaded.
+// the page's autofocus puts it there once it has loaded. It asks across
+// documents: on a loaded machine the page's first script context can be
+// gone before a poll in it answers ("Cannot find context with specified
+// id"), with the focus already where it should be.
 func (b *browser) waitFocus(id string) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
-	defer cancel()
-	js := fmt.Sprintf(`document.activeElement?.dataset?.testid === %q`, id)
-	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](js, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		b.t.Fatalf("focus on %s is on %q, want %s: %v", b.path(), b.focused(), id, err)
-	}
+	b.waitAcross(fmt.Sprintf("the focus on %s at %s", id, b.path()),
+		fmt.Sprintf(`document.activeElement?.dataset?.testid === %q`, id))
 }
 
 // waitAcross is waitUntil for a script that runs while the page changes:
