@@ -145,19 +145,16 @@ func (a *App) purchaseInput(c echo.Context, db *gorm.DB, m *models.Merchant, b p
 	return in, purchaseProgram(db, m, b, &in)
 }
 
-// purchaseMember finds the member a purchase names: an unknown member_id
-// is not found, an unknown card code or email a field to correct.
+// purchaseMember finds the member a purchase names: an unknown card code
+// or email is a field to correct. A member_id is left to the model, which
+// reads the member with their account: an unknown one is not found there.
 func purchaseMember(db *gorm.DB, b purchaseBody, in *models.PurchaseInput) error {
 	switch {
 	case b.MemberID != nil:
 		if *b.MemberID <= 0 {
 			return models.Errorf(models.ENOTFOUND, "No such member.")
 		}
-		mem, err := models.GetMember(db, *b.MemberID)
-		if err != nil {
-			return err
-		}
-		in.MemberID, in.Read.Member = mem.ID, mem
+		in.MemberID = *b.MemberID // read with their account in the purchase's transaction
 	case b.CardCode != nil, b.Email != nil:
 		field, contact := "card_code", models.MemberContact{}
 		if b.Email != nil {

@@ -277,18 +277,13 @@ func (a *App) tillPurchase(c echo.Context) error {
 		return models.Errorf(models.ENOTFOUND, "No such program.")
 	}
 	db := a.tenant(c)
-	// The program comes from the merchant's configuration copy inside
-	// the purchase's transaction; another merchant's is a 404 there.
-	read := models.ReadRows{Merchant: currentMerchant(c)}
-	if memberID != 0 {
-		if read.Member, err = models.GetMember(db, memberID); err != nil {
-			return err
-		}
-	}
+	// The program (from the merchant's configuration copy) and the member
+	// are read inside the purchase's transaction; another merchant's is a
+	// 404 there.
 	in := models.PurchaseInput{
 		ProgramID: programID, MemberID: memberID, Amount: c.FormValue("amount"),
 		Channel: models.ChannelInStore, IdempotencyKey: c.FormValue("idempotency_key"),
-		ConfirmedLarge: c.FormValue(models.FieldConfirmLarge) == "yes", Read: read,
+		ConfirmedLarge: c.FormValue(models.FieldConfirmLarge) == "yes", Read: models.ReadRows{Merchant: currentMerchant(c)},
 	}
 	res, err := models.RecordPurchase(db, actor(c), in, a.now())
 	if status, refused := formRefusal(c, err); refused {

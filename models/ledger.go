@@ -99,16 +99,9 @@ type TierChange struct {
 // account goes through this lock, which is what keeps concurrent
 // redemptions from overspending.
 func lockAccount(tx *gorm.DB, programID, memberID int64, now time.Time) (*Account, error) {
-	var as []Account
-	find := func() error {
-		return tx.Clauses(clause.Locking{Strength: "UPDATE"}).
-			Where("program_id = ? AND member_id = ?", programID, memberID).Limit(1).Find(&as).Error
-	}
-	if err := find(); err != nil {
-		return nil, fmt.Errorf("ledger: lock account: %w", err)
-	}
-	if len(as) == 1 {
-		return &as[0], nil
+	a, err := lockOpenAccount(tx, programID, memberID)
+	if err != nil || a != nil {
+		return a, err
 	}
 	// First activity in this program: open the account. Two first
 	// activities at once both insert; the loser's insert does nothing and
@@ -118,8 +111,23 @@ func lockAccount(tx *gorm.DB, programID, memberID int64, now time.Time) (*Accoun
 	if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(fresh).Error; err != nil {
 		return nil, fmt.Errorf("ledger: open account: %w", err)
 	}
-	if err := find(); err != nil || len(as) != 1 {
+	if a, err = lockOpenAccount(tx, programID, memberID); err != nil || a == nil {
 		return nil, fmt.Errorf("ledger: lock new account: %w", err)
+	}
+	return a, nil
+}
+
+// lockOpenAccount locks the member's account in a program if they have
+// one; nil if not.
+func lockOpenAccount(tx *gorm.DB, programID, memberID int64) (*Account, error) {
+	var as []Account
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("program_id = ? AND member_id = ?", programID, memberID).Limit(1).Find(&as).Error
+	if err != nil {
+		return nil, fmt.Errorf("ledger: lock account: %w", err)
+	}
+	if len(as) == 0 {
+		return nil, nil
 	}
 	return &as[0], nil
 }

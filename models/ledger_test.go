@@ -260,8 +260,10 @@ func TestPurchaseIdempotencyKey(t *testing.T) {
 		// paused program.
 		s3 := newLoyal(t, db, "idem3@example.com", pointsInput("Points"))
 		dee := enrolNamed(t, s3.db, "Dee")
-		if _, err := models.RecordPurchase(s.db, testActor, purchase(s.p.ID, dee.ID, "5", "foreign"), day0); models.ErrorCode(err) != models.ENOTFOUND {
-			t.Errorf("purchase for another merchant's member: err = %v, want not found", err)
+		for _, amount := range []string{"5", "not a number"} { // not found, whatever the amount
+			if _, err := models.RecordPurchase(s.db, testActor, purchase(s.p.ID, dee.ID, amount, "foreign"), day0); models.ErrorCode(err) != models.ENOTFOUND {
+				t.Errorf("purchase of %q for another merchant's member: err = %v, want not found", amount, err)
+			}
 		}
 		paused := pointsInput("Paused")
 		paused.Status = "paused"

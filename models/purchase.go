@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
+	"gorm.io/gorm/schema"
 )
 
 // Channel is where a purchase happened.
@@ -93,11 +95,64 @@ func (r ReadRows) program(tx *gorm.DB, m *Merchant, id int64) (*Program, error) 
 	return GetProgram(tx, id)
 }
 
-func (r ReadRows) member(tx *gorm.DB, m *Merchant, id int64) (*Member, error) {
-	if r.Member != nil && r.Member.ID == id && r.Member.MerchantID == m.ID {
-		return r.Member, nil
+// memberAndAccount is the member a purchase names with their account in
+// its program, locked; the account is nil before their first activity
+// there. Unless the request read the member already, PostgreSQL gives both
+// in one statement, which saves every member's purchase a round trip.
+func (r ReadRows) memberAndAccount(tx *gorm.DB, m *Merchant, programID, memberID int64) (*Member, *Account, error) {
+	member := r.Member
+	if member == nil || member.ID != memberID || member.MerchantID != m.ID {
+		if DialectOf(tx) == Postgres {
+			return memberWithLockedAccount(tx, m.ID, programID, memberID)
+		}
+		var err error
+		if member, err = GetMember(tx, memberID); err != nil {
+			return nil, nil, err
+		}
 	}
-	return GetMember(tx, id)
+	a, err := lockOpenAccount(tx, programID, memberID)
+	return member, a, err
+}
+
+// memberAccountRow is a member with their account, each column prefixed.
+type memberAccountRow struct {
+	Member  Member  `gorm:"embedded;embeddedPrefix:m_"`
+	Account Account `gorm:"embedded;embeddedPrefix:a_"`
+}
+
+// memberAccountSQL reads a member (merchant, id) with their account in a
+// program (merchant, program, member), locked as lockOpenAccount locks it:
+// raw SQL, so it names its merchant itself.
+var memberAccountSQL = sync.OnceValue(func() string {
+	columns := func(model any, alias string) string {
+		s, err := schema.Parse(model, &sync.Map{}, schema.NamingStrategy{})
+		if err != nil {
+			panic(fmt.Sprintf("purchase: parse %T: %v", model, err))
+		}
+		cols := make([]string, len(s.DBNames))
+		for i, c := range s.DBNames {
+			cols[i] = fmt.Sprintf("%s.%q AS %q", alias, c, alias+"_"+c)
+		}
+		return strings.Join(cols, ", ")
+	}
+	return "SELECT " + columns(&Member{}, "m") + ", " + columns(&Account{}, "a") + ` FROM members m
+		LEFT JOIN LATERAL (SELECT * FROM accounts WHERE merchant_id = ? AND program_id = ? AND member_id = ? FOR UPDATE) a ON true
+		WHERE m.merchant_id = ? AND m.id = ?`
+})
+
+func memberWithLockedAccount(tx *gorm.DB, merchantID, programID, memberID int64) (*Member, *Account, error) {
+	var rows []memberAccountRow
+	if err := tx.Raw(memberAccountSQL(), merchantID, programID, memberID, merchantID, memberID).Find(&rows).Error; err != nil {
+		return nil, nil, fmt.Errorf("purchase: member %d with account: %w", memberID, err)
+	}
+	if len(rows) == 0 {
+		return nil, nil, Errorf(ENOTFOUND, "No such member.")
+	}
+	row := &rows[0]
+	if row.Account.ID == 0 { // no account: the LEFT JOIN's columns are all NULL
+		return &row.Member, nil, nil
+	}
+	return &row.Member, &row.Account, nil
 }
 
 // FieldConfirmLarge is the field a purchase above its program's
@@ -161,6 +216,14 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 		if err != nil {
 			return err
 		}
+		// So is another merchant's member.
+		var member *Member
+		var account *Account
+		if in.MemberID != 0 {
+			if member, account, err = in.Read.memberAndAccount(tx, m, p.ID, in.MemberID); err != nil {
+				return err
+			}
+		}
 		amount := purchaseAmount(v, in.Amount, m.Currency)
 		if err := v.Err(); err != nil {
 			return err
@@ -176,21 +239,14 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			OccurredAt: in.OccurredAt.UTC(), IdempotencyKey: in.IdempotencyKey, ActorName: orSystem(actor.Name),
 		}
 		res = &PurchaseResult{Program: p}
-		var member *Member
-		var account *Account
-		if in.MemberID != 0 {
-			if member, err = in.Read.member(tx, m, in.MemberID); err != nil {
+		// What it earns goes in with the purchase, in one statement. A
+		// blocked member is refused after the claim: a retry of what was
+		// recorded before the block still gets the first answer.
+		if member != nil && !member.Blocked {
+			if account, res.Breakdown, err = purchaseAccount(tx, m, p, member, account, &purchase, now); err != nil {
 				return err
 			}
-			// What it earns goes in with the purchase, in one statement. A
-			// blocked member is refused after the claim: a retry of what was
-			// recorded before the block still gets the first answer.
-			if !member.Blocked {
-				if account, res.Breakdown, err = purchaseAccount(tx, m, p, member, &purchase, now); err != nil {
-					return err
-				}
-				purchase.MemberID, purchase.AccountID, purchase.Earned = &member.ID, &account.ID, res.Breakdown.Total
-			}
+			purchase.MemberID, purchase.AccountID, purchase.Earned = &member.ID, &account.ID, res.Breakdown.Total
 		}
 		// The key's row is claimed before anything is credited: a retry,
 		// even one racing the first attempt, finds it taken and returns
@@ -237,7 +293,7 @@ func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Mem
 	if member.Blocked {
 		return blockedFromEarning(member)
 	}
-	a, b, err := purchaseAccount(tx, m, p, member, pur, now)
+	a, b, err := purchaseAccount(tx, m, p, member, nil, pur, now)
 	if err != nil {
 		return err
 	}
@@ -249,12 +305,14 @@ func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Mem
 	return creditPurchase(tx, actor, m, p, member, a, pur, res, now)
 }
 
-// purchaseAccount locks the member's account (opening it if need be) and
-// says what the purchase earns on it.
-func purchaseAccount(tx *gorm.DB, m *Merchant, p *Program, member *Member, pur *Purchase, now time.Time) (*Account, EarnBreakdown, error) {
-	a, err := lockAccount(tx, p.ID, member.ID, now)
-	if err != nil {
-		return nil, EarnBreakdown{}, err
+// purchaseAccount says what the purchase earns on the member's account,
+// locked already (a) or locked now, opened if need be.
+func purchaseAccount(tx *gorm.DB, m *Merchant, p *Program, member *Member, a *Account, pur *Purchase, now time.Time) (*Account, EarnBreakdown, error) {
+	if a == nil {
+		var err error
+		if a, err = lockAccount(tx, p.ID, member.ID, now); err != nil {
+			return nil, EarnBreakdown{}, err
+		}
 	}
 	b, err := purchaseEarn(tx, m, p, a, pur.AmountMinor, pur.OccurredAt)
 	return a, b, err
