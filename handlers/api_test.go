@@ -356,6 +356,18 @@ func TestAPI(t *testing.T) {
 			if replay.ID != pur.ID || replay.Balance != 12 || !replay.Replayed {
 				t.Fatalf("same order twice: %s", again.body)
 			}
+			// Named by id, under an Idempotency-Key of its own: the purchase
+			// is tried with its posting inside the key's transaction, and
+			// the first is still what answers.
+			byID := map[string]any{"member_id": m.ID, "amount": 1250, "order_reference": "web-1001", "channel": "online"}
+			again = app.apiCall("POST", "/purchases", a.write, byID, "Idempotency-Key", "by-id-1")
+			expectAPI(t, again, http.StatusOK, "")
+			again.decode(t, &replay)
+			if replay.ID != pur.ID || replay.Balance != 12 || !replay.Replayed {
+				t.Fatalf("same order by member id: %s", again.body)
+			}
+			byID["amount"] = 999
+			expectAPI(t, app.apiCall("POST", "/purchases", a.write, byID, "Idempotency-Key", "by-id-2"), http.StatusConflict, "conflict")
 			buy["amount"] = 999
 			expectAPI(t, app.apiCall("POST", "/purchases", a.write, buy), http.StatusConflict, "conflict")
 

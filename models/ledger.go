@@ -81,6 +81,9 @@ type LedgerEntry struct {
 	// treat): like an expiry, it is not activity, so it does not keep an
 	// account alive under an inactivity policy. Not stored.
 	passive bool
+	// records is the purchase, its id reserved, that goes in with this
+	// entry, in its one statement on PostgreSQL. Not stored.
+	records *Purchase
 }
 
 // TierChange is one step of an account's tier history.
@@ -164,8 +167,14 @@ func post(tx *gorm.DB, a *Account, e *LedgerEntry, now time.Time) error {
 			return tx.Model(&Member{}).Where("id = ?", a.MemberID).Update("last_activity_at", now)
 		})
 	}
+	if e.records != nil {
+		writes = append(writes, func(tx *gorm.DB) *gorm.DB { return tx.Create(e.records) })
+	}
 	err := postWrites(tx, e, writes)
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		if e.records != nil { // its entry's key holds the purchase's fresh id: the purchase's key is taken
+			return errPurchaseKeyTaken
+		}
 		return errAlreadyPosted
 	}
 	if err != nil {
@@ -198,6 +207,11 @@ func postWrites(tx *gorm.DB, e *LedgerEntry, writes []func(*gorm.DB) *gorm.DB) e
 
 // errAlreadyPosted is what an idempotency key that was used before gives.
 var errAlreadyPosted = Errorf(ECONFLICT, "This was already recorded.")
+
+// errPurchaseKeyTaken is what a purchase that went in with its posting
+// gives when its idempotency key was used before: RecordPurchase replays
+// the first.
+var errPurchaseKeyTaken = errors.New("purchase: idempotency key taken")
 
 // expiryFor is when value earned now lapses under the program's policy;
 // nil when it does not expire by itself.

@@ -95,35 +95,46 @@ func (r ReadRows) program(tx *gorm.DB, m *Merchant, id int64) (*Program, error) 
 	return GetProgram(tx, id)
 }
 
-// memberAndAccount is the member a purchase names with their account in
-// its program, locked; the account is nil before their first activity
-// there. Unless the request read the member already, PostgreSQL gives both
-// in one statement, which saves every member's purchase a round trip.
-func (r ReadRows) memberAndAccount(tx *gorm.DB, m *Merchant, programID, memberID int64) (*Member, *Account, error) {
-	member := r.Member
-	if member == nil || member.ID != memberID || member.MerchantID != m.ID {
+// buyer is the member a purchase names, with what recording it needs.
+type buyer struct {
+	member  *Member
+	account *Account // theirs in the purchase's program, locked; nil before their first activity there
+	// purchaseID is reserved for the purchase on PostgreSQL, so that it
+	// can go in with its first posting, one statement fewer; 0 elsewhere.
+	purchaseID int64
+}
+
+// buyer reads the member a purchase names and locks their account.
+// Unless the request read the member already, PostgreSQL gives both, and
+// the purchase's id, in one statement.
+func (r ReadRows) buyer(tx *gorm.DB, m *Merchant, programID, memberID int64) (buyer, error) {
+	b := buyer{member: r.Member}
+	if b.member == nil || b.member.ID != memberID || b.member.MerchantID != m.ID {
 		if DialectOf(tx) == Postgres {
-			return memberWithLockedAccount(tx, m.ID, programID, memberID)
+			return readBuyer(tx, m.ID, programID, memberID)
 		}
 		var err error
-		if member, err = GetMember(tx, memberID); err != nil {
-			return nil, nil, err
+		if b.member, err = GetMember(tx, memberID); err != nil {
+			return b, err
 		}
 	}
-	a, err := lockOpenAccount(tx, programID, memberID)
-	return member, a, err
+	var err error
+	b.account, err = lockOpenAccount(tx, programID, memberID)
+	return b, err
 }
 
-// memberAccountRow is a member with their account, each column prefixed.
-type memberAccountRow struct {
-	Member  Member  `gorm:"embedded;embeddedPrefix:m_"`
-	Account Account `gorm:"embedded;embeddedPrefix:a_"`
+// buyerRow is a member with their account, each column prefixed, and a
+// reserved purchase id.
+type buyerRow struct {
+	Member     Member  `gorm:"embedded;embeddedPrefix:m_"`
+	Account    Account `gorm:"embedded;embeddedPrefix:a_"`
+	PurchaseID int64
 }
 
-// memberAccountSQL reads a member (merchant, id) with their account in a
-// program (merchant, program, member), locked as lockOpenAccount locks it:
-// raw SQL, so it names its merchant itself.
-var memberAccountSQL = sync.OnceValue(func() string {
+// buyerSQL reads a member (merchant, id) with their account in a program
+// (merchant, program, member), locked as lockOpenAccount locks it, and
+// reserves a purchase id: raw SQL, so it names its merchant itself.
+var buyerSQL = sync.OnceValue(func() string {
 	columns := func(model any, alias string) string {
 		s, err := schema.Parse(model, &sync.Map{}, schema.NamingStrategy{})
 		if err != nil {
@@ -135,24 +146,26 @@ var memberAccountSQL = sync.OnceValue(func() string {
 		}
 		return strings.Join(cols, ", ")
 	}
-	return "SELECT " + columns(&Member{}, "m") + ", " + columns(&Account{}, "a") + ` FROM members m
+	return "SELECT " + columns(&Member{}, "m") + ", " + columns(&Account{}, "a") +
+		`, nextval(pg_get_serial_sequence('purchases', 'id')) AS purchase_id FROM members m
 		LEFT JOIN LATERAL (SELECT * FROM accounts WHERE merchant_id = ? AND program_id = ? AND member_id = ? FOR UPDATE) a ON true
 		WHERE m.merchant_id = ? AND m.id = ?`
 })
 
-func memberWithLockedAccount(tx *gorm.DB, merchantID, programID, memberID int64) (*Member, *Account, error) {
-	var rows []memberAccountRow
-	if err := tx.Raw(memberAccountSQL(), merchantID, programID, memberID, merchantID, memberID).Find(&rows).Error; err != nil {
-		return nil, nil, fmt.Errorf("purchase: member %d with account: %w", memberID, err)
+func readBuyer(tx *gorm.DB, merchantID, programID, memberID int64) (buyer, error) {
+	var rows []buyerRow
+	if err := tx.Raw(buyerSQL(), merchantID, programID, memberID, merchantID, memberID).Find(&rows).Error; err != nil {
+		return buyer{}, fmt.Errorf("purchase: member %d with account: %w", memberID, err)
 	}
 	if len(rows) == 0 {
-		return nil, nil, Errorf(ENOTFOUND, "No such member.")
+		return buyer{}, Errorf(ENOTFOUND, "No such member.")
 	}
 	row := &rows[0]
-	if row.Account.ID == 0 { // no account: the LEFT JOIN's columns are all NULL
-		return &row.Member, nil, nil
+	b := buyer{member: &row.Member, purchaseID: row.PurchaseID}
+	if row.Account.ID != 0 { // else no account: the LEFT JOIN's columns are all NULL
+		b.account = &row.Account
 	}
-	return &row.Member, &row.Account, nil
+	return b, nil
 }
 
 // FieldConfirmLarge is the field a purchase above its program's
@@ -217,10 +230,9 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			return err
 		}
 		// So is another merchant's member.
-		var member *Member
-		var account *Account
+		var b buyer
 		if in.MemberID != 0 {
-			if member, account, err = in.Read.memberAndAccount(tx, m, p.ID, in.MemberID); err != nil {
+			if b, err = in.Read.buyer(tx, m, p.ID, in.MemberID); err != nil {
 				return err
 			}
 		}
@@ -235,29 +247,35 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			return err
 		}
 		purchase := Purchase{
-			Kind: PurchaseSale, ProgramID: p.ID, AmountMinor: amount, OrderRef: in.OrderRef, Channel: in.Channel,
+			ID: b.purchaseID, Kind: PurchaseSale, ProgramID: p.ID, AmountMinor: amount, OrderRef: in.OrderRef, Channel: in.Channel,
 			OccurredAt: in.OccurredAt.UTC(), IdempotencyKey: in.IdempotencyKey, ActorName: orSystem(actor.Name),
 		}
 		res = &PurchaseResult{Program: p}
 		// What it earns goes in with the purchase, in one statement. A
 		// blocked member is refused after the claim: a retry of what was
 		// recorded before the block still gets the first answer.
+		member, account := b.member, b.account
 		if member != nil && !member.Blocked {
 			if account, res.Breakdown, err = purchaseAccount(tx, m, p, member, account, &purchase, now); err != nil {
 				return err
 			}
 			purchase.MemberID, purchase.AccountID, purchase.Earned = &member.ID, &account.ID, res.Breakdown.Total
 		}
+		credited := res.Breakdown.Multiplied > 0 || res.Breakdown.Bonus > 0
 		// The key's row is claimed before anything is credited: a retry,
 		// even one racing the first attempt, finds it taken and returns
-		// the first result.
-		claim := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&purchase)
-		if claim.Error != nil {
-			return fmt.Errorf("purchase: record: %w", claim.Error)
-		}
-		if claim.RowsAffected == 0 {
-			res, err = replayPurchase(tx, in, p, amount)
-			return err
+		// the first result. With its id reserved, the purchase goes in
+		// with its first posting instead, which a taken key fails whole.
+		withPosting := purchase.ID != 0 && credited
+		if !withPosting {
+			claim := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&purchase)
+			if claim.Error != nil {
+				return fmt.Errorf("purchase: record: %w", claim.Error)
+			}
+			if claim.RowsAffected == 0 {
+				res, err = replayPurchase(tx, in, p, amount)
+				return err
+			}
 		}
 		res.Purchase = purchase
 		var balance *int64
@@ -265,14 +283,13 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 			if member.Blocked {
 				return blockedFromEarning(member)
 			}
-			if err := creditPurchase(tx, actor, m, p, member, account, &res.Purchase, res, now); err != nil {
+			if err := creditPurchase(tx, actor, m, p, member, account, &res.Purchase, !withPosting, res, now); err != nil {
 				return err
 			}
 			balance = &res.Account.Balance
 		}
 		// The purchase's moment needs its rollups rebuilt; a credit of
 		// its own posted now has marked that very moment for the member.
-		credited := res.Breakdown.Multiplied > 0 || res.Breakdown.Bonus > 0
 		if in.MemberID == 0 || !credited || !purchase.OccurredAt.Equal(now.UTC()) {
 			if err := markRollup(tx, in.MemberID, purchase.OccurredAt); err != nil {
 				return err
@@ -280,6 +297,15 @@ func RecordPurchase(db *gorm.DB, actor Actor, in PurchaseInput, now time.Time) (
 		}
 		return enqueueEvent(tx, EventPurchaseRecorded, purchaseEvent(&res.Purchase, m.Currency, balance), now)
 	})
+	if errors.Is(err, errPurchaseKeyTaken) {
+		// The statement that found the key taken failed the transaction
+		// (or its savepoint): the first result is read in another.
+		p, amount := res.Program, res.Purchase.AmountMinor
+		err = db.Transaction(func(tx *gorm.DB) error {
+			res, err = replayPurchase(tx, in, p, amount)
+			return err
+		})
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -302,7 +328,7 @@ func earnPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Mem
 	if err := tx.Model(pur).Updates(map[string]any{"member_id": member.ID, "account_id": a.ID, "earned": b.Total}).Error; err != nil {
 		return fmt.Errorf("purchase: link account: %w", err)
 	}
-	return creditPurchase(tx, actor, m, p, member, a, pur, res, now)
+	return creditPurchase(tx, actor, m, p, member, a, pur, true, res, now)
 }
 
 // purchaseAccount says what the purchase earns on the member's account,
@@ -322,7 +348,8 @@ func purchaseAccount(tx *gorm.DB, m *Merchant, p *Program, member *Member, a *Ac
 // earns (res.Breakdown), then moves the tier, fills stamp cards and pays
 // a referral. The link comes first: on the spend and visits metrics the
 // purchase counts towards its own promotion, even when it earns nothing.
-func creditPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Member, a *Account, pur *Purchase, res *PurchaseResult, now time.Time) error {
+// Unless recorded, the purchase goes in with the first posting.
+func creditPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *Member, a *Account, pur *Purchase, recorded bool, res *PurchaseResult, now time.Time) error {
 	b := res.Breakdown
 	for _, part := range []struct {
 		kind   EntryKind
@@ -337,6 +364,9 @@ func creditPurchase(tx *gorm.DB, actor Actor, m *Merchant, p *Program, member *M
 		}
 		e := &LedgerEntry{Kind: part.kind, Amount: part.amount, Reason: part.reason, PurchaseID: &pur.ID,
 			IdempotencyKey: key(fmt.Sprintf("purchase:%d:%s", pur.ID, part.kind))}
+		if !recorded {
+			e.records, recorded = pur, true
+		}
 		actorFields(e, actor)
 		if err := credit(tx, a, p, e, now); err != nil {
 			return err
