@@ -82,6 +82,9 @@ func New(o Options) *echo.Echo {
 		middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: uploadLimit, Skipper: func(c echo.Context) bool { return !isUpload(c) }}),
 		a.checkInput,
 		a.csrf,
+		// Last, so that a form's body is read before its request takes
+		// a place in line.
+		newAdmission(o.DB).admit,
 	)
 	a.register(e)
 	a.registerAPI(e)

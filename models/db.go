@@ -48,13 +48,13 @@ type Pool struct {
 }
 
 // DefaultPool suits a 2-core box. A connection is idle between a
-// transaction's statements while its goroutine waits for a CPU, and a
-// request waiting for a connection gets the next one free at random, not
-// in turn: with 32 clients buying at once, 16 connections cut the p95 of a
-// purchase by a tenth to a third against 8, while 24 to 64 helped in one
-// run and hurt in another (BenchmarkPurchaseThroughput, BENCH_TP_POOLS). SQLite has one writer at
-// a time; the same bound keeps its readers concurrent under WAL while
-// writers queue on the busy timeout.
+// transaction's statements while its goroutine waits for a CPU: with 32
+// clients buying at once, 16 connections cut the p95 of a purchase by a
+// tenth to a third against 8, while 24 to 64 helped in one run and hurt in
+// another (BenchmarkPurchaseThroughput, BENCH_TP_POOLS). The web app lets
+// in as many requests at once as MaxOpen, the rest waiting in turn. SQLite
+// has one writer at a time; the same bound keeps its readers concurrent
+// under WAL while writers queue on the busy timeout.
 var DefaultPool = Pool{MaxOpen: 16, MaxIdle: 16, MaxLifetime: 30 * time.Minute}
 
 // Open connects with the default pool; see OpenPool.
