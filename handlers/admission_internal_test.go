@@ -39,8 +39,9 @@ func TestAdmissionSizedFromPool(t *testing.T) {
 
 // With the line full, a database request waits (here until its client
 // gives up, answered 503 without reaching its handler) while the liveness
-// check and static files pass at once, even for a client that left; once the requests inside finish, the
-// next is let in: no place is lost to the one that gave up.
+// check and static files pass at once, even for a client that left. Once
+// the requests inside finish, the next is let in: no place is lost to the
+// one that gave up.
 func TestAdmissionHoldsTheLine(t *testing.T) {
 	const places = 2
 	e := echo.New()

@@ -242,7 +242,10 @@ func (p tpPath) label() string {
 }
 
 // withPools runs each of the app's paths once for every pool size the
-// comma-separated list names, side by side in the same rounds.
+// comma-separated list names, side by side in the same rounds. The app's
+// line of requests keeps the size of the pool it was built with (the
+// default, 16), so over HTTP a smaller pool has requests waiting in it
+// and a larger one is never full.
 func withPools(b *testing.B, paths []tpPath, list string) []tpPath {
 	b.Helper()
 	var out []tpPath
