@@ -54,25 +54,39 @@ const (
 	rawStatements = 3
 	// sqlStatements is how many the sql path replays: the api path's.
 	sqlStatements = 6
+	// modelStatements is how many the modelsql path replays
+	// (testdata/model_purchase.sql): the model path's.
+	modelStatements = 3
+)
+
+// replays maps a path of the app to the path that replays its SQL, and
+// that path to how many statements it sends: the app path's × sql is what
+// Go, GORM (and HTTP) add to its own database work, and the benchmark
+// fails when the app path sends another number.
+var (
+	replays       = map[string]string{"api": "sql", "model": "modelsql"}
+	replayedStmts = map[string]int{"sql": sqlStatements, "modelsql": modelStatements}
 )
 
 // BenchmarkPurchaseThroughput times recording purchases with 1, 8 and 32
-// concurrent clients for BENCH_TP_SECONDS (default 5) each, down five
+// concurrent clients for BENCH_TP_SECONDS (default 5) each, down six
 // paths side by side: raw (the minimal transaction,
 // testdata/raw_purchase.sql, run by pgbench with prepared statements),
 // sql (the api path's own transaction, statement for statement, through
-// database/sql), model (models.RecordPurchase), api (POST
+// database/sql), modelsql (the model's, testdata/model_purchase.sql, run
+// by pgbench), model (models.RecordPurchase), api (POST
 // /api/v1/purchases over HTTP) and till (the till's purchase form over
 // HTTP, signed in). It runs on a PostgreSQL database of its own with a
 // million members, made on BENCH_DATABASE_URL's server and dropped after:
 // the seeded one is left alone. Each client buys for its own members. It
 // reports purchases/s (median and least of the rounds), p50, p95 and p99
 // latency, the ratio to raw at the same number of clients (and the api
-// path's to sql), SQL statements per purchase and the process's resident
-// memory; with BENCH_TP_SOAK_SECONDS it then runs the api path on to show
-// whether that memory grows. It fails if after any run a balance differs
-// from its ledger or a purchase is missing, or if the api path no longer
-// sends the statements the sql path replays.
+// and model paths' to their SQL replayed), SQL statements per purchase and
+// the process's resident memory; with BENCH_TP_SOAK_SECONDS it then runs
+// the api path on to show whether that memory grows. It fails if after
+// any run a balance differs from its ledger or a purchase is missing, or
+// if the api path no longer sends the statements the sql path replays, or
+// the model path those modelsql does.
 func BenchmarkPurchaseThroughput(b *testing.B) {
 	dsn := os.Getenv("BENCH_DATABASE_URL")
 	if dsn == "" {
@@ -89,8 +103,9 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 	soak := time.Duration(envWhole(b, "BENCH_TP_SOAK_SECONDS", 0, 0, 3600)) * time.Second
 	f := newThroughputShop(b, dsn, members)
 	paths := []tpPath{
-		{name: "raw", alone: f.pgbenchPurchases(b)},
+		{name: "raw", alone: f.pgbenchPurchases(b, pgbenchScript{file: "testdata/raw_purchase.sql", statements: rawStatements})},
 		{name: "sql", call: f.sqlPurchases(b)},
+		{name: "modelsql", alone: f.pgbenchPurchases(b, pgbenchScript{file: "testdata/model_purchase.sql", statements: modelStatements, purchases: true})},
 		{name: "model", call: f.modelPurchases(b)},
 		{name: "api", call: f.apiPurchases(b)},
 		{name: "till", call: f.tillPurchases(b)},
@@ -99,7 +114,7 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 		want := strings.Split(s, ",")
 		paths = slices.DeleteFunc(paths, func(p tpPath) bool { return !slices.Contains(want, p.name) })
 		if len(paths) == 0 {
-			b.Fatalf("BENCH_TP_PATHS=%q names none of raw, sql, model, api, till", s)
+			b.Fatalf("BENCH_TP_PATHS=%q names none of raw, sql, modelsql, model, api, till", s)
 		}
 	}
 	if s := os.Getenv("BENCH_TP_POOLS"); s != "" { // e.g. 8,32
@@ -115,7 +130,7 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 	}
 	for _, clients := range counts {
 		b.Run(fmt.Sprintf("clients=%d", clients), func(b *testing.B) {
-			// Rounds alternate the paths (raw, model, api, till, raw, …)
+			// Rounds alternate the paths (raw, sql, modelsql, model, …)
 			// so that the machine's drift falls on all of them alike.
 			runs := map[string][]tpResult{}
 			for range rounds {
@@ -124,16 +139,18 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 				}
 			}
 			rate := func(r tpResult) float64 { return r.rate }
-			var raw, sql float64
-			if rs := runs["raw"]; rs != nil {
-				raw = median(rs, rate)
+			rateOf := func(path string) float64 { // 0 when it did not run
+				if rs := runs[path]; rs != nil {
+					return median(rs, rate)
+				}
+				return 0
 			}
-			if rs := runs["sql"]; rs != nil {
-				sql = median(rs, rate)
-			}
-			if rs := runs["api"]; rs != nil && sql > 0 {
-				if sent := math.Round(median(rs, func(r tpResult) float64 { return r.statements })); sent != sqlStatements {
-					b.Errorf("the api path sends %v statements a purchase, the sql path replays %d: make sqlPurchases the API's transaction again", sent, sqlStatements)
+			raw := rateOf("raw")
+			for path, replay := range replays {
+				if rs := runs[path]; rs != nil && runs[replay] != nil {
+					if sent, want := math.Round(median(rs, func(r tpResult) float64 { return r.statements })), replayedStmts[replay]; sent != float64(want) {
+						b.Errorf("the %s path sends %v statements a purchase, the %s path replays %d: make it the %[1]s path's transaction again", path, sent, replay, want)
+					}
 				}
 			}
 			for _, p := range paths {
@@ -151,7 +168,7 @@ func BenchmarkPurchaseThroughput(b *testing.B) {
 						if p.name != "raw" && raw > 0 {
 							b.ReportMetric(median(rs, rate)/raw, "ratio-to-raw")
 						}
-						if p.name == "api" && sql > 0 {
+						if sql := rateOf(replays[p.name]); sql > 0 {
 							b.ReportMetric(median(rs, rate)/sql, "ratio-to-sql")
 						}
 					}
@@ -388,7 +405,6 @@ func (f *throughputShop) run(b *testing.B, p tpPath, clients int, wall time.Dura
 	var r tpResult
 	if p.alone != nil {
 		r = p.alone(b, clients, wall)
-		r.statements = rawStatements
 	} else {
 		r = f.calls(b, p, clients, wall)
 	}
@@ -488,31 +504,46 @@ func residentMB(b *testing.B) float64 {
 	return 0
 }
 
-// pgbenchPurchases runs the raw transaction, testdata/raw_purchase.sql,
+// pgbenchScript is a purchase's transaction for pgbench: its file, the
+// statements it sends (BEGIN and COMMIT aside), and whether it stores
+// purchases, which the ledger check then counts.
+type pgbenchScript struct {
+	file       string
+	statements int
+	purchases  bool
+}
+
+// pgbenchPurchases runs a script (the raw transaction, or the model's)
 // with pgbench (prepared statements, a member drawn at random each time)
 // for wall, logging every transaction's latency.
-func (f *throughputShop) pgbenchPurchases(b *testing.B) func(*testing.B, int, time.Duration) tpResult {
+func (f *throughputShop) pgbenchPurchases(b *testing.B, script pgbenchScript) func(*testing.B, int, time.Duration) tpResult {
 	b.Helper()
 	bin, err := exec.LookPath("pgbench")
 	if err != nil {
-		b.Fatalf("the raw path is run by pgbench (Debian's postgresql-client): %v", err)
+		b.Fatalf("%s is run by pgbench (Debian's postgresql-client): %v", script.file, err)
 	}
 	tps := regexp.MustCompile(`tps = ([0-9.]+) \(without initial connection time\)`)
+	processed := regexp.MustCompile(`number of transactions actually processed: ([0-9]+)`)
 	return func(b *testing.B, clients int, wall time.Duration) tpResult {
 		b.Helper()
 		logs := filepath.Join(b.TempDir(), "tx")
 		define := func(name string, v int64) string { return fmt.Sprintf("--define=%s=%d", name, v) }
 		cmd := exec.Command(bin, "--no-vacuum", "--protocol=prepared", "--log", "--log-prefix="+logs,
 			"--client="+strconv.Itoa(clients), "--jobs="+strconv.Itoa(min(clients, 2)),
-			"--time="+strconv.Itoa(int(math.Ceil(wall.Seconds()))), "--file=testdata/raw_purchase.sql",
+			"--time="+strconv.Itoa(int(math.Ceil(wall.Seconds()))), "--file="+script.file,
 			define("merchant", f.merchantID), define("program", f.program.ID), define("earned", f.earned),
+			define("amount", throughputAmountMinor),
 			define("first_member", slices.Min(f.members)), define("last_member", slices.Max(f.members)), f.dsn)
 		out, err := cmd.CombinedOutput()
-		m := tps.FindSubmatch(out)
-		if err != nil || m == nil {
-			b.Fatalf("pgbench with %d clients: %v\n%s", clients, err, out)
+		m, n := tps.FindSubmatch(out), processed.FindSubmatch(out)
+		if err != nil || m == nil || n == nil {
+			b.Fatalf("pgbench %s with %d clients: %v\n%s", script.file, clients, err, out)
 		}
 		rate, _ := strconv.ParseFloat(string(m[1]), 64)
+		if script.purchases {
+			count, _ := strconv.ParseInt(string(n[1]), 10, 64)
+			f.recorded.Add(count)
+		}
 		var latencies []time.Duration
 		files, _ := filepath.Glob(logs + ".*")
 		for _, name := range files {
@@ -536,7 +567,9 @@ func (f *throughputShop) pgbenchPurchases(b *testing.B) func(*testing.B, int, ti
 		if len(latencies) == 0 {
 			b.Fatalf("pgbench with %d clients logged no transaction\n%s", clients, out)
 		}
-		return timed(latencies, rate)
+		r := timed(latencies, rate)
+		r.statements = float64(script.statements)
+		return r
 	}
 }
 
